@@ -1,0 +1,72 @@
+# pgpod — build, test, install.
+#   make            build ./pgpod
+#   make check      install missing build/test packages (Debian), unit + integration tests
+#   make unit       cmocka unit tests only
+#   make integration integration tests against a real PostgreSQL
+#   make install    install to $(DESTDIR)$(PREFIX)/bin
+#   make SANITIZE=1 build with ASan/UBSan
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+PKGS    := json-c yaml-0.1 libmicrohttpd openssl
+PG_INC  := $(shell pg_config --includedir 2>/dev/null)
+PG_LIB  := $(shell pg_config --libdir 2>/dev/null)
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+           -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
+           -I. -Ilib -I$(PG_INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+           -DPGPOD_VERSION='"$(VERSION)"'
+LDLIBS  += -L$(PG_LIB) -lpq $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC    := $(wildcard lib/*.c) $(wildcard pgdata/*.c) $(wildcard probes/*.c)
+CMD_SRC    := $(wildcard cmd/*.c)
+LIB_OBJ    := $(LIB_SRC:.c=.o)
+CMD_OBJ    := $(CMD_SRC:.c=.o)
+UNIT_SRC   := $(wildcard test/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:.c=)
+
+.PHONY: all check unit integration deps install clean
+all: pgpod
+
+pgpod: $(CMD_OBJ) libpgpod.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) libpgpod.a $(LDLIBS)
+
+libpgpod.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+%.o: %.c
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+test/unit/test_%: test/unit/test_%.c libpgpod.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< libpgpod.a $(LDLIBS) -lcmocka
+
+deps:
+	@scripts/deps.sh
+
+unit: $(UNIT_BIN)
+	@test/unit/run.sh $(UNIT_BIN)
+
+integration: pgpod
+	@test/integration/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+install: pgpod
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 pgpod $(DESTDIR)$(PREFIX)/bin/pgpod
+
+clean:
+	rm -f pgpod libpgpod.a $(LIB_OBJ) $(CMD_OBJ) $(UNIT_BIN) \
+	      $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

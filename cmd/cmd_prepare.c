@@ -1,0 +1,103 @@
+/*
+ * cmd_prepare.c — what init and run do before touching anything: find
+ * PostgreSQL, read and validate the spec, load its Secrets and ConfigMaps
+ * (all as the starting user), then create the directories and drop root.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "dialect.h"
+#include "exitcodes.h"
+#include "fileio.h"
+#include "log.h"
+#include "pgversion.h"
+#include "privs.h"
+#include "validate.h"
+
+/* Fill set->pg_bin (when not given) and the installed version. */
+static bool
+cmd_find_postgres(struct settings *set)
+{
+	if (set->pg_bin[0] == '\0' && !pgversion_find_bindir(set->pg_bin, sizeof(set->pg_bin))) {
+		log_error("cannot find the postgres binary on PATH nor in /usr/lib/postgresql/*/bin; "
+			  "install PostgreSQL or pass --pg-bin");
+		return false;
+	}
+	return pgversion_detect(set->pg_bin, &set->pg_major, set->pg_version,
+				sizeof(set->pg_version));
+}
+
+/* Read, default and validate the spec; every finding is logged. */
+static int
+cmd_read_spec(struct settings *set, int pg_major, struct spec **out, struct inputs *in)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+	int rc = EXIT_OK;
+
+	memset(in, 0, sizeof(*in));
+	if (!dialect_load(set->spec, &s, &d)) {
+		diag_log(&d);
+		diag_free(&d);
+		spec_free(s);
+		return EXIT_BAD_USAGE;
+	}
+	spec_apply_defaults(s);
+	validate_spec(s, pg_major, &d);
+	if (!inputs_load(s, set->secrets_dir, set->configmaps_dir, in, &d) || d.errors.n > 0)
+		rc = EXIT_BAD_USAGE;
+	diag_log(&d);
+	if (rc != EXIT_OK) {
+		log_error("the spec %s is invalid (%zu error%s); nothing was changed", set->spec,
+			  d.errors.n, d.errors.n == 1 ? "" : "s");
+		inputs_free(in);
+		spec_free(s);
+		s = NULL;
+	}
+	diag_free(&d);
+	*out = s;
+	return rc;
+}
+
+int
+cmd_load_spec(struct settings *set, struct spec **spec, struct inputs *in)
+{
+	*spec = NULL;
+	if (!cmd_find_postgres(set))
+		return EXIT_RUNTIME;
+	return cmd_read_spec(set, set->pg_major, spec, in);
+}
+
+/* For spec check: a machine without PostgreSQL can still check a spec. */
+int
+cmd_check_spec(struct settings *set, struct spec **spec, struct inputs *in)
+{
+	int major = INT_MAX;
+
+	if (cmd_find_postgres(set))
+		major = set->pg_major;
+	else
+		log_warn("PostgreSQL not found: checks that depend on its version are skipped");
+	return cmd_read_spec(set, major, spec, in);
+}
+
+int
+cmd_drop_privileges(struct settings *set)
+{
+	char parent[PATH_MAX];
+	const char *dirs[3];
+	int n = 0;
+	file_dirname(set->pgdata, parent, sizeof(parent));
+	dirs[n++] = set->run_dir;
+	/* a missing or empty PGDATA is created for / handed to the user (as a
+	 * container entrypoint does); one with files in it is left as it is */
+	dirs[n++] = file_dir_state(set->pgdata) == FILE_DIR_NOT_EMPTY ? parent : set->pgdata;
+	if (!privs_prepare(set->user, dirs, n, &set->was_root, set->os_user, sizeof(set->os_user)))
+		return EXIT_RUNTIME;
+	if (chmod(set->run_dir, 0700) != 0)
+		log_warn("cannot chmod 0700 \"%s\"", set->run_dir);
+	return EXIT_OK;
+}

@@ -1,0 +1,201 @@
+/*
+ * main.c — pgpod's entry point: block signals before any thread exists,
+ * resolve the common options (flag, then environment, then default) and
+ * dispatch to the command.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "exitcodes.h"
+#include "log.h"
+
+struct option_def {
+	const char *name;
+	const char *env;
+	const char *dflt;
+	char       *dest;
+	size_t      cap;
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct settings *set, int argc, char **argv);
+	int log_fd;	/* commands that print a document log to stderr */
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, 1 },
+	{ "init", cmd_init, 1 },
+	{ "spec", cmd_spec, 2 },
+	{ "version", cmd_version, 2 },
+};
+
+/* Contract commands that later releases implement. */
+static const char *const later[] = {
+	"clone", "restore", "join", "promote", "status", "probe",
+};
+
+void
+cmd_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: pgpod COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n"
+		"  run          bootstrap if PGDATA is empty, then run postgres until SIGTERM\n"
+		"  init         initdb bootstrap only, then stop postgres and exit\n"
+		"  spec check   print the normalized spec as JSON; exit 2 listing every error\n"
+		"  version      print the version and the libraries pgpod was built with\n"
+		"\n"
+		"Options (environment variable, default):\n"
+		"  --spec FILE            PGPOD_SPEC, /etc/pgpod/cluster.yaml\n"
+		"  --secrets-dir DIR      PGPOD_SECRETS_DIR, /etc/pgpod/secrets\n"
+		"  --configmaps-dir DIR   PGPOD_CONFIGMAPS_DIR, /etc/pgpod/configmaps\n"
+		"  --pgdata DIR           PGDATA, /var/lib/postgresql/data/pgdata\n"
+		"  --pg-bin DIR           PGPOD_PG_BIN, the directory of postgres on PATH\n"
+		"  --run-dir DIR          PGPOD_RUN_DIR, /run/pgpod\n"
+		"  --listen ADDR:PORT     PGPOD_LISTEN, 0.0.0.0:8000\n"
+		"  --pg-port PORT         PGPOD_PG_PORT, 5432\n"
+		"  --pg-listen ADDRS      PGPOD_PG_LISTEN, *\n"
+		"  --user NAME            PGPOD_USER, postgres (used only when started as root)\n"
+		"  --pod-name NAME        POD_NAME, the host name\n"
+		"  --log-level LEVEL      PGPOD_LOG_LEVEL, info (debug, info, warn, error)\n"
+		"\n"
+		"Exit codes: 0 success; 1 runtime failure; 2 bad usage or invalid spec;\n"
+		"3 PGDATA holds data pgpod did not finish bootstrapping (refused, untouched);\n"
+		"125 fatal, do not restart.\n");
+}
+
+static bool
+set_value(struct option_def *o, const char *v)
+{
+	if (strlen(v) >= o->cap) {
+		fprintf(stderr, "pgpod: --%s is too long (at most %zu bytes)\n", o->name, o->cap - 1);
+		return false;
+	}
+	memcpy(o->dest, v, strlen(v) + 1);
+	return true;
+}
+
+/* Parse the common options; on return optind points past them. */
+static int
+parse_options(struct settings *set, int argc, char **argv)
+{
+	char port[16] = "", level[16] = "";
+	struct option_def defs[] = {
+		{ "spec", "PGPOD_SPEC", "/etc/pgpod/cluster.yaml", set->spec, sizeof(set->spec) },
+		{ "secrets-dir", "PGPOD_SECRETS_DIR", "/etc/pgpod/secrets", set->secrets_dir, sizeof(set->secrets_dir) },
+		{ "configmaps-dir", "PGPOD_CONFIGMAPS_DIR", "/etc/pgpod/configmaps", set->configmaps_dir, sizeof(set->configmaps_dir) },
+		{ "pgdata", "PGDATA", "/var/lib/postgresql/data/pgdata", set->pgdata, sizeof(set->pgdata) },
+		{ "pg-bin", "PGPOD_PG_BIN", "", set->pg_bin, sizeof(set->pg_bin) },
+		{ "run-dir", "PGPOD_RUN_DIR", "/run/pgpod", set->run_dir, sizeof(set->run_dir) },
+		{ "listen", "PGPOD_LISTEN", "0.0.0.0:8000", set->listen, sizeof(set->listen) },
+		{ "pg-port", "PGPOD_PG_PORT", "5432", port, sizeof(port) },
+		{ "pg-listen", "PGPOD_PG_LISTEN", "*", set->pg_listen, sizeof(set->pg_listen) },
+		{ "user", "PGPOD_USER", "postgres", set->user, sizeof(set->user) },
+		{ "pod-name", "POD_NAME", "", set->pod_name, sizeof(set->pod_name) },
+		{ "log-level", "PGPOD_LOG_LEVEL", "info", level, sizeof(level) },
+	};
+	enum { NDEFS = sizeof(defs) / sizeof(defs[0]) };
+	struct option longopts[NDEFS + 2];
+	bool given[NDEFS] = { false };
+	char *end;
+	long p;
+	int c;
+
+	for (int i = 0; i < NDEFS; i++)
+		longopts[i] = (struct option) { defs[i].name, required_argument, NULL, i };
+	longopts[NDEFS] = (struct option) { "help", no_argument, NULL, 'h' };
+	longopts[NDEFS + 1] = (struct option) { 0 };
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			cmd_usage(stdout);
+			exit(EXIT_OK);
+		}
+		if (c < 0 || c >= NDEFS) {
+			cmd_usage(stderr);
+			return EXIT_BAD_USAGE;
+		}
+		if (!set_value(&defs[c], optarg))
+			return EXIT_BAD_USAGE;
+		given[c] = true;
+	}
+	for (int i = 0; i < NDEFS; i++) {
+		const char *env = getenv(defs[i].env);
+
+		if (!given[i] && !set_value(&defs[i], (env && *env) ? env : defs[i].dflt))
+			return EXIT_BAD_USAGE;
+	}
+	p = strtol(port, &end, 10);
+	if (*end != '\0' || p < 1 || p > 65535) {
+		fprintf(stderr, "pgpod: --pg-port must be a port number (1-65535), got \"%s\"\n", port);
+		return EXIT_BAD_USAGE;
+	}
+	set->pg_port = (int) p;
+	if (!log_parse_level(level, &set->log_level)) {
+		fprintf(stderr, "pgpod: --log-level must be debug, info, warn or error, got \"%s\"\n", level);
+		return EXIT_BAD_USAGE;
+	}
+	if (set->pod_name[0] == '\0' && gethostname(set->pod_name, sizeof(set->pod_name) - 1) != 0)
+		snprintf(set->pod_name, sizeof(set->pod_name), "pgpod");
+	return EXIT_OK;
+}
+
+/* Signals are taken synchronously (sigwaitinfo/sigpending): block them
+ * here, before any thread is created, so every thread inherits the mask. */
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct settings set;
+	const char *name;
+	int rc;
+
+	block_signals();
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+	    || strcmp(argv[1], "help") == 0) {
+		cmd_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_BAD_USAGE : EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		argv[1] = "version";
+	name = argv[1];
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(name, commands[i].name) != 0)
+			continue;
+		rc = parse_options(&set, argc - 1, argv + 1);
+		if (rc != EXIT_OK)
+			exit(rc);
+		log_init(commands[i].log_fd, set.log_level);
+		exit(commands[i].run(&set, argc - 1 - optind, argv + 1 + optind));
+	}
+	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+		if (strcmp(name, later[i]) == 0) {
+			fprintf(stderr, "pgpod: \"%s\" is part of the pgpod contract but not available "
+				"in pgpod %s yet; see README\n", name, PGPOD_VERSION);
+			exit(EXIT_BAD_USAGE);
+		}
+	}
+	fprintf(stderr, "pgpod: unknown command \"%s\"\n\n", name);
+	cmd_usage(stderr);
+	exit(EXIT_BAD_USAGE);
+}

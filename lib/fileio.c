@@ -1,0 +1,238 @@
+/*
+ * fileio.c — file-system helpers (see fileio.h).
+ */
+#include "fileio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+bool
+file_read(const char *path, size_t max, char **out, size_t *len, int *err)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0) {
+		*err = errno;
+		return false;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+		close(fd);
+		return false;
+	}
+	if ((size_t) st.st_size > max) {
+		*err = EFBIG;
+		close(fd);
+		return false;
+	}
+	buf = malloc((size_t) st.st_size + 1);
+	if (buf == NULL) {
+		*err = ENOMEM;
+		close(fd);
+		return false;
+	}
+	while (got < (size_t) st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t) st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = errno;
+			free(buf);
+			close(fd);
+			return false;
+		}
+		if (n == 0)
+			break;
+		got += (size_t) n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return true;
+}
+
+void
+file_dirname(const char *path, char *buf, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(buf, cap, ".");
+	else if (slash == path)
+		snprintf(buf, cap, "/");
+	else
+		snprintf(buf, cap, "%.*s", (int) (slash - path), path);
+}
+
+bool
+file_fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_error("cannot open directory \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		log_error("cannot fsync directory \"%s\": %s", path, strerror(errno));
+		close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+bool
+file_write_atomic(const char *path, const char *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	char dir[PATH_MAX];
+	size_t off = 0;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int) getpid()) >= (int) sizeof(tmp)) {
+		log_error("path too long: \"%s\"", path);
+		return false;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		log_error("cannot create \"%s\": %s", tmp, strerror(errno));
+		return false;
+	}
+	if (fchmod(fd, mode) != 0)
+		goto fail;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		off += (size_t) n;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	file_dirname(path, dir, sizeof(dir));
+	return file_fsync_dir(dir);
+
+fail:
+	log_error("cannot write \"%s\": %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	(void) unlink(tmp);
+	return false;
+}
+
+bool
+file_mkdir_p(const char *path, mode_t mode, char *created, size_t cap)
+{
+	char buf[PATH_MAX];
+	size_t len;
+
+	if (created != NULL && cap > 0)
+		created[0] = '\0';
+	len = (size_t) snprintf(buf, sizeof(buf), "%s", path);
+	if (len >= sizeof(buf) || len == 0) {
+		log_error("invalid directory path \"%s\"", path);
+		return false;
+	}
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = '\0';
+	for (char *p = buf + 1;; p++) {
+		bool last = (*p == '\0');
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) == 0) {
+			if (created != NULL && cap > 0 && created[0] == '\0')
+				snprintf(created, cap, "%s", buf);
+		} else if (errno != EEXIST) {
+			log_error("cannot create directory \"%s\": %s", buf, strerror(errno));
+			return false;
+		} else {
+			struct stat st;
+
+			if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				log_error("\"%s\" exists and is not a directory", buf);
+				return false;
+			}
+		}
+		if (last)
+			break;
+		*p = '/';
+	}
+	return true;
+}
+
+bool
+file_chown_path(const char *top, const char *leaf, uid_t uid, gid_t gid)
+{
+	char buf[PATH_MAX];
+	size_t toplen = strlen(top);
+
+	if (snprintf(buf, sizeof(buf), "%s", leaf) >= (int) sizeof(buf))
+		return false;
+	/* walk from leaf up to top */
+	for (;;) {
+		if (chown(buf, uid, gid) != 0) {
+			log_error("cannot chown \"%s\": %s", buf, strerror(errno));
+			return false;
+		}
+		if (strlen(buf) <= toplen)
+			break;
+		{
+			char *slash = strrchr(buf, '/');
+
+			if (slash == NULL || slash == buf)
+				break;
+			*slash = '\0';
+		}
+	}
+	return true;
+}
+
+enum file_dir_state
+file_dir_state(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+	enum file_dir_state state = FILE_DIR_EMPTY;
+
+	if (d == NULL)
+		return errno == ENOENT ? FILE_DIR_MISSING : FILE_DIR_NOT_A_DIR;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		/* a volume's lost+found does not count as data */
+		if (strcmp(de->d_name, "lost+found") == 0)
+			continue;
+		state = FILE_DIR_NOT_EMPTY;
+		break;
+	}
+	closedir(d);
+	return state;
+}

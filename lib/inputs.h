@@ -1,0 +1,52 @@
+/*
+ * inputs.h — every Secret and ConfigMap value a spec refers to, loaded into
+ * memory once, before pgpod drops privileges or writes anything. Missing
+ * ones are reported with the field path that names them. Passwords that no
+ * Secret supplies are generated (OpenSSL) here.
+ */
+#ifndef PGPOD_INPUTS_H
+#define PGPOD_INPUTS_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "spec.h"
+
+/* One SQL script from a postInit*SQLRefs entry. */
+struct sqlfile {
+	char *label;	/* "postInitSQLRefs.secretRefs[0]" */
+	char *origin;	/* "secret my-secret key secret.sql" */
+	char *sql;
+};
+
+struct sqlfiles {
+	struct sqlfile *items;
+	size_t          n;
+};
+
+struct inputs {
+	char *app_username;	/* from the app Secret, NULL when generated */
+	char *app_password;
+	bool  app_generated;
+	char *su_password;	/* NULL: the superuser gets no password */
+	bool  su_generated;
+	struct sqlfiles post_init;		/* postInitSQLRefs, secrets first */
+	struct sqlfiles post_init_template;
+	struct sqlfiles post_init_application;
+};
+
+#define INPUT_MAX_BYTES (16 * 1024 * 1024)
+
+bool inputs_load(const struct spec *s, const char *secrets_dir, const char *configmaps_dir,
+		 struct inputs *in, struct diag *d) __attribute__((warn_unused_result));
+void inputs_free(struct inputs *in);
+
+/* Read <dir>/<name>/<key>; one trailing newline is kept (Kubernetes keeps
+ * values verbatim). Returns false and sets *err (errno) when missing. */
+bool inputs_read_key(const char *dir, const char *name, const char *key, char **value, int *err)
+	__attribute__((warn_unused_result));
+
+/* A strong random password: 32 characters of [A-Za-z0-9]. */
+bool inputs_generate_password(char *buf, size_t cap) __attribute__((warn_unused_result));
+
+#endif

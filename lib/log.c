@@ -1,0 +1,147 @@
+/*
+ * log.c — JSON-lines logging to stdout (or stderr for commands whose stdout
+ * is a document). A line longer than LOG_LINE_MAX is truncated, never split.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 16384
+#define LOG_MSG_MAX  8192
+
+static int log_fd = 1;
+static enum log_level log_min = LOG_INFO;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const log_names[] = { "debug", "info", "warn", "error" };
+
+void
+log_init(int fd, enum log_level min)
+{
+	log_fd = fd;
+	log_min = min;
+}
+
+bool
+log_parse_level(const char *name, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++) {
+		if (strcasecmp(name, log_names[i]) == 0) {
+			*out = (enum log_level) i;
+			return true;
+		}
+	}
+	if (strcasecmp(name, "warning") == 0) {
+		*out = LOG_WARN;
+		return true;
+	}
+	return false;
+}
+
+size_t
+log_json_escape(char *buf, size_t len, size_t cap, const char *s, size_t slen)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < slen; i++) {
+		unsigned char c = (unsigned char) s[i];
+		char esc[7];
+		size_t n = 0;
+
+		if (c == '"' || c == '\\') {
+			esc[n++] = '\\';
+			esc[n++] = (char) c;
+		} else if (c == '\n') {
+			esc[n++] = '\\';
+			esc[n++] = 'n';
+		} else if (c == '\t') {
+			esc[n++] = '\\';
+			esc[n++] = 't';
+		} else if (c == '\r') {
+			esc[n++] = '\\';
+			esc[n++] = 'r';
+		} else if (c < 0x20 || c == 0x7f) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		} else {
+			esc[n++] = (char) c;
+		}
+		if (len + n >= cap)
+			break;
+		memcpy(buf + len, esc, n);
+		len += n;
+	}
+	buf[len < cap ? len : cap - 1] = '\0';
+	return len;
+}
+
+/* Build the whole line and write it at once, under the lock. */
+static void
+log_emit(enum log_level level, const char *logger, const char *text, size_t tlen)
+{
+	char line[LOG_LINE_MAX];
+	struct timespec ts;
+	struct tm tm;
+	size_t len;
+	int saved = errno;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	len = strftime(line, sizeof(line), "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
+	len += (size_t) snprintf(line + len, sizeof(line) - len,
+				 ".%06ldZ\",\"level\":\"%s\",\"logger\":\"",
+				 ts.tv_nsec / 1000, log_names[level]);
+	len = log_json_escape(line, len, sizeof(line) - 4, logger, strlen(logger));
+	len += (size_t) snprintf(line + len, sizeof(line) - len, "\",\"msg\":\"");
+	len = log_json_escape(line, len, sizeof(line) - 4, text, tlen);
+	memcpy(line + len, "\"}\n", 3);
+	len += 3;
+
+	pthread_mutex_lock(&log_lock);
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(log_fd, line + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t) w;
+	}
+	pthread_mutex_unlock(&log_lock);
+	errno = saved;
+}
+
+void
+log_msg(enum log_level level, const char *logger, const char *fmt, ...)
+{
+	char msg[LOG_MSG_MAX];
+	va_list ap;
+	int n;
+
+	if (level < log_min)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	log_emit(level, logger, msg, (size_t) n < sizeof(msg) ? (size_t) n : sizeof(msg) - 1);
+}
+
+void
+log_text(enum log_level level, const char *logger, const char *text, size_t len)
+{
+	if (level < log_min)
+		return;
+	log_emit(level, logger, text, len);
+}

@@ -1,0 +1,135 @@
+/*
+ * pgconn.c — libpq helpers (see pgconn.h).
+ */
+#include "pgconn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+pgconn_result_error(const PGresult *r, PGconn *c, char *err, size_t cap)
+{
+	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *sev = r ? PQresultErrorField(r, PG_DIAG_SEVERITY) : NULL;
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+
+	if (msg == NULL) {
+		snprintf(err, cap, "%s", PQerrorMessage(c));
+		err[strcspn(err, "\n")] = '\0';
+		return;
+	}
+	snprintf(err, cap, "%s: %s (SQLSTATE %s)%s%s%s%s%s%s", sev ? sev : "ERROR", msg,
+		 state ? state : "?", detail ? "; DETAIL: " : "", detail ? detail : "",
+		 hint ? "; HINT: " : "", hint ? hint : "", pos ? "; at character " : "",
+		 pos ? pos : "");
+}
+
+bool
+pgconn_local(const char *sockdir, int port, const char *dbname, PGconn **out,
+	     char *err, size_t cap)
+{
+	char portbuf[16];
+	const char *keys[] = { "host", "port", "dbname", "user", "application_name",
+			       "connect_timeout", "options", NULL };
+	const char *vals[] = { sockdir, portbuf, dbname, "postgres", "pgpod", "10",
+			       "-c statement_timeout=0 -c lock_timeout=0", NULL };
+	PGconn *c;
+
+	snprintf(portbuf, sizeof(portbuf), "%d", port);
+	c = PQconnectdbParams(keys, vals, 0);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		snprintf(err, cap, "cannot connect to database \"%s\" on %s port %d: %s", dbname,
+			 sockdir, port, c ? PQerrorMessage(c) : "out of memory");
+		err[strcspn(err, "\n")] = '\0';
+		PQfinish(c);
+		*out = NULL;
+		return false;
+	}
+	*out = c;
+	return true;
+}
+
+bool
+pgconn_exec(PGconn *c, const char *sql, char *err, size_t cap)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+
+	if (!ok)
+		pgconn_result_error(r, c, err, cap);
+	PQclear(r);
+	return ok;
+}
+
+bool
+pgconn_exists(PGconn *c, const char *sql, const char *param, bool *found, char *err, size_t cap)
+{
+	const char *params[1] = { param };
+	PGresult *r = PQexecParams(c, sql, 1, NULL, params, NULL, NULL, 0);
+	bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	if (ok)
+		*found = PQntuples(r) > 0;
+	else
+		pgconn_result_error(r, c, err, cap);
+	PQclear(r);
+	return ok;
+}
+
+char *
+pgconn_ident(PGconn *c, const char *s)
+{
+	return PQescapeIdentifier(c, s, strlen(s));
+}
+
+char *
+pgconn_literal(PGconn *c, const char *s)
+{
+	return PQescapeLiteral(c, s, strlen(s));
+}
+
+bool
+pgconn_set_password(PGconn *c, const char *role, const char *password, bool create,
+		    char *err, size_t cap)
+{
+	char *hash = PQencryptPasswordConn(c, password, role, "scram-sha-256");
+	char *ident = NULL, *lit = NULL, *sql = NULL;
+	bool ok = false;
+
+	if (hash == NULL) {
+		snprintf(err, cap, "cannot hash the password of \"%s\": %s", role, PQerrorMessage(c));
+		err[strcspn(err, "\n")] = '\0';
+		return false;
+	}
+	ident = pgconn_ident(c, role);
+	lit = pgconn_literal(c, hash);
+	if (ident == NULL || lit == NULL) {
+		snprintf(err, cap, "cannot quote role \"%s\": %s", role, PQerrorMessage(c));
+		goto done;
+	}
+	/* keep the (hashed) password out of the server log */
+	if (!pgconn_exec(c, "SET log_statement = 'none'; SET log_min_duration_statement = -1; "
+			 "SET log_min_error_statement = 'panic'", err, cap))
+		goto done;
+	if (asprintf(&sql, "%s ROLE %s%s PASSWORD %s", create ? "CREATE" : "ALTER", ident,
+		     create ? " LOGIN" : "", lit) < 0) {
+		sql = NULL;
+		snprintf(err, cap, "out of memory");
+		goto done;
+	}
+	ok = pgconn_exec(c, sql, err, cap);
+	if (ok)
+		ok = pgconn_exec(c, "RESET log_statement; RESET log_min_duration_statement; "
+				 "RESET log_min_error_statement", err, cap);
+done:
+	free(sql);
+	PQfreemem(ident);
+	PQfreemem(lit);
+	PQfreemem(hash);
+	return ok;
+}

@@ -1,0 +1,37 @@
+/*
+ * pgconn.h — libpq helpers: local superuser connections, one-call query
+ * execution with errors rendered for humans, identifier/literal quoting and
+ * client-side SCRAM hashing.
+ */
+#ifndef PGPOD_PGCONN_H
+#define PGPOD_PGCONN_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PGCONN_ERR_MAX 1024
+
+/* Connect as postgres over the Unix socket in sockdir. */
+bool pgconn_local(const char *sockdir, int port, const char *dbname, PGconn **out,
+		  char *err, size_t cap) __attribute__((warn_unused_result));
+
+/* Run sql with the simple-query protocol (several statements allowed);
+ * err gets the server's message with SQLSTATE, detail and hint. */
+bool pgconn_exec(PGconn *c, const char *sql, char *err, size_t cap)
+	__attribute__((warn_unused_result));
+
+/* Run a one-parameter query; *found is true when it returns a row. */
+bool pgconn_exists(PGconn *c, const char *sql, const char *param, bool *found,
+		   char *err, size_t cap) __attribute__((warn_unused_result));
+
+/* Quoted identifier / literal (caller frees with PQfreemem). */
+char *pgconn_ident(PGconn *c, const char *s);
+char *pgconn_literal(PGconn *c, const char *s);
+
+/* Set a role's password hashed client-side with SCRAM-SHA-256; the
+ * statement is not logged by the server. create: CREATE ROLE ... LOGIN. */
+bool pgconn_set_password(PGconn *c, const char *role, const char *password, bool create,
+			 char *err, size_t cap) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,294 @@
+/*
+ * proc.c — spawning children and capturing their output (see proc.h).
+ */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define PROC_READ_BUF 65536
+#define PROC_LINE_MAX 8192
+
+/* A line's severity, from postgres' "LOG:/ERROR:/FATAL:" or a tool's
+ * "error:"/"warning:" prefix. */
+static enum log_level
+proc_line_level(const char *line, size_t len)
+{
+	static const struct {
+		const char *tag;
+		enum log_level level;
+	} tags[] = {
+		{ "PANIC:", LOG_ERROR }, { "FATAL:", LOG_ERROR },
+		{ "ERROR:", LOG_ERROR }, { "error:", LOG_ERROR },
+		{ "WARNING:", LOG_WARN }, { "warning:", LOG_WARN },
+	};
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (memmem(line, len, tags[i].tag, strlen(tags[i].tag)) != NULL)
+			return tags[i].level;
+	return LOG_INFO;
+}
+
+static void
+proc_emit_line(struct proc *p, const char *line, size_t len)
+{
+	enum log_level level;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
+		len--;
+	if (len == 0)
+		return;
+	level = proc_line_level(line, len);
+	log_text(level, p->logger, line, len);
+	if (level >= LOG_WARN) {
+		size_t n = len < PROC_LAST_MAX - 1 ? len : PROC_LAST_MAX - 1;
+
+		pthread_mutex_lock(&p->lock);
+		memcpy(p->last, line, n);
+		p->last[n] = '\0';
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+/* The reader thread: split the pipe into lines until EOF. */
+static void *
+proc_reader(void *arg)
+{
+	struct proc *p = arg;
+	char *buf = malloc(PROC_READ_BUF);
+	char *line = malloc(PROC_LINE_MAX);
+	size_t llen = 0;
+
+	if (buf == NULL || line == NULL) {
+		free(buf);
+		free(line);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n = read(p->out_fd, buf, PROC_READ_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' || llen == PROC_LINE_MAX - 1) {
+				proc_emit_line(p, line, llen);
+				llen = 0;
+				if (buf[i] == '\n')
+					continue;
+			}
+			line[llen++] = buf[i];
+		}
+	}
+	proc_emit_line(p, line, llen);
+	free(buf);
+	free(line);
+	return NULL;
+}
+
+/* In the child: never returns. */
+static void __attribute__((noreturn))
+proc_child(const struct argv *args, const struct argv *envp, int out_fd,
+	   bool new_pgroup)
+{
+	sigset_t none;
+	int devnull;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void) signal(sig, SIG_DFL);
+	if (new_pgroup)
+		(void) setpgid(0, 0);
+	devnull = open("/dev/null", O_RDONLY);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+		_exit(127);
+	closefrom(3);
+	execve(args->v[0], args->v, envp->v);
+	{
+		int code = (errno == ENOENT) ? 127 : 126;
+		char msg[512];
+		int n = snprintf(msg, sizeof(msg), "error: cannot execute %s: %s\n",
+				 args->v[0], strerror(errno));
+
+		if (n > 0)
+			(void) !write(2, msg, (size_t) n);
+		_exit(code);
+	}
+}
+
+bool
+proc_spawn(const struct argv *args, const struct argv *envp,
+	   const char *logger, bool new_pgroup, struct proc *p)
+{
+	int fds[2];
+
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	p->out_fd = -1;
+	snprintf(p->logger, sizeof(p->logger), "%s", logger);
+	pthread_mutex_init(&p->lock, NULL);
+	if (args->overflow || envp->overflow || args->n == 0) {
+		log_error("cannot start %s: argument list too long",
+			  args->n ? args->v[0] : "(nothing)");
+		return false;
+	}
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
+		return false;
+	}
+	p->pid = fork();
+	if (p->pid < 0) {
+		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (p->pid == 0)
+		proc_child(args, envp, fds[1], new_pgroup);
+	if (new_pgroup)
+		(void) setpgid(p->pid, p->pid);	/* no race with kill(-pid) */
+	close(fds[1]);
+	p->out_fd = fds[0];
+	if (pthread_create(&p->reader, NULL, proc_reader, p) == 0)
+		p->has_reader = true;
+	else
+		log_warn("cannot start the output reader of %s; its output is lost", logger);
+	return true;
+}
+
+int
+proc_status_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+void
+proc_finish(struct proc *p)
+{
+	if (p->has_reader) {
+		pthread_join(p->reader, NULL);
+		p->has_reader = false;
+	}
+	if (p->out_fd >= 0) {
+		close(p->out_fd);
+		p->out_fd = -1;
+	}
+	pthread_mutex_destroy(&p->lock);
+}
+
+bool
+proc_wait(struct proc *p, int *code)
+{
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(p->pid, &status, 0);
+
+		if (r == p->pid)
+			break;
+		if (r < 0 && errno == EINTR)
+			continue;
+		log_error("waitpid(%d) failed: %s", (int) p->pid, strerror(errno));
+		return false;
+	}
+	*code = proc_status_code(status);
+	p->pid = -1;
+	proc_finish(p);
+	return true;
+}
+
+bool
+proc_poll(struct proc *p, int *code)
+{
+	int status;
+	pid_t r = waitpid(p->pid, &status, WNOHANG);
+
+	if (r != p->pid)
+		return false;
+	*code = proc_status_code(status);
+	p->pid = -1;
+	return true;
+}
+
+bool
+proc_run(const struct argv *args, const struct argv *envp,
+	 const char *logger, int *code, char *last, size_t lastcap)
+{
+	struct proc p;
+
+	if (!proc_spawn(args, envp, logger, false, &p))
+		return false;	/* errors have already been logged */
+	if (!proc_wait(&p, code))
+		return false;
+	if (last != NULL && lastcap > 0)
+		snprintf(last, lastcap, "%s", p.last);
+	return true;
+}
+
+bool
+proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t cap,
+	     int *code)
+{
+	size_t len = 0;
+	int fds[2];
+	int status;
+	pid_t pid;
+
+	buf[0] = '\0';
+	if (args->overflow || envp->overflow || args->n == 0)
+		return false;
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
+		return false;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0)
+		proc_child(args, envp, fds[1], false);
+	close(fds[1]);
+	for (;;) {
+		char tmp[4096];
+		ssize_t n = read(fds[0], tmp, sizeof(tmp));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (len + 1 < cap) {
+			size_t take = (size_t) n < cap - 1 - len ? (size_t) n : cap - 1 - len;
+
+			memcpy(buf + len, tmp, take);
+			len += take;
+		}
+	}
+	buf[len] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			log_error("waitpid(%d) failed: %s", (int) pid, strerror(errno));
+			return false;
+		}
+	}
+	*code = proc_status_code(status);
+	return true;
+}

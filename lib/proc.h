@@ -1,0 +1,56 @@
+/*
+ * proc.h — run child processes the way a PID 1 must: no shell, an explicit
+ * environment, stdin from /dev/null, the signal mask restored, stdout and
+ * stderr captured line by line into the JSON log under a logger name.
+ */
+#ifndef PGPOD_PROC_H
+#define PGPOD_PROC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "argv.h"
+
+#define PROC_LAST_MAX 512
+
+struct proc {
+	pid_t     pid;
+	int       out_fd;		/* read end of the output pipe */
+	pthread_t reader;
+	bool      has_reader;
+	char      logger[32];
+	char      last[PROC_LAST_MAX];	/* last error-looking output line */
+	pthread_mutex_t lock;
+};
+
+/* Start argv[0] (an absolute path) with envp; new_pgroup puts the child in
+ * its own process group. */
+bool proc_spawn(const struct argv *args, const struct argv *envp,
+		const char *logger, bool new_pgroup, struct proc *p)
+	__attribute__((warn_unused_result));
+
+/* Wait for the child (blocking, EINTR-safe), then drain its output.
+ * *code is like a shell's: exit status, or 128+n when killed by signal n. */
+bool proc_wait(struct proc *p, int *code) __attribute__((warn_unused_result));
+
+/* Non-blocking: true and *code set when the child has exited. */
+bool proc_poll(struct proc *p, int *code);
+
+/* Finish the output reader after the child was reaped elsewhere. */
+void proc_finish(struct proc *p);
+
+/* spawn + wait. */
+bool proc_run(const struct argv *args, const struct argv *envp,
+	      const char *logger, int *code, char *last, size_t lastcap)
+	__attribute__((warn_unused_result));
+
+/* Run and capture stdout+stderr into buf (NUL-terminated, truncated to
+ * cap) instead of the log. */
+bool proc_capture(const struct argv *args, const struct argv *envp, char *buf,
+		  size_t cap, int *code) __attribute__((warn_unused_result));
+
+/* A shell-like exit code from a waitpid status. */
+int proc_status_code(int status);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * settings.h — the common options of every command (CONTRACT section 1),
+ * resolved from flag, environment and default by cmd/, read by the rest.
+ */
+#ifndef PGPOD_SETTINGS_H
+#define PGPOD_SETTINGS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "log.h"
+
+/* Paths given to pgpod are bounded well below PATH_MAX so that files
+ * under them always fit a PATH_MAX buffer. */
+#define SETTINGS_PATH_MAX 1024
+
+struct settings {
+	char spec[SETTINGS_PATH_MAX];
+	char secrets_dir[SETTINGS_PATH_MAX];
+	char configmaps_dir[SETTINGS_PATH_MAX];
+	char pgdata[SETTINGS_PATH_MAX];
+	char pg_bin[SETTINGS_PATH_MAX];
+	char run_dir[SETTINGS_PATH_MAX];
+	char listen[256];
+	int  pg_port;
+	char pg_listen[1024];
+	char user[64];
+	char pod_name[256];
+	enum log_level log_level;
+
+	/* derived */
+	int  pg_major;
+	char pg_version[64];
+	bool was_root;		/* started as root and dropped to user */
+	char os_user[64];	/* the user postgres runs as */
+};
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * instance.c — starting, watching and stopping a postmaster (see instance.h).
+ */
+#include "instance.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "log.h"
+
+static const int stop_signals[] = {
+	[INSTANCE_STOP_SMART] = SIGTERM,
+	[INSTANCE_STOP_FAST] = SIGINT,
+	[INSTANCE_STOP_IMMEDIATE] = SIGQUIT,
+	[INSTANCE_STOP_KILL] = SIGKILL,
+};
+
+static const char *const stop_names[] = {
+	[INSTANCE_STOP_SMART] = "smart",
+	[INSTANCE_STOP_FAST] = "fast",
+	[INSTANCE_STOP_IMMEDIATE] = "immediate",
+	[INSTANCE_STOP_KILL] = "kill",
+};
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+void
+instance_tool_env(const struct settings *set, struct argv *env)
+{
+	const char *tz = getenv("TZ");
+	const char *home = getenv("HOME");
+
+	argv_addf(env, "PATH=%s:/usr/local/bin:/usr/bin:/bin", set->pg_bin);
+	argv_addf(env, "HOME=%s", home ? home : "/var/lib/postgresql");
+	argv_addf(env, "USER=%s", set->os_user);
+	if (tz != NULL)
+		argv_addf(env, "TZ=%s", tz);
+}
+
+bool
+instance_start(const struct settings *set, const struct argv *extra, struct instance *inst)
+{
+	struct argv args, env;
+	bool ok;
+
+	memset(inst, 0, sizeof(*inst));
+	snprintf(inst->pgdata, sizeof(inst->pgdata), "%s", set->pgdata);
+	argv_init(&args);
+	argv_init(&env);
+	argv_addf(&args, "%s/postgres", set->pg_bin);
+	argv_add(&args, "-D");
+	argv_add(&args, set->pgdata);
+	for (size_t i = 0; extra && i < extra->n; i++)
+		argv_add(&args, extra->v[i]);
+	instance_tool_env(set, &env);
+	ok = proc_spawn(&args, &env, "postgres", true, &inst->proc);
+	argv_free(&args);
+	argv_free(&env);
+	if (!ok)
+		return false;	/* errors have already been logged */
+	inst->running = true;
+	log_info("started postgres (pid %d) on \"%s\"", (int) inst->proc.pid, set->pgdata);
+	return true;
+}
+
+bool
+instance_check_exit(struct instance *inst)
+{
+	int code;
+
+	if (!inst->running)
+		return true;
+	if (!proc_poll(&inst->proc, &code))
+		return false;
+	inst->running = false;
+	inst->exit_code = code;
+	proc_finish(&inst->proc);
+	return true;
+}
+
+/* Line 8 of postmaster.pid is the postmaster's status ("ready" once it
+ * accepts connections, "standby" for a hot standby). */
+static bool
+instance_pidfile_ready(const char *pgdata)
+{
+	char path[PATH_MAX + 20];
+	char *text = NULL;
+	size_t len;
+	int err, line = 1;
+	bool ready = false;
+
+	snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
+	if (!file_read(path, 65536, &text, &len, &err))
+		return false;
+	for (char *p = text; *p; p++) {
+		if (*p == '\n' && ++line == 8) {
+			ready = strncmp(p + 1, "ready", 5) == 0 || strncmp(p + 1, "standby", 7) == 0;
+			break;
+		}
+	}
+	free(text);
+	return ready;
+}
+
+bool
+instance_wait_ready(struct instance *inst, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	long nap = 1;
+
+	while (now_ms() < deadline) {
+		if (instance_check_exit(inst)) {
+			log_error("postgres exited during start-up with code %d%s%s", inst->exit_code,
+				  inst->proc.last[0] ? ": " : "", inst->proc.last);
+			return false;
+		}
+		if (instance_pidfile_ready(inst->pgdata))
+			return true;
+		sleep_ms(nap);
+		if (nap < 20)
+			nap *= 2;
+	}
+	log_error("postgres did not become ready within %d ms", timeout_ms);
+	return false;
+}
+
+void
+instance_signal(struct instance *inst, enum instance_stop_mode mode)
+{
+	if (!inst->running)
+		return;
+	log_info("stopping postgres (pid %d): %s shutdown", (int) inst->proc.pid, stop_names[mode]);
+	if (mode == INSTANCE_STOP_KILL)
+		(void) kill(-inst->proc.pid, SIGKILL);
+	else
+		(void) kill(inst->proc.pid, stop_signals[mode]);
+}
+
+bool
+instance_stop(struct instance *inst, enum instance_stop_mode mode, int timeout_ms)
+{
+	for (int m = (int) mode; m <= INSTANCE_STOP_KILL; m++) {
+		long deadline = now_ms() + timeout_ms;
+		long nap = 1;
+
+		if (instance_check_exit(inst))
+			break;
+		instance_signal(inst, (enum instance_stop_mode) m);
+		while (now_ms() < deadline && !instance_check_exit(inst)) {
+			sleep_ms(nap);
+			if (nap < 20)
+				nap *= 2;
+		}
+	}
+	if (inst->running) {
+		log_error("postgres (pid %d) did not exit even after SIGKILL", (int) inst->proc.pid);
+		return false;
+	}
+	log_info("postgres exited with code %d", inst->exit_code);
+	return true;
+}

@@ -1,0 +1,125 @@
+/*
+ * pgdata.c — data directory state and marks (see pgdata.h).
+ */
+#include "pgdata.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "log.h"
+
+static bool
+has_file(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+enum pgdata_state
+pgdata_state(const char *pgdata)
+{
+	switch (file_dir_state(pgdata)) {
+	case FILE_DIR_MISSING:
+	case FILE_DIR_EMPTY:
+		return PGDATA_EMPTY;
+	case FILE_DIR_NOT_A_DIR:
+		return PGDATA_UNREADABLE;
+	case FILE_DIR_NOT_EMPTY:
+		break;
+	}
+	if (has_file(pgdata, PGDATA_MARKER))
+		return PGDATA_BOOTSTRAPPED;
+	if (has_file(pgdata, "PG_VERSION") && has_file(pgdata, "global/pg_control"))
+		return PGDATA_FOREIGN;
+	return PGDATA_UNKNOWN;
+}
+
+const char *
+pgdata_state_name(enum pgdata_state st)
+{
+	static const char *const names[] = {
+		[PGDATA_EMPTY] = "empty",
+		[PGDATA_BOOTSTRAPPED] = "bootstrapped by pgpod",
+		[PGDATA_FOREIGN] = "a PostgreSQL data directory not bootstrapped by pgpod",
+		[PGDATA_UNKNOWN] = "not empty and not a PostgreSQL data directory",
+		[PGDATA_UNREADABLE] = "not a readable directory",
+	};
+
+	return names[st];
+}
+
+/* UTC now, compact (20261122T235900Z) or RFC 3339. */
+static void
+utc_stamp(char *buf, size_t cap, bool compact)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	if (compact)
+		strftime(buf, cap, "%Y%m%dT%H%M%SZ", &tm);
+	else
+		strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+bool
+pgdata_write_marker(const char *pgdata, const char *method, double seconds)
+{
+	char path[PATH_MAX];
+	char when[32];
+	char text[512];
+	int n;
+
+	utc_stamp(when, sizeof(when), false);
+	n = snprintf(text, sizeof(text),
+		     "{\"method\": \"%s\", \"finishedAt\": \"%s\", \"durationSeconds\": %.3f, "
+		     "\"pgpodVersion\": \"%s\"}\n", method, when, seconds, PGPOD_VERSION);
+	snprintf(path, sizeof(path), "%s/%s", pgdata, PGDATA_MARKER);
+	return file_write_atomic(path, text, (size_t) n, 0600);
+}
+
+bool
+pgdata_move_aside(const char *pgdata, char *out, size_t cap)
+{
+	char stamp[32];
+	char parent[PATH_MAX];
+
+	utc_stamp(stamp, sizeof(stamp), true);
+	snprintf(out, cap, "%s.failed-%s", pgdata, stamp);
+	for (int i = 1; access(out, F_OK) == 0 && i < 100; i++)
+		snprintf(out, cap, "%s.failed-%s-%d", pgdata, stamp, i);
+	if (rename(pgdata, out) != 0) {
+		log_error("cannot move the failed attempt \"%s\" aside to \"%s\": %s; it is left "
+			  "in place, move it away by hand before retrying", pgdata, out, strerror(errno));
+		return false;
+	}
+	file_dirname(pgdata, parent, sizeof(parent));
+	if (!file_fsync_dir(parent))
+		log_warn("the move to \"%s\" may not be durable yet", out);
+	return true;
+}
+
+bool
+pgdata_sync(const char *pgdata)
+{
+	int fd = open(pgdata, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || syncfs(fd) != 0) {
+		log_error("cannot flush \"%s\" to disk: %s", pgdata, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
