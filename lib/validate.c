@@ -5,6 +5,8 @@
 #include "validate.h"
 
 #include <ctype.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -142,6 +144,85 @@ rule_initdb(const struct spec *s, int major, struct diag *d)
 			diag_error(d, P("bootstrap.initdb.builtinLocale"), "needs PostgreSQL 17 or newer; "
 				   "this image has PostgreSQL %d", major);
 	}
+}
+
+/* A locale's codeset as a PostgreSQL encoding name ("" when unknown). */
+static const char *
+codeset_encoding(const char *codeset)
+{
+	static const struct {
+		const char *codeset;
+		const char *encoding;
+	} map[] = {
+		{ "utf8", "utf8" }, { "iso88591", "latin1" }, { "iso88592", "latin2" },
+		{ "iso88593", "latin3" }, { "iso88594", "latin4" }, { "iso88599", "latin5" },
+		{ "iso885910", "latin6" }, { "iso885913", "latin7" }, { "iso885914", "latin8" },
+		{ "iso885915", "latin9" }, { "iso885916", "latin10" }, { "koi8r", "koi8r" },
+		{ "koi8u", "koi8u" }, { "eucjp", "eucjp" }, { "euckr", "euckr" },
+		{ "cp1251", "win1251" }, { "iso88595", "iso88595" }, { "iso88597", "iso88597" },
+	};
+	char norm[32];
+	size_t n = 0;
+
+	for (const char *p = codeset; *p && n < sizeof(norm) - 1; p++)
+		if (isalnum((unsigned char) *p))
+			norm[n++] = (char) tolower((unsigned char) *p);
+	norm[n] = '\0';
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(norm, map[i].codeset) == 0)
+			return map[i].encoding;
+	return "";
+}
+
+/* The encoding name normalized as PostgreSQL compares them. */
+static void
+encoding_norm(const char *name, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p && n < cap - 1; p++)
+		if (isalnum((unsigned char) *p))
+			buf[n++] = (char) tolower((unsigned char) *p);
+	buf[n] = '\0';
+	if (strcmp(buf, "unicode") == 0)
+		snprintf(buf, cap, "utf8");
+}
+
+/* A locale must exist on this machine and match the encoding (initdb would
+ * refuse it only after creating PGDATA). */
+static void
+check_locale(const struct spec *s, const char *key, int mask, const char *name, struct diag *d)
+{
+	locale_t loc;
+	const char *enc;
+	char want[32];
+
+	if (name == NULL || strcmp(name, "C") == 0 || strcmp(name, "POSIX") == 0)
+		return;
+	loc = newlocale(mask, name, (locale_t) 0);
+	if (loc == (locale_t) 0) {
+		diag_error(d, P(key), "locale \"%s\" is not available on this system (see `locale "
+			   "-a`; build it with localedef or choose another)", name);
+		return;
+	}
+	enc = codeset_encoding(nl_langinfo_l(CODESET, loc));
+	encoding_norm(s->encoding ? s->encoding : "UTF8", want, sizeof(want));
+	if (*enc && strcmp(want, "sqlascii") != 0 && strcmp(enc, want) != 0)
+		diag_error(d, P(key), "locale \"%s\" uses %s, which does not match the encoding "
+			   "%s; choose a matching locale or encoding", name,
+			   nl_langinfo_l(CODESET, loc), s->encoding ? s->encoding : "UTF8");
+	freelocale(loc);
+}
+
+static void
+rule_locales(const struct spec *s, int major, struct diag *d)
+{
+	(void) major;
+	if (s->bootstrap != SPEC_BOOTSTRAP_INITDB)
+		return;
+	check_locale(s, "bootstrap.initdb.locale", LC_ALL_MASK, s->locale, d);
+	check_locale(s, "bootstrap.initdb.localeCollate", LC_COLLATE_MASK, s->locale_collate, d);
+	check_locale(s, "bootstrap.initdb.localeCType", LC_CTYPE_MASK, s->locale_ctype, d);
 }
 
 /* The deprecated initdb.options may not take over what pgpod decides. */
@@ -301,6 +382,7 @@ static void (*const rules[])(const struct spec *, int, struct diag *) = {
 	rule_instances,
 	rule_app,
 	rule_initdb,
+	rule_locales,
 	rule_initdb_options,
 	rule_parameters,
 	rule_sources,
