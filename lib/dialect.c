@@ -346,13 +346,15 @@ dialect_set(struct spec *s, int fi, struct json_object *v, const char *path, str
 	case SPEC_T_REFLIST:
 		/* PGO's databaseInitSQL is a single {name, key} */
 		if (json_object_is_type(v, json_type_object)) {
-			const char *name = doc_string(v, "name");
-			const char *key = doc_string(v, "key");
+			const char *rname = doc_string(v, "name");
+			const char *rkey = doc_string(v, "key");
 
-			if (name == NULL || key == NULL)
+			if (rname == NULL || rkey == NULL) {
 				diag_error(d, path, "needs both \"name\" and \"key\" as strings");
-			else
-				reflist_add(m, name, key);
+				return;
+			}
+			reflist_add(m, rname, rkey);
+			spec_set_origin(s, fi, path);
 			return;
 		}
 		read_reflist(m, v, path, d);
@@ -483,17 +485,18 @@ read_externals(struct spec *s, struct json_object *arr, const char *path, struct
 			char cpath[300];
 
 			snprintf(cpath, sizeof(cpath), "%s.connectionParameters", base);
-			if (!json_object_is_type(conn, json_type_object))
+			if (!json_object_is_type(conn, json_type_object)) {
 				diag_error(d, cpath, "expected a mapping");
-			else
-				json_object_object_foreach(conn, key, val) {
+			} else {
+				json_object_object_foreach(conn, ckey, cval) {
 					char text[1024];
 
-					if (scalar_text(val, text, sizeof(text)))
-						kvlist_set(&x->conn, key, text);
+					if (scalar_text(cval, text, sizeof(text)))
+						kvlist_set(&x->conn, ckey, text);
 					else
-						diag_error(d, cpath, "\"%s\": expected a string", key);
+						diag_error(d, cpath, "\"%s\": expected a string", ckey);
 				}
+			}
 		}
 		read_ref(&x->password, e, "password", base, d);
 		read_ref(&x->ssl_key, e, "sslKey", base, d);

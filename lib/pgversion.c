@@ -37,10 +37,19 @@ pgversion_find_bindir(char *buf, size_t cap)
 
 		snprintf(copy, sizeof(copy), "%s", path);
 		for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
-			if (*p && has_postgres(p)) {
-				snprintf(buf, cap, "%s", p);
-				return true;
-			}
+			char link[PATH_MAX + 16];
+			char real[PATH_MAX];
+
+			if (!*p || !has_postgres(p))
+				continue;
+			/* follow symlinks: the other tools live beside the real binary */
+			snprintf(link, sizeof(link), "%s/postgres", p);
+			if (realpath(link, real) != NULL && strrchr(real, '/') != NULL)
+				*strrchr(real, '/') = '\0';
+			else
+				snprintf(real, sizeof(real), "%s", p);
+			snprintf(buf, cap, "%s", real);
+			return true;
 		}
 	}
 	/* Debian and Ubuntu keep each major in /usr/lib/postgresql/<N>/bin */
