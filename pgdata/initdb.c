@@ -151,6 +151,9 @@ step_start(struct boot *b)
 	argv_add(&extra, "fsync=off");
 	argv_add(&extra, "-c");
 	argv_add(&extra, "archive_mode=off");
+	/* SQL from Secrets must not reach the server log with its error */
+	argv_add(&extra, "-c");
+	argv_add(&extra, "log_min_error_statement=panic");
 	ok = instance_start(b->set, &extra, &b->inst);
 	argv_free(&extra);
 	if (!ok || !instance_wait_ready(&b->inst, START_TIMEOUT_MS)) {
