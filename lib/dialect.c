@@ -765,7 +765,8 @@ dialect_load(const char *path, struct spec **out, struct diag *d)
 
 	*out = NULL;
 	if (!yamljson_parse_file(path, &docs, &ndocs, err, sizeof(err))) {
-		diag_error(d, path, "%s", err);
+		/* the parser's message starts with the file's path already */
+		strlist_add(&d->errors, err);
 		return false;
 	}
 	for (size_t i = 0; i < ndocs && !ok; i++) {

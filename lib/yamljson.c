@@ -839,13 +839,14 @@ yj_parse_json(const char *text, size_t len, size_t start, struct json_object **o
 	end = start + json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (*out == NULL) {
-		if (jerr == json_tokener_continue)
-			what = "unexpected end of input";
-		else if (jerr == json_tokener_error_depth)
-			what = "nesting deeper than 256 levels";
-		else
-			what = json_tokener_error_desc(jerr);
 		yj_line_col(text, len, jerr == json_tokener_continue ? len : end, &line, &col);
+		if (jerr == json_tokener_error_depth) {
+			yj_message(err, errlen, line, col, "invalid JSON: nesting deeper than %d "
+				   "levels", YAMLJSON_MAX_DEPTH);
+			return false;
+		}
+		what = jerr == json_tokener_continue ? "unexpected end of input" :
+						       json_tokener_error_desc(jerr);
 		yj_message(err, errlen, line, col, "invalid JSON: %s", what);
 		return false;
 	}
