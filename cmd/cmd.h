@@ -5,6 +5,7 @@
 #ifndef PGPOD_CMD_H
 #define PGPOD_CMD_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "inputs.h"
@@ -27,6 +28,9 @@ int cmd_check_spec(struct settings *set, struct spec **spec, struct inputs *in);
 int cmd_drop_privileges(struct settings *set);
 
 void cmd_usage(FILE *out);
+
+/* The signals pgpod blocks at start and takes synchronously. */
+void cmd_signal_set(sigset_t *set);
 
 /* The exit code for a bootstrap result. */
 int cmd_bootstrap_exit(enum initdb_result r);

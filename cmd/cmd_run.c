@@ -47,12 +47,7 @@ run_supervise(struct instance *inst)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGCHLD);
+	cmd_signal_set(&set);
 	for (;;) {
 		siginfo_t info;
 		int sig = sigwaitinfo(&set, &info);

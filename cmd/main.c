@@ -147,6 +147,17 @@ parse_options(struct settings *set, int argc, char **argv)
 	return EXIT_OK;
 }
 
+void
+cmd_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGCHLD);
+}
+
 /* Signals are taken synchronously (sigwaitinfo/sigpending): block them
  * here, before any thread is created, so every thread inherits the mask. */
 static void
@@ -154,12 +165,7 @@ block_signals(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGCHLD);
+	cmd_signal_set(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
