@@ -1,0 +1,1309 @@
+/*
+ * test_spec.c — cmocka tests for the dialect readers (lib/dialect.c), the
+ * defaults and the normalized dump (lib/spec.c). Every model is read from a
+ * fixture under test/fixtures/spec/ (the runner starts from the repository
+ * root): the examples of the CloudNativePG, cnpg-database chart, Crunchy PGO
+ * and Percona documentation, plus a few of our own.
+ *
+ * PGPOD_TEST_KNOWN_BUGS=1 also runs the tests of known, unfixed bugs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <json-c/json_pointer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "dialect.h"
+#include "inputs.h"
+#include "spec.h"
+
+#define FIX(name) "test/fixtures/spec/" name
+#define SECRETS FIX("secrets")
+#define CONFIGMAPS FIX("configmaps")
+
+/* ---- helpers ---- */
+
+static void
+print_diag(const struct diag *d)
+{
+	for (size_t i = 0; i < d->errors.n; i++)
+		print_error("error: %s\n", d->errors.items[i]);
+	for (size_t i = 0; i < d->warnings.n; i++)
+		print_error("warning: %s\n", d->warnings.items[i]);
+}
+
+/* Load a fixture that must read without errors. */
+static struct spec *
+load_ok(const char *path, struct diag *d)
+{
+	struct spec *s = NULL;
+	bool ok = dialect_load(path, &s, d);
+
+	if (!ok || d->errors.n > 0)
+		print_diag(d);
+	assert_true(ok);
+	assert_non_null(s);
+	assert_int_equal(d->errors.n, 0);
+	return s;
+}
+
+/* Load a fixture that must read without errors nor warnings. */
+static struct spec *
+load_clean(const char *path, struct diag *d)
+{
+	struct spec *s = load_ok(path, d);
+
+	if (d->warnings.n > 0)
+		print_diag(d);
+	assert_int_equal(d->warnings.n, 0);
+	return s;
+}
+
+static void
+done(struct spec *s, struct diag *d)
+{
+	spec_free(s);
+	diag_free(d);
+}
+
+/* Does some message of l start with "path: " and contain needle? */
+static bool
+has_msg(const struct strlist *l, const char *path, const char *needle)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strncmp(l->items[i], path, n) == 0 && strncmp(l->items[i] + n, ": ", 2) == 0
+		    && strstr(l->items[i] + n, needle) != NULL)
+			return true;
+	return false;
+}
+
+static void
+assert_ref(const struct spec_ref *r, const char *name, const char *key)
+{
+	assert_non_null(r->name);
+	assert_non_null(r->key);
+	assert_string_equal(r->name, name);
+	assert_string_equal(r->key, key);
+}
+
+static void
+assert_no_ref(const struct spec_ref *r)
+{
+	assert_null(r->name);
+	assert_null(r->key);
+}
+
+static void
+assert_kv(const struct kvlist *l, const char *key, const char *value)
+{
+	const char *v = kvlist_get(l, key);
+
+	if (v == NULL)
+		print_error("missing key \"%s\"\n", key);
+	assert_non_null(v);
+	assert_string_equal(v, value);
+}
+
+static void
+assert_str(const char *got, const char *want)
+{
+	if (got == NULL)
+		print_error("expected \"%s\", got NULL\n", want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+}
+
+/* The dumped model, parsed back; the caller puts it. */
+static struct json_object *
+dump_parsed(const struct spec *s)
+{
+	char *text = spec_to_json(s);
+	struct json_object *o;
+
+	assert_non_null(text);
+	o = json_tokener_parse(text);
+	if (o == NULL)
+		print_error("not JSON:\n%s\n", text);
+	free(text);
+	assert_non_null(o);
+	return o;
+}
+
+static struct json_object *
+at(struct json_object *root, const char *pointer)
+{
+	struct json_object *v = NULL;
+
+	if (json_pointer_get(root, pointer, &v) != 0)
+		print_error("no %s in the dump\n", pointer);
+	assert_non_null(v);
+	return v;
+}
+
+static void
+assert_json_string(struct json_object *root, const char *pointer, const char *want)
+{
+	struct json_object *v = at(root, pointer);
+
+	assert_true(json_object_is_type(v, json_type_string));
+	assert_string_equal(json_object_get_string(v), want);
+}
+
+static void
+assert_json_int(struct json_object *root, const char *pointer, int want)
+{
+	struct json_object *v = at(root, pointer);
+
+	assert_true(json_object_is_type(v, json_type_int));
+	assert_int_equal(json_object_get_int(v), want);
+}
+
+static void
+assert_json_bool(struct json_object *root, const char *pointer, bool want)
+{
+	struct json_object *v = at(root, pointer);
+
+	assert_true(json_object_is_type(v, json_type_boolean));
+	assert_int_equal(json_object_get_boolean(v), want);
+}
+
+static void
+assert_json_absent(struct json_object *root, const char *pointer)
+{
+	struct json_object *v = NULL;
+
+	assert_int_not_equal(json_pointer_get(root, pointer, &v), 0);
+}
+
+/* ---- CloudNativePG Cluster (cnpg-bootstrap.md) ---- */
+
+static void
+test_cnpg_initdb_app_secret(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/initdb_app_secret.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->dialect, SPEC_DIALECT_CNPG);
+	assert_str(s->source_file, FIX("cnpg/initdb_app_secret.yaml"));
+	assert_str(s->name, "cluster-example-initdb");
+	assert_int_equal(s->instances, 3);
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
+	assert_str(s->app_database, "app");
+	assert_str(s->app_owner, "app");
+	assert_str(s->app_secret, "app-secret");
+	assert_string_equal(spec_path(s, "bootstrap.secret"), "spec.bootstrap.initdb.secret.name");
+	assert_string_equal(spec_path(s, "bootstrap.owner"), "spec.bootstrap.initdb.owner");
+	assert_string_equal(spec_path(s, "instances"), "spec.instances");
+	/* nothing else was given: unset until the defaults apply */
+	assert_int_equal(s->data_checksums, -1);
+	assert_null(s->encoding);
+	assert_int_equal(s->wal_segment_size, -1);
+	assert_int_equal(s->n_externals, 0);
+	assert_int_equal(s->post_init_sql.n, 0);
+	done(s, &d);
+}
+
+static void
+test_cnpg_initdb_checksums_latin1(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/initdb_checksums_latin1.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
+	assert_int_equal(s->data_checksums, 1);
+	assert_str(s->encoding, "LATIN1");
+	assert_string_equal(spec_path(s, "bootstrap.initdb.encoding"), "spec.bootstrap.initdb.encoding");
+	assert_null(s->app_secret);
+	assert_null(s->locale_collate);
+	done(s, &d);
+}
+
+static void
+test_cnpg_initdb_post_init_sql(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/initdb_post_init_sql.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->data_checksums, 1);
+	assert_str(s->locale_collate, "en_US");
+	assert_str(s->locale_ctype, "en_US");
+	assert_null(s->locale);
+	assert_int_equal(s->post_init_sql.n, 1);
+	assert_string_equal(s->post_init_sql.items[0], "CREATE DATABASE angus");
+	assert_int_equal(s->post_init_template_sql.n, 0);
+	assert_int_equal(s->post_init_application_sql.n, 0);
+	done(s, &d);
+}
+
+static void
+test_cnpg_initdb_app_sql_refs(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/initdb_app_sql_refs.yaml"), &d);
+	const struct spec_sqlrefs *r = &s->post_init_application_sql_refs;
+
+	(void) state;
+	assert_int_equal(r->secrets.n, 1);
+	assert_ref(&r->secrets.items[0], "my-secret", "secret.sql");
+	assert_int_equal(r->configmaps.n, 1);
+	assert_ref(&r->configmaps.items[0], "my-configmap", "configmap.sql");
+	assert_int_equal(s->post_init_sql_refs.secrets.n + s->post_init_sql_refs.configmaps.n, 0);
+	assert_int_equal(s->post_init_template_sql_refs.secrets.n
+			 + s->post_init_template_sql_refs.configmaps.n, 0);
+	assert_string_equal(spec_path(s, "bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs"),
+			    "spec.bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs");
+	done(s, &d);
+}
+
+/* Refs keep their order inside each list, whatever the YAML order of the
+ * two lists. */
+static void
+test_cnpg_sql_refs_order(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/initdb_sql_refs_order.yaml"), &d);
+	const struct spec_sqlrefs *r = &s->post_init_sql_refs;
+
+	(void) state;
+	assert_int_equal(r->secrets.n, 2);
+	assert_ref(&r->secrets.items[0], "sec-a", "a.sql");
+	assert_ref(&r->secrets.items[1], "sec-b", "b.sql");
+	assert_int_equal(r->configmaps.n, 2);
+	assert_ref(&r->configmaps.items[0], "cm-a", "a.sql");
+	assert_ref(&r->configmaps.items[1], "cm-b", "b.sql");
+	assert_int_equal(s->post_init_template_sql_refs.configmaps.n, 1);
+	assert_ref(&s->post_init_template_sql_refs.configmaps.items[0], "my-configmap", "configmap.sql");
+	done(s, &d);
+}
+
+static void
+test_cnpg_basebackup_password(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/basebackup_password.yaml"), &d);
+	const struct spec_external *e;
+
+	(void) state;
+	assert_str(s->name, "target-db");
+	assert_int_equal(s->instances, 3);
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_PG_BASEBACKUP);
+	assert_string_equal(spec_path(s, "bootstrap.method"), "spec.bootstrap");
+	assert_str(s->clone_source, "source-db");
+	assert_string_equal(spec_path(s, "bootstrap.clone.source"), "spec.bootstrap.pg_basebackup.source");
+	assert_int_equal(s->n_externals, 1);
+	e = &s->externals[0];
+	assert_str(e->name, "source-db");
+	assert_int_equal(e->conn.n, 2);
+	assert_kv(&e->conn, "host", "source-db.foo.com");
+	assert_kv(&e->conn, "user", "streaming_replica");
+	assert_ref(&e->password, "source-db-replica-user", "password");
+	assert_no_ref(&e->ssl_key);
+	assert_no_ref(&e->ssl_cert);
+	assert_no_ref(&e->ssl_root_cert);
+	assert_false(e->has_object_store);
+	assert_null(s->app_database);
+	done(s, &d);
+}
+
+static void
+test_cnpg_basebackup_tls(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/basebackup_tls.yaml"), &d);
+	const struct spec_external *e;
+
+	(void) state;
+	assert_str(s->name, "cluster-clone-tls");
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_PG_BASEBACKUP);
+	assert_str(s->clone_source, "cluster-example");
+	assert_int_equal(s->n_externals, 1);
+	e = &s->externals[0];
+	assert_str(e->name, "cluster-example");
+	assert_int_equal(e->conn.n, 3);
+	assert_kv(&e->conn, "host", "cluster-example-rw.default.svc");
+	assert_kv(&e->conn, "user", "streaming_replica");
+	assert_kv(&e->conn, "sslmode", "verify-full");
+	assert_no_ref(&e->password);
+	assert_ref(&e->ssl_key, "cluster-example-replication", "tls.key");
+	assert_ref(&e->ssl_cert, "cluster-example-replication", "tls.crt");
+	assert_ref(&e->ssl_root_cert, "cluster-example-ca", "ca.crt");
+	done(s, &d);
+}
+
+/* database/owner/secret under pg_basebackup, with their own paths. */
+static void
+test_cnpg_basebackup_app_db(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/basebackup_app_db.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_PG_BASEBACKUP);
+	assert_str(s->clone_source, "cluster-example");
+	assert_str(s->app_database, "app");
+	assert_str(s->app_owner, "app");
+	assert_str(s->app_secret, "app-secret");
+	assert_string_equal(spec_path(s, "bootstrap.secret"), "spec.bootstrap.pg_basebackup.secret.name");
+	assert_string_equal(spec_path(s, "bootstrap.database"), "spec.bootstrap.pg_basebackup.database");
+	done(s, &d);
+}
+
+static void
+test_cnpg_recovery_pitr(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/recovery_pitr.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
+	assert_str(s->restore_source, "cluster-example");
+	assert_str(s->pitr_target_time, "2023-08-11 11:14:21.00000+02");
+	assert_int_equal(s->pitr_exclusive, 0);
+	assert_int_equal(s->pitr_target_immediate, -1);
+	assert_null(s->pitr_target_xid);
+	assert_int_equal(s->n_externals, 1);
+	assert_true(s->externals[0].has_object_store);
+	assert_int_equal(s->externals[0].conn.n, 0);
+	done(s, &d);
+}
+
+static void
+test_cnpg_replica_cluster(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/replica_cluster.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->standby_enabled, 1);
+	assert_str(s->standby_source, "cluster-example");
+	assert_str(s->standby_min_apply_delay, "5m");
+	assert_string_equal(spec_path(s, "standby.source"), "spec.replica.source");
+	done(s, &d);
+}
+
+/* Most fields at once: lists keep their order, scalars become text. */
+static void
+test_cnpg_everything(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("cnpg/everything.yaml"), &d);
+	const struct spec_external *e;
+
+	(void) state;
+	assert_int_equal(d.warnings.n, 0);
+	assert_int_equal(s->instances, 2);
+	assert_str(s->app_database, "shop");
+	assert_str(s->app_owner, "shopper");
+	assert_str(s->app_secret, "shop-secret");
+	assert_str(s->superuser_secret, "superuser-secret");
+	assert_int_equal(s->enable_superuser_access, 1);
+	assert_int_equal(s->smart_shutdown_timeout, 60);
+	assert_int_equal(s->stop_delay, 120);
+	assert_int_equal(s->start_delay, 300);
+	assert_str(s->encoding, "LATIN1");
+	assert_int_equal(s->data_checksums, 1);
+	assert_str(s->locale_provider, "icu");
+	assert_str(s->icu_locale, "en-US");
+	assert_int_equal(s->wal_segment_size, 64);
+	assert_int_equal(s->initdb_options.n, 1);
+	assert_string_equal(s->initdb_options.items[0], "--no-instructions");
+	assert_int_equal(s->post_init_sql.n, 2);
+	assert_string_equal(s->post_init_sql.items[0], "CREATE EXTENSION pg_stat_statements");
+	assert_string_equal(s->post_init_sql.items[1], "CREATE ROLE reporting");
+	assert_int_equal(s->post_init_template_sql.n, 1);
+	assert_string_equal(s->post_init_template_sql.items[0], "CREATE EXTENSION hstore");
+	assert_int_equal(s->post_init_application_sql.n, 1);
+	assert_string_equal(s->post_init_application_sql.items[0],
+			    "CREATE SCHEMA shop AUTHORIZATION shopper");
+	/* parameters in document order; numbers and booleans as text */
+	assert_int_equal(s->parameters.n, 4);
+	assert_string_equal(s->parameters.items[0].key, "work_mem");
+	assert_string_equal(s->parameters.items[0].value, "64MB");
+	assert_string_equal(s->parameters.items[1].key, "search_path");
+	assert_string_equal(s->parameters.items[1].value, "it's");
+	assert_string_equal(s->parameters.items[2].key, "max_connections");
+	assert_string_equal(s->parameters.items[2].value, "200");
+	assert_string_equal(s->parameters.items[3].key, "jit");
+	assert_string_equal(s->parameters.items[3].value, "off");
+	assert_int_equal(s->pg_hba.n, 2);
+	assert_string_equal(s->pg_hba.items[0], "hostssl app app 10.0.0.0/8 scram-sha-256");
+	assert_string_equal(s->pg_hba.items[1], "host replication streaming_replica all md5");
+	assert_int_equal(s->shared_preload_libraries.n, 2);
+	assert_string_equal(s->shared_preload_libraries.items[0], "pg_stat_statements");
+	assert_string_equal(s->shared_preload_libraries.items[1], "auto_explain");
+	assert_int_equal(s->n_externals, 1);
+	e = &s->externals[0];
+	assert_kv(&e->conn, "port", "5432");
+	assert_kv(&e->conn, "password", "hunter2-inline");
+	assert_ref(&e->password, "old-primary-replication", "password");
+	/* options are deprecated: read, with a warning from validation only */
+	done(s, &d);
+}
+
+/* The same Cluster as JSON gives the same model. */
+static void
+test_cnpg_json_same_as_yaml(void **state)
+{
+	struct diag dy = { 0 }, dj = { 0 };
+	struct spec *y = load_clean(FIX("cnpg/initdb_app_secret.yaml"), &dy);
+	struct spec *j = load_clean(FIX("cnpg/initdb_app_secret.json"), &dj);
+	struct json_object *oy, *oj;
+
+	(void) state;
+	spec_apply_defaults(y);
+	spec_apply_defaults(j);
+	oy = dump_parsed(y);
+	oj = dump_parsed(j);
+	/* only the source file name differs */
+	assert_json_string(oy, "/source", FIX("cnpg/initdb_app_secret.yaml"));
+	assert_json_string(oj, "/source", FIX("cnpg/initdb_app_secret.json"));
+	json_object_object_del(oy, "source");
+	json_object_object_del(oj, "source");
+	if (!json_object_equal(oy, oj))
+		print_error("YAML:\n%s\nJSON:\n%s\n", json_object_to_json_string(oy),
+			    json_object_to_json_string(oj));
+	assert_true(json_object_equal(oy, oj));
+	/* and the same error paths */
+	for (size_t i = 0; i < spec_nfields; i++)
+		assert_string_equal(spec_path(y, spec_fields[i].key), spec_path(j, spec_fields[i].key));
+	json_object_put(oy);
+	json_object_put(oj);
+	done(y, &dy);
+	done(j, &dj);
+}
+
+/* A Secret, then the Cluster: the Secret is skipped. */
+static void
+test_cnpg_multidoc_secret_then_cluster(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/multidoc_secret_then_cluster.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->dialect, SPEC_DIALECT_CNPG);
+	assert_str(s->name, "cluster-example-initdb");
+	assert_str(s->app_secret, "app-secret");
+	assert_int_equal(s->instances, 3);
+	done(s, &d);
+}
+
+/* A file with only a Secret has no cluster to read. */
+static void
+test_secret_only_file_refused(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_false(dialect_load(FIX("invalid/secret_only.yaml"), &s, &d));
+	assert_null(s);
+	assert_int_equal(d.errors.n, 1);
+	assert_true(has_msg(&d.errors, "kind", "v1/Secret"));
+	diag_free(&d);
+}
+
+static void
+test_missing_file_refused(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_false(dialect_load(FIX("no-such-file.yaml"), &s, &d));
+	assert_null(s);
+	assert_int_equal(d.errors.n, 1);
+	assert_non_null(strstr(d.errors.items[0], FIX("no-such-file.yaml")));
+	diag_free(&d);
+}
+
+/* Fields nobody reads are reported with their path, and only those. */
+static void
+test_cnpg_unknown_fields_warn(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("cnpg/unknown_fields.yaml"), &d);
+
+	(void) state;
+	if (d.warnings.n != 3)
+		print_diag(&d);
+	assert_int_equal(d.warnings.n, 3);
+	assert_true(has_msg(&d.warnings, "spec.bootstrap.initdb.dataChecksum", "unknown field"));
+	assert_true(has_msg(&d.warnings, "spec.postgresql.parameter", "unknown field"));
+	assert_true(has_msg(&d.warnings, "spec.frobnicate", "unknown field"));
+	/* the typo is not taken for the real field */
+	assert_int_equal(s->data_checksums, -1);
+	assert_int_equal(s->parameters.n, 0);
+	done(s, &d);
+}
+
+/* Operator-level fields (storage, imageName, resources, ...) are accepted
+ * silently. */
+static void
+test_cnpg_operator_fields_silent(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/operator_fields.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->instances, 2);
+	assert_str(s->app_database, "shop");
+	assert_int_equal(s->parameters.n, 1);
+	assert_kv(&s->parameters, "shared_buffers", "256MB");
+	done(s, &d);
+}
+
+/* ---- cnpg-database chart values (cnpg-database-chart-pg_basebackup.md) ---- */
+
+static void
+test_chart_basebackup_password(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("chart/basebackup_password.yaml"), &d);
+	const struct spec_external *e;
+
+	(void) state;
+	assert_int_equal(s->dialect, SPEC_DIALECT_CHART);
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_PG_BASEBACKUP);
+	assert_string_equal(spec_path(s, "bootstrap.method"), "bootstrapDB");
+	assert_str(s->clone_source, "source-cluster");
+	assert_string_equal(spec_path(s, "bootstrap.clone.source"), "bootstrapDB.pg_basebackup.source");
+	assert_str(s->app_database, "app");
+	assert_str(s->app_owner, "app");
+	assert_str(s->app_secret, "app-secret");
+	assert_string_equal(spec_path(s, "bootstrap.secret"), "bootstrapDB.pg_basebackup.secret.name");
+	assert_int_equal(s->n_externals, 1);
+	e = &s->externals[0];
+	assert_str(e->name, "source-cluster");
+	assert_int_equal(e->conn.n, 3);
+	assert_kv(&e->conn, "host", "source-cluster-rw.default.svc.cluster.local");
+	assert_kv(&e->conn, "user", "streaming_replica");
+	assert_kv(&e->conn, "dbname", "postgres");
+	assert_ref(&e->password, "source-cluster-replica-user", "password");
+	assert_no_ref(&e->ssl_key);
+	done(s, &d);
+}
+
+static void
+test_chart_basebackup_tls(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("chart/basebackup_tls.yaml"), &d);
+	const struct spec_external *e;
+
+	(void) state;
+	assert_int_equal(s->dialect, SPEC_DIALECT_CHART);
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_PG_BASEBACKUP);
+	assert_str(s->clone_source, "source-cluster");
+	assert_null(s->app_secret);
+	assert_int_equal(s->n_externals, 1);
+	e = &s->externals[0];
+	assert_kv(&e->conn, "sslmode", "verify-full");
+	assert_no_ref(&e->password);
+	assert_ref(&e->ssl_key, "source-cluster-replication", "tls.key");
+	assert_ref(&e->ssl_cert, "source-cluster-replication", "tls.crt");
+	assert_ref(&e->ssl_root_cert, "source-cluster-ca", "ca.crt");
+	done(s, &d);
+}
+
+/* Example 1: top-level instances, imageName and storage. */
+static void
+test_chart_same_namespace_clone(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("chart/same_namespace_clone.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->dialect, SPEC_DIALECT_CHART);
+	assert_int_equal(s->instances, 3);
+	assert_string_equal(spec_path(s, "instances"), "instances");
+	assert_str(s->clone_source, "production-db");
+	assert_str(s->app_secret, "app-secret");
+	assert_int_equal(s->n_externals, 1);
+	assert_str(s->externals[0].name, "production-db");
+	assert_kv(&s->externals[0].conn, "host", "cluster-production-db-rw.default.svc.cluster.local");
+	assert_ref(&s->externals[0].ssl_root_cert, "production-db-ca", "ca.crt");
+	done(s, &d);
+}
+
+/* Example 2: a plain PostgreSQL server with a password. */
+static void
+test_chart_external_server(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("chart/external_server.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->instances, 1);
+	assert_str(s->app_database, "myapp");
+	assert_str(s->app_owner, "myapp");
+	assert_null(s->app_secret);
+	assert_str(s->clone_source, "external-postgres");
+	assert_kv(&s->externals[0].conn, "port", "5432");
+	assert_kv(&s->externals[0].conn, "host", "postgres.example.com");
+	assert_ref(&s->externals[0].password, "external-postgres-replication", "password");
+	done(s, &d);
+}
+
+/* Example 3: `backup: enabled: false` is the chart's business. */
+static void
+test_chart_weekly_refresh(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("chart/weekly_refresh.yaml"), &d);
+
+	(void) state;
+	assert_str(s->app_secret, "test-db-secret");
+	assert_str(s->clone_source, "production-db");
+	assert_kv(&s->externals[0].conn, "host", "cluster-production-db-rw.production.svc.cluster.local");
+	done(s, &d);
+}
+
+/* Chart paths are reported as written in the values file. */
+static void
+test_chart_unknown_fields_warn(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("chart/unknown_fields.yaml"), &d);
+
+	(void) state;
+	if (d.warnings.n != 2)
+		print_diag(&d);
+	assert_int_equal(d.warnings.n, 2);
+	assert_true(has_msg(&d.warnings, "storag", "unknown field"));
+	assert_true(has_msg(&d.warnings, "bootstrapDB.initdb.dataChecksum", "unknown field"));
+	assert_int_equal(s->dialect, SPEC_DIALECT_CHART);
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
+	assert_str(s->app_database, "app");
+	assert_int_equal(s->data_checksums, -1);
+	done(s, &d);
+}
+
+/* ---- Crunchy PGO PostgresCluster (pgo-disaster-recovery-and-cloning.md) ---- */
+
+static void
+test_pgo_clone_postgrescluster(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/clone_postgrescluster.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->dialect, SPEC_DIALECT_PGO);
+	assert_str(s->name, "elephant");
+	assert_int_equal(s->postgres_version, 15);
+	assert_int_equal(s->instances, 1);
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
+	assert_str(s->clone_source, "hippo");
+	assert_str(s->restore_source, "repo1");
+	assert_string_equal(spec_path(s, "bootstrap.restore.source"), "spec.dataSource.postgresCluster.repoName");
+	assert_int_equal(s->restore_options.n, 0);
+	assert_int_equal(s->n_repos, 1);
+	assert_str(s->repos[0].name, "repo1");
+	assert_str(s->repos[0].kind, "volume");
+	/* PGO's default user and database are named after the cluster */
+	assert_str(s->app_owner, "elephant");
+	assert_str(s->app_database, "elephant");
+	assert_int_equal(s->standby_enabled, -1);
+	done(s, &d);
+}
+
+static void
+test_pgo_pitr_options(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/pitr_postgrescluster.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
+	assert_str(s->clone_source, "hippo");
+	assert_str(s->restore_source, "repo1");
+	assert_int_equal(s->restore_options.n, 2);
+	assert_string_equal(s->restore_options.items[0], "--type=time");
+	assert_string_equal(s->restore_options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
+	assert_string_equal(spec_path(s, "bootstrap.restore.options"), "spec.dataSource.postgresCluster.options");
+	done(s, &d);
+}
+
+static void
+test_pgo_inplace_restore(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/inplace_restore.yaml"), &d);
+
+	(void) state;
+	assert_str(s->name, "hippo");
+	/* an in-place restore is not a bootstrap method */
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
+	assert_int_equal(s->inplace_restore_enabled, 1);
+	assert_str(s->inplace_restore_repo, "repo1");
+	assert_int_equal(s->inplace_restore_options.n, 2);
+	assert_string_equal(s->inplace_restore_options.items[0], "--type=time");
+	assert_string_equal(s->inplace_restore_options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
+	assert_int_equal(s->restore_options.n, 0);
+	done(s, &d);
+}
+
+static void
+test_pgo_restore_db_include(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/restore_db_include.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->instances, 1);
+	assert_int_equal(s->inplace_restore_enabled, 1);
+	assert_int_equal(s->inplace_restore_options.n, 1);
+	assert_string_equal(s->inplace_restore_options.items[0], "--db-include=hippo");
+	done(s, &d);
+}
+
+static void
+test_pgo_standby_s3(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/standby_s3.yaml"), &d);
+
+	(void) state;
+	assert_str(s->name, "hippo-standby");
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
+	assert_int_equal(s->standby_enabled, 1);
+	assert_str(s->standby_source, "repo1");
+	assert_string_equal(spec_path(s, "standby.source"), "spec.standby.repoName");
+	assert_null(s->standby_host);
+	assert_int_equal(s->standby_port, -1);
+	assert_int_equal(s->n_repos, 1);
+	assert_str(s->repos[0].name, "repo1");
+	assert_str(s->repos[0].kind, "s3");
+	assert_str(s->repos[0].bucket, "my-bucket");
+	assert_str(s->repos[0].endpoint, "s3.ca-central-1.amazonaws.com");
+	assert_str(s->repos[0].region, "ca-central-1");
+	done(s, &d);
+}
+
+/* The source cluster of the S3 clone: backups.pgbackrest.global. */
+static void
+test_pgo_s3_backups_global(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/hippo_s3_backups.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
+	assert_int_equal(s->pgbackrest_global.n, 1);
+	assert_kv(&s->pgbackrest_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
+	assert_string_equal(spec_path(s, "pgbackrest.global"), "spec.backups.pgbackrest.global");
+	assert_str(s->repos[0].kind, "s3");
+	done(s, &d);
+}
+
+/* A clone from an S3 repository (dataSource.pgbackrest). */
+static void
+test_pgo_clone_s3_datasource(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/clone_s3_datasource.yaml"), &d);
+
+	(void) state;
+	assert_str(s->name, "elephant");
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
+	assert_str(s->pgbackrest_stanza, "db");
+	assert_str(s->restore_source, "repo1");
+	assert_string_equal(spec_path(s, "bootstrap.restore.source"), "spec.dataSource.pgbackrest.repo.name");
+	assert_null(s->clone_source);
+	assert_int_equal(s->n_repos, 1);
+	assert_str(s->repos[0].bucket, "my-bucket");
+	done(s, &d);
+}
+
+/* The rhino manifest: restore from S3, back up to a volume. */
+static void
+test_pgo_clone_s3_to_volume(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/clone_s3_to_volume.yaml"), &d);
+
+	(void) state;
+	assert_str(s->name, "rhino");
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
+	assert_str(s->pgbackrest_stanza, "db");
+	assert_str(s->restore_source, "repo1");
+	assert_kv(&s->pgbackrest_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
+	assert_int_equal(s->n_repos, 1);
+	assert_str(s->repos[0].kind, "volume");
+	assert_str(s->app_owner, "rhino");
+	assert_str(s->app_database, "rhino");
+	done(s, &d);
+}
+
+/* Instances summed over instance sets (replicas default to 1); users,
+ * databaseInitSQL and Patroni parameters; an unknown field warned about. */
+static void
+test_pgo_users_instance_sets(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("pgo/users_instance_sets.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->instances, 3);
+	assert_int_equal(s->n_roles, 2);
+	assert_str(s->roles[0].name, "keeper");
+	assert_str(s->roles[0].options, "SUPERUSER");
+	assert_int_equal(s->roles[0].databases.n, 0);
+	assert_str(s->roles[1].name, "rhino");
+	assert_null(s->roles[1].options);
+	assert_int_equal(s->roles[1].databases.n, 2);
+	assert_string_equal(s->roles[1].databases.items[0], "animals");
+	assert_string_equal(s->roles[1].databases.items[1], "feeding");
+	/* the first user with a database owns the application database */
+	assert_str(s->app_owner, "rhino");
+	assert_str(s->app_database, "animals");
+	assert_string_equal(spec_path(s, "bootstrap.owner"), "spec.users[1].name");
+	assert_string_equal(spec_path(s, "bootstrap.database"), "spec.users[1].databases[0]");
+	assert_int_equal(s->post_init_sql_refs.configmaps.n, 1);
+	assert_ref(&s->post_init_sql_refs.configmaps.items[0], "zoo-init-sql", "init.sql");
+	assert_string_equal(spec_path(s, "bootstrap.initdb.postInitSQLRefs.configMapRefs"),
+			    "spec.databaseInitSQL");
+	assert_kv(&s->parameters, "max_parallel_workers", "2");
+	assert_kv(&s->parameters, "shared_buffers", "1GB");
+	assert_int_equal(s->pg_hba.n, 1);
+	assert_string_equal(s->pg_hba.items[0], "hostssl all all all scram-sha-256");
+	if (d.warnings.n != 1)
+		print_diag(&d);
+	assert_int_equal(d.warnings.n, 1);
+	assert_true(has_msg(&d.warnings, "spec.frobnicate", "unknown field"));
+	done(s, &d);
+}
+
+/* ---- Percona PerconaPGCluster (percona-pg-v2-migrate-using-standby.md) ---- */
+
+static void
+test_percona_standby_repo(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("percona/standby_gcs.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->dialect, SPEC_DIALECT_PERCONA);
+	assert_str(s->name, "cluster1");
+	assert_int_equal(s->postgres_version, 15);
+	assert_int_equal(s->instances, 3);
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
+	assert_int_equal(s->standby_enabled, 1);
+	assert_str(s->standby_source, "repo1");
+	assert_null(s->standby_host);
+	assert_int_equal(s->n_repos, 1);
+	assert_str(s->repos[0].name, "repo1");
+	assert_str(s->repos[0].kind, "gcs");
+	assert_str(s->repos[0].bucket, "MY-BUCKET");
+	assert_str(s->repos[0].region, "us-central1");
+	assert_kv(&s->pgbackrest_global, "repo1", "/backrestrepo/cluster1-backrest-shared-repo");
+	assert_str(s->app_owner, "cluster1");
+	assert_str(s->app_database, "cluster1");
+	done(s, &d);
+}
+
+static void
+test_percona_standby_streaming(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("percona/standby_streaming.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->dialect, SPEC_DIALECT_PERCONA);
+	assert_int_equal(s->instances, 3);
+	assert_int_equal(s->standby_enabled, 1);
+	assert_str(s->standby_host, "cluster1-primary.pgo.svc");
+	assert_int_equal(s->standby_port, 5432);
+	assert_str(s->standby_source, "repo1");
+	assert_string_equal(spec_path(s, "standby.port"), "spec.standby.port");
+	assert_str(s->repos[0].kind, "s3");
+	assert_str(s->repos[0].endpoint, "s3.eu-west-1.amazonaws.com");
+	done(s, &d);
+}
+
+/* ---- defaults ---- */
+
+static void
+test_defaults_minimal(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/minimal.yaml"), &d);
+
+	(void) state;
+	spec_apply_defaults(s);
+	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
+	assert_int_equal(s->instances, 1);
+	assert_str(s->app_database, "app");
+	assert_str(s->app_owner, "app");
+	assert_null(s->app_secret);
+	assert_str(s->encoding, "UTF8");
+	assert_str(s->locale_collate, "C");
+	assert_str(s->locale_ctype, "C");
+	assert_null(s->locale);
+	assert_int_equal(s->data_checksums, 0);
+	assert_int_equal(s->wal_segment_size, -1);
+	assert_int_equal(s->smart_shutdown_timeout, 180);
+	assert_int_equal(s->stop_delay, 1800);
+	assert_int_equal(s->start_delay, 3600);
+	assert_int_equal(s->enable_superuser_access, 0);
+	assert_int_equal(s->standby_enabled, 0);
+	assert_int_equal(s->inplace_restore_enabled, 0);
+	done(s, &d);
+}
+
+/* The owner defaults to the database; a locale stops the C default. */
+static void
+test_defaults_owner_and_locale(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/locale_given.yaml"), &d);
+
+	(void) state;
+	spec_apply_defaults(s);
+	assert_str(s->app_database, "shop");
+	assert_str(s->app_owner, "shop");
+	assert_str(s->locale, "C.UTF-8");
+	assert_null(s->locale_collate);
+	assert_null(s->locale_ctype);
+	done(s, &d);
+}
+
+/* Given values are kept. */
+static void
+test_defaults_keep_given(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/everything.yaml"), &d);
+
+	(void) state;
+	spec_apply_defaults(s);
+	assert_str(s->encoding, "LATIN1");
+	assert_int_equal(s->data_checksums, 1);
+	assert_int_equal(s->instances, 2);
+	assert_str(s->app_owner, "shopper");
+	assert_int_equal(s->smart_shutdown_timeout, 60);
+	assert_int_equal(s->stop_delay, 120);
+	assert_int_equal(s->wal_segment_size, 64);
+	done(s, &d);
+}
+
+static void
+test_defaults_superuser_secret_enables_access(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/superuser_secret.yaml"), &d);
+
+	(void) state;
+	assert_int_equal(s->enable_superuser_access, -1);
+	spec_apply_defaults(s);
+	assert_int_equal(s->enable_superuser_access, 1);
+	done(s, &d);
+}
+
+static void
+test_defaults_superuser_disabled_kept(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/superuser_disabled.yaml"), &d);
+
+	(void) state;
+	spec_apply_defaults(s);
+	assert_int_equal(s->enable_superuser_access, 0);
+	assert_str(s->superuser_secret, "superuser-secret");
+	done(s, &d);
+}
+
+/* PGO's owner and database (the cluster's name) are not replaced by app. */
+static void
+test_defaults_pgo_keeps_cluster_name(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/standby_s3.yaml"), &d);
+
+	(void) state;
+	spec_apply_defaults(s);
+	assert_str(s->app_database, "hippo-standby");
+	assert_str(s->app_owner, "hippo-standby");
+	done(s, &d);
+}
+
+static void
+test_defaults_empty_model(void **state)
+{
+	struct spec *s = spec_new();
+
+	(void) state;
+	spec_apply_defaults(s);
+	assert_str(s->name, "pgpod");
+	assert_str(s->app_database, "app");
+	assert_str(s->app_owner, "app");
+	assert_int_equal(s->instances, 1);
+	spec_free(s);
+}
+
+/* ---- spec_to_json ---- */
+
+static void
+test_dump_is_json_with_expected_keys(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("cnpg/everything.yaml"), &d);
+	struct json_object *o;
+
+	(void) state;
+	spec_apply_defaults(s);
+	o = dump_parsed(s);
+	assert_json_string(o, "/dialect", "cloudnative-pg");
+	assert_json_string(o, "/source", FIX("cnpg/everything.yaml"));
+	assert_json_string(o, "/name", "everything");
+	assert_json_int(o, "/instances", 2);
+	assert_json_string(o, "/bootstrap/method", "initdb");
+	assert_json_string(o, "/bootstrap/database", "shop");
+	assert_json_string(o, "/bootstrap/owner", "shopper");
+	assert_json_string(o, "/bootstrap/secret", "shop-secret");
+	assert_json_string(o, "/bootstrap/initdb/encoding", "LATIN1");
+	assert_json_bool(o, "/bootstrap/initdb/dataChecksums", true);
+	assert_json_int(o, "/bootstrap/initdb/walSegmentSize", 64);
+	assert_json_string(o, "/bootstrap/initdb/localeProvider", "icu");
+	assert_json_string(o, "/bootstrap/initdb/postInitSQL/1", "CREATE ROLE reporting");
+	assert_json_string(o, "/postgresql/parameters/work_mem", "64MB");
+	assert_json_string(o, "/postgresql/parameters/search_path", "it's");
+	assert_json_string(o, "/postgresql/pg_hba/0", "hostssl app app 10.0.0.0/8 scram-sha-256");
+	assert_json_string(o, "/postgresql/shared_preload_libraries/1", "auto_explain");
+	assert_json_string(o, "/superuser/secret", "superuser-secret");
+	assert_json_bool(o, "/superuser/enableAccess", true);
+	assert_json_int(o, "/smartShutdownTimeout", 60);
+	assert_json_int(o, "/stopDelay", 120);
+	assert_json_string(o, "/externalClusters/0/name", "old-primary");
+	assert_json_string(o, "/externalClusters/0/connectionParameters/host", "old.example.com");
+	assert_json_string(o, "/externalClusters/0/password/name", "old-primary-replication");
+	assert_json_string(o, "/externalClusters/0/password/key", "password");
+	assert_true(json_object_is_type(at(o, "/roles"), json_type_array));
+	assert_true(json_object_is_type(at(o, "/repos"), json_type_array));
+	/* unset members are left out */
+	assert_json_absent(o, "/bootstrap/clone");
+	assert_json_absent(o, "/standby/source");
+	json_object_put(o);
+	done(s, &d);
+}
+
+/* The defaults show in the dump. */
+static void
+test_dump_shows_defaults(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/minimal.yaml"), &d);
+	struct json_object *o;
+
+	(void) state;
+	spec_apply_defaults(s);
+	o = dump_parsed(s);
+	assert_json_string(o, "/bootstrap/database", "app");
+	assert_json_string(o, "/bootstrap/owner", "app");
+	assert_json_string(o, "/bootstrap/initdb/encoding", "UTF8");
+	assert_json_string(o, "/bootstrap/initdb/localeCollate", "C");
+	assert_json_string(o, "/bootstrap/initdb/localeCType", "C");
+	assert_json_bool(o, "/bootstrap/initdb/dataChecksums", false);
+	assert_json_int(o, "/smartShutdownTimeout", 180);
+	assert_json_int(o, "/stopDelay", 1800);
+	assert_json_absent(o, "/bootstrap/initdb/walSegmentSize");
+	json_object_put(o);
+	done(s, &d);
+}
+
+/* A password in connectionParameters is redacted. */
+static void
+test_dump_redacts_connection_password(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("cnpg/everything.yaml"), &d);
+	char *text;
+	struct json_object *o;
+
+	(void) state;
+	text = spec_to_json(s);
+	assert_non_null(text);
+	assert_null(strstr(text, "hunter2-inline"));
+	free(text);
+	o = dump_parsed(s);
+	assert_json_string(o, "/externalClusters/0/connectionParameters/password", "[redacted]");
+	assert_json_string(o, "/externalClusters/0/connectionParameters/user", "streaming_replica");
+	json_object_put(o);
+	done(s, &d);
+}
+
+/* Secret values loaded by inputs_load never reach the dump. */
+static void
+test_dump_has_no_secret_values(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("cnpg/superuser_secret.yaml"), &d);
+	struct inputs in;
+	char *text;
+
+	(void) state;
+	spec_apply_defaults(s);
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_str(in.app_password, "s3cr3t-app");
+	assert_str(in.su_password, "su-pass-91c2");
+	text = spec_to_json(s);
+	assert_non_null(text);
+	assert_null(strstr(text, in.app_password));
+	assert_null(strstr(text, in.su_password));
+	/* the Secrets' names are there */
+	assert_non_null(strstr(text, "\"superuser-secret\""));
+	assert_non_null(strstr(text, "\"app-secret\""));
+	free(text);
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* PGO dumps: roles, repositories, restore options. */
+static void
+test_dump_pgo(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("pgo/users_instance_sets.yaml"), &d);
+	struct json_object *o;
+
+	(void) state;
+	spec_apply_defaults(s);
+	o = dump_parsed(s);
+	assert_json_string(o, "/dialect", "crunchy-pgo");
+	assert_json_int(o, "/instances", 3);
+	assert_json_int(o, "/postgresql/version", 15);
+	assert_json_string(o, "/roles/0/name", "keeper");
+	assert_json_string(o, "/roles/0/options", "SUPERUSER");
+	assert_json_string(o, "/roles/1/databases/1", "feeding");
+	assert_json_string(o, "/repos/0/name", "repo1");
+	assert_json_string(o, "/repos/0/type", "volume");
+	assert_json_string(o, "/bootstrap/initdb/postInitSQLRefs/configMapRefs/0/name", "zoo-init-sql");
+	json_object_put(o);
+	done(s, &d);
+}
+
+/* ---- known bugs (run with PGPOD_TEST_KNOWN_BUGS=1) ---- */
+
+/* A clone from S3 restores from dataSource.pgbackrest.global's repo1-path
+ * (hippo's backups); backups.pgbackrest.global is where the new cluster
+ * backs up. Both land in the one pgbackrest.global list, the second
+ * overwriting the first. */
+static void
+bug_pgo_datasource_global_overwritten(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/clone_s3_datasource.yaml"), &d);
+
+	(void) state;
+	assert_kv(&s->pgbackrest_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
+	done(s, &d);
+}
+
+/* rhino restores from dataSource.pgbackrest.repo (S3) but the only repo in
+ * the model is the backup volume of the same name. */
+static void
+bug_pgo_datasource_repo_dropped(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/clone_s3_to_volume.yaml"), &d);
+	bool s3 = false;
+
+	(void) state;
+	for (size_t i = 0; i < s->n_repos; i++)
+		s3 = s3 || (s->repos[i].kind && strcmp(s->repos[i].kind, "s3") == 0
+			    && s->repos[i].bucket && strcmp(s->repos[i].bucket, "my-bucket") == 0);
+	assert_true(s3);
+	done(s, &d);
+}
+
+/* libpq's sslpassword is a secret too. */
+static void
+bug_dump_sslpassword_not_redacted(void **state)
+{
+	struct spec *s = spec_new();
+	char *text;
+
+	(void) state;
+	s->externals = calloc(1, sizeof(*s->externals));
+	s->n_externals = 1;
+	s->externals[0].name = strdup("src");
+	kvlist_set(&s->externals[0].conn, "sslpassword", "key-passphrase-123");
+	text = spec_to_json(s);
+	assert_null(strstr(text, "key-passphrase-123"));
+	free(text);
+	spec_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cnpg_initdb_app_secret),
+		cmocka_unit_test(test_cnpg_initdb_checksums_latin1),
+		cmocka_unit_test(test_cnpg_initdb_post_init_sql),
+		cmocka_unit_test(test_cnpg_initdb_app_sql_refs),
+		cmocka_unit_test(test_cnpg_sql_refs_order),
+		cmocka_unit_test(test_cnpg_basebackup_password),
+		cmocka_unit_test(test_cnpg_basebackup_tls),
+		cmocka_unit_test(test_cnpg_basebackup_app_db),
+		cmocka_unit_test(test_cnpg_recovery_pitr),
+		cmocka_unit_test(test_cnpg_replica_cluster),
+		cmocka_unit_test(test_cnpg_everything),
+		cmocka_unit_test(test_cnpg_json_same_as_yaml),
+		cmocka_unit_test(test_cnpg_multidoc_secret_then_cluster),
+		cmocka_unit_test(test_secret_only_file_refused),
+		cmocka_unit_test(test_missing_file_refused),
+		cmocka_unit_test(test_cnpg_unknown_fields_warn),
+		cmocka_unit_test(test_cnpg_operator_fields_silent),
+		cmocka_unit_test(test_chart_basebackup_password),
+		cmocka_unit_test(test_chart_basebackup_tls),
+		cmocka_unit_test(test_chart_same_namespace_clone),
+		cmocka_unit_test(test_chart_external_server),
+		cmocka_unit_test(test_chart_weekly_refresh),
+		cmocka_unit_test(test_chart_unknown_fields_warn),
+		cmocka_unit_test(test_pgo_clone_postgrescluster),
+		cmocka_unit_test(test_pgo_pitr_options),
+		cmocka_unit_test(test_pgo_inplace_restore),
+		cmocka_unit_test(test_pgo_restore_db_include),
+		cmocka_unit_test(test_pgo_standby_s3),
+		cmocka_unit_test(test_pgo_s3_backups_global),
+		cmocka_unit_test(test_pgo_clone_s3_datasource),
+		cmocka_unit_test(test_pgo_clone_s3_to_volume),
+		cmocka_unit_test(test_pgo_users_instance_sets),
+		cmocka_unit_test(test_percona_standby_repo),
+		cmocka_unit_test(test_percona_standby_streaming),
+		cmocka_unit_test(test_defaults_minimal),
+		cmocka_unit_test(test_defaults_owner_and_locale),
+		cmocka_unit_test(test_defaults_keep_given),
+		cmocka_unit_test(test_defaults_superuser_secret_enables_access),
+		cmocka_unit_test(test_defaults_superuser_disabled_kept),
+		cmocka_unit_test(test_defaults_pgo_keeps_cluster_name),
+		cmocka_unit_test(test_defaults_empty_model),
+		cmocka_unit_test(test_dump_is_json_with_expected_keys),
+		cmocka_unit_test(test_dump_shows_defaults),
+		cmocka_unit_test(test_dump_redacts_connection_password),
+		cmocka_unit_test(test_dump_has_no_secret_values),
+		cmocka_unit_test(test_dump_pgo),
+	};
+	const struct CMUnitTest known_bugs[] = {
+		cmocka_unit_test(bug_pgo_datasource_global_overwritten),
+		cmocka_unit_test(bug_pgo_datasource_repo_dropped),
+		cmocka_unit_test(bug_dump_sslpassword_not_redacted),
+	};
+	int failed = cmocka_run_group_tests_name("spec", tests, NULL, NULL);
+
+	if (getenv("PGPOD_TEST_KNOWN_BUGS") != NULL)
+		failed += cmocka_run_group_tests_name("spec known bugs", known_bugs, NULL, NULL);
+	return failed;
+}

@@ -1,0 +1,308 @@
+/*
+ * test_util.c — cmocka tests for the small helpers every part uses: the
+ * bounds-checked argv vectors (lib/argv.c) and the JSON escaping of log
+ * lines (lib/log.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argv.h"
+#include "log.h"
+
+/* ---- argv ---- */
+
+static void
+test_argv_add_and_addf(void **state)
+{
+	struct argv a;
+
+	(void) state;
+	argv_init(&a);
+	assert_true(argv_add(&a, "initdb"));
+	assert_true(argv_addf(&a, "--wal-segsize=%d", 64));
+	assert_true(argv_addf(&a, "%s/%s", "/run", "pw"));
+	assert_int_equal(a.n, 3);
+	assert_string_equal(a.v[0], "initdb");
+	assert_string_equal(a.v[1], "--wal-segsize=64");
+	assert_string_equal(a.v[2], "/run/pw");
+	assert_null(a.v[3]);
+	assert_false(a.overflow);
+	argv_free(&a);
+}
+
+/* Elements are private copies. */
+static void
+test_argv_copies(void **state)
+{
+	struct argv a;
+	char buf[16] = "original";
+
+	(void) state;
+	argv_init(&a);
+	assert_true(argv_add(&a, buf));
+	snprintf(buf, sizeof(buf), "changed");
+	assert_string_equal(a.v[0], "original");
+	assert_ptr_not_equal(a.v[0], buf);
+	argv_free(&a);
+}
+
+/* ARGV_MAX elements fit; the next one fails and the failure is remembered:
+ * nothing more is added, the vector stays NULL-terminated. */
+static void
+test_argv_overflow_remembered(void **state)
+{
+	struct argv a;
+
+	(void) state;
+	argv_init(&a);
+	for (int i = 0; i < ARGV_MAX; i++)
+		assert_true(argv_addf(&a, "arg%d", i));
+	assert_int_equal(a.n, ARGV_MAX);
+	assert_false(a.overflow);
+	assert_false(argv_add(&a, "one too many"));
+	assert_true(a.overflow);
+	assert_int_equal(a.n, ARGV_MAX);
+	assert_null(a.v[ARGV_MAX]);
+	assert_string_equal(a.v[ARGV_MAX - 1], "arg127");
+	/* still refused, with either function */
+	assert_false(argv_add(&a, "x"));
+	assert_false(argv_addf(&a, "%s", "y"));
+	assert_true(a.overflow);
+	assert_int_equal(a.n, ARGV_MAX);
+	argv_free(&a);
+	assert_int_equal(a.n, 0);
+	assert_false(a.overflow);
+	assert_null(a.v[0]);
+}
+
+/* argv_free leaves an empty vector ready for reuse. */
+static void
+test_argv_free_resets(void **state)
+{
+	struct argv a;
+
+	(void) state;
+	argv_init(&a);
+	assert_true(argv_add(&a, "a"));
+	argv_free(&a);
+	assert_int_equal(a.n, 0);
+	assert_true(argv_add(&a, "b"));
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.v[0], "b");
+	argv_free(&a);
+}
+
+static void
+test_argv_describe(void **state)
+{
+	struct argv a;
+	char buf[64];
+
+	(void) state;
+	argv_init(&a);
+	argv_describe(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	assert_true(argv_add(&a, "initdb"));
+	assert_true(argv_add(&a, "--pgdata"));
+	assert_true(argv_add(&a, "/data"));
+	argv_describe(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "initdb --pgdata /data");
+	/* cut to the buffer, never past it */
+	memset(buf, 'X', sizeof(buf));
+	argv_describe(&a, buf, 8);
+	assert_string_equal(buf, "initdb ");
+	for (size_t i = 8; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 'X');
+	argv_free(&a);
+}
+
+/* ---- log_json_escape ---- */
+
+static size_t
+escape(char *buf, size_t cap, const char *s, size_t slen)
+{
+	return log_json_escape(buf, 0, cap, s, slen);
+}
+
+static void
+test_escape_plain(void **state)
+{
+	char buf[64];
+
+	(void) state;
+	assert_int_equal(escape(buf, sizeof(buf), "hello world", 11), 11);
+	assert_string_equal(buf, "hello world");
+	assert_int_equal(escape(buf, sizeof(buf), "", 0), 0);
+	assert_string_equal(buf, "");
+}
+
+static void
+test_escape_quotes_and_backslashes(void **state)
+{
+	char buf[64];
+	const char *in = "say \"hi\" to C:\\dir";
+	size_t n;
+
+	(void) state;
+	n = escape(buf, sizeof(buf), in, strlen(in));
+	assert_string_equal(buf, "say \\\"hi\\\" to C:\\\\dir");
+	assert_int_equal(n, strlen(buf));
+}
+
+static void
+test_escape_control_characters(void **state)
+{
+	char buf[128];
+	const char in[] = "a\nb\tc\rd\x01" "e\x1f" "f\x7f" "g\x08";
+	size_t n;
+
+	(void) state;
+	n = escape(buf, sizeof(buf), in, sizeof(in) - 1);
+	assert_string_equal(buf, "a\\nb\\tc\\rd\\u0001e\\u001ff\\u007fg\\u0008");
+	assert_int_equal(n, strlen(buf));
+}
+
+/* A NUL inside the text (slen counts it) is escaped, not a terminator. */
+static void
+test_escape_embedded_nul(void **state)
+{
+	char buf[64];
+	const char in[] = { 'a', '\0', 'b' };
+
+	(void) state;
+	assert_int_equal(escape(buf, sizeof(buf), in, sizeof(in)), 8);
+	assert_string_equal(buf, "a\\u0000b");
+}
+
+/* UTF-8 passes through untouched. */
+static void
+test_escape_utf8_passthrough(void **state)
+{
+	char buf[64];
+	const char *in = "caf\xc3\xa9 \xe2\x82\xac";
+
+	(void) state;
+	assert_int_equal(escape(buf, sizeof(buf), in, strlen(in)), strlen(in));
+	assert_string_equal(buf, in);
+}
+
+/* Appending at len keeps what is already there. */
+static void
+test_escape_appends(void **state)
+{
+	char buf[64] = "{\"msg\":\"";
+	size_t n;
+
+	(void) state;
+	n = log_json_escape(buf, strlen(buf), sizeof(buf), "x\"y", 3);
+	assert_string_equal(buf, "{\"msg\":\"x\\\"y");
+	assert_int_equal(n, strlen(buf));
+}
+
+/* Truncation: never past cap, always NUL-terminated, never half an
+ * escape sequence. */
+static void
+test_escape_truncates_safely(void **state)
+{
+	char buf[32];
+	size_t n;
+
+	(void) state;
+	memset(buf, 'X', sizeof(buf));
+	n = escape(buf, 8, "abcdef\"g", 8);
+	assert_int_equal(n, 6);
+	assert_string_equal(buf, "abcdef");
+	for (size_t i = 8; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 'X');
+
+	memset(buf, 'X', sizeof(buf));
+	n = escape(buf, 8, "abcde\"fg", 8);
+	assert_int_equal(n, 7);
+	assert_string_equal(buf, "abcde\\\"");
+
+	memset(buf, 'X', sizeof(buf));
+	n = escape(buf, 6, "\x01", 1);
+	assert_int_equal(n, 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(buf[1], 'X');
+
+	memset(buf, 'X', sizeof(buf));
+	n = escape(buf, 5, "abcdefghij", 10);
+	assert_int_equal(n, 4);
+	assert_string_equal(buf, "abcd");
+	for (size_t i = 5; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 'X');
+}
+
+/* Every byte 1..127, escaped and quoted, parses back to itself. */
+static void
+test_escape_round_trips_through_json(void **state)
+{
+	char in[128];
+	char buf[1024];
+	size_t n;
+	struct json_object *o;
+
+	(void) state;
+	for (int i = 1; i < 128; i++)
+		in[i - 1] = (char) i;
+	buf[0] = '"';
+	n = log_json_escape(buf, 1, sizeof(buf) - 2, in, 127);
+	buf[n] = '"';
+	buf[n + 1] = '\0';
+	o = json_tokener_parse(buf);
+	if (o == NULL)
+		print_error("not JSON: %s\n", buf);
+	assert_non_null(o);
+	assert_true(json_object_is_type(o, json_type_string));
+	assert_int_equal(json_object_get_string_len(o), 127);
+	assert_memory_equal(json_object_get_string(o), in, 127);
+	json_object_put(o);
+}
+
+static void
+test_log_parse_level(void **state)
+{
+	enum log_level l = LOG_DEBUG;
+
+	(void) state;
+	assert_true(log_parse_level("error", &l));
+	assert_int_equal(l, LOG_ERROR);
+	assert_true(log_parse_level("WARNING", &l));
+	assert_int_equal(l, LOG_WARN);
+	assert_true(log_parse_level("Info", &l));
+	assert_int_equal(l, LOG_INFO);
+	assert_false(log_parse_level("loud", &l));
+	assert_int_equal(l, LOG_INFO);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_argv_add_and_addf),
+		cmocka_unit_test(test_argv_copies),
+		cmocka_unit_test(test_argv_overflow_remembered),
+		cmocka_unit_test(test_argv_free_resets),
+		cmocka_unit_test(test_argv_describe),
+		cmocka_unit_test(test_escape_plain),
+		cmocka_unit_test(test_escape_quotes_and_backslashes),
+		cmocka_unit_test(test_escape_control_characters),
+		cmocka_unit_test(test_escape_embedded_nul),
+		cmocka_unit_test(test_escape_utf8_passthrough),
+		cmocka_unit_test(test_escape_appends),
+		cmocka_unit_test(test_escape_truncates_safely),
+		cmocka_unit_test(test_escape_round_trips_through_json),
+		cmocka_unit_test(test_log_parse_level),
+	};
+
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}

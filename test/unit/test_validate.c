@@ -1,0 +1,870 @@
+/*
+ * test_validate.c — cmocka tests for validate_spec (lib/validate.c) and
+ * inputs_load (lib/inputs.c): one test per rule, each asserting that the
+ * error names the user's field path. Specs come from test/fixtures/spec/
+ * (invalid/ holds one broken spec per rule); Secrets and ConfigMaps from
+ * test/fixtures/spec/secrets/ and configmaps/, laid out as Kubernetes
+ * mounts them. PostgreSQL is never needed: the major is passed explicitly.
+ *
+ * PGPOD_TEST_KNOWN_BUGS=1 also runs the tests of known, unfixed bugs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "dialect.h"
+#include "inputs.h"
+#include "spec.h"
+#include "validate.h"
+
+#define FIX(name) "test/fixtures/spec/" name
+#define SECRETS FIX("secrets")
+#define CONFIGMAPS FIX("configmaps")
+
+/* ---- helpers ---- */
+
+static void
+print_diag(const struct diag *d)
+{
+	for (size_t i = 0; i < d->errors.n; i++)
+		print_error("error: %s\n", d->errors.items[i]);
+	for (size_t i = 0; i < d->warnings.n; i++)
+		print_error("warning: %s\n", d->warnings.items[i]);
+}
+
+/* Read a fixture (it must read without errors) and apply the defaults:
+ * the flow of pgpod up to validation. */
+static struct spec *
+load(const char *path, struct diag *d)
+{
+	struct spec *s = NULL;
+	bool ok = dialect_load(path, &s, d);
+
+	if (!ok || d->errors.n > 0)
+		print_diag(d);
+	assert_true(ok);
+	assert_non_null(s);
+	assert_int_equal(d->errors.n, 0);
+	spec_apply_defaults(s);
+	return s;
+}
+
+/* Read and validate against the given major; the caller frees. */
+static struct spec *
+check(const char *path, int major, struct diag *d)
+{
+	struct spec *s = load(path, d);
+
+	validate_spec(s, major, d);
+	return s;
+}
+
+static void
+done(struct spec *s, struct diag *d)
+{
+	spec_free(s);
+	diag_free(d);
+}
+
+/* Does some message of l start with "path: " and contain needle? */
+static bool
+has_msg(const struct strlist *l, const char *path, const char *needle)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strncmp(l->items[i], path, n) == 0 && strncmp(l->items[i] + n, ": ", 2) == 0
+		    && strstr(l->items[i] + n, needle) != NULL)
+			return true;
+	return false;
+}
+
+static void
+assert_error(const struct diag *d, const char *path, const char *needle)
+{
+	if (!has_msg(&d->errors, path, needle)) {
+		print_error("no error \"%s: ...%s...\" among:\n", path, needle);
+		print_diag(d);
+	}
+	assert_true(has_msg(&d->errors, path, needle));
+}
+
+/* Exactly one error, at path, mentioning needle. */
+static void
+assert_only_error(const struct diag *d, const char *path, const char *needle)
+{
+	assert_error(d, path, needle);
+	if (d->errors.n != 1)
+		print_diag(d);
+	assert_int_equal(d->errors.n, 1);
+}
+
+static void
+assert_no_errors(const struct diag *d)
+{
+	if (d->errors.n > 0)
+		print_diag(d);
+	assert_int_equal(d->errors.n, 0);
+}
+
+/* A fixture that must validate cleanly on major. */
+static void
+assert_valid(const char *path, int major)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(path, major, &d);
+
+	if (d.errors.n > 0)
+		print_error("%s on PostgreSQL %d:\n", path, major);
+	assert_no_errors(&d);
+	done(s, &d);
+}
+
+/* A fixture whose only error (on major) is at path, mentioning needle. */
+static void
+assert_invalid(const char *path, int major, const char *field, const char *needle)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(path, major, &d);
+
+	assert_only_error(&d, field, needle);
+	done(s, &d);
+}
+
+static bool
+all_alnum(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char) *s))
+			return false;
+	return true;
+}
+
+/* ---- the documentation's examples are valid ---- */
+
+static void
+test_valid_cnpg_examples(void **state)
+{
+	static const char *const files[] = {
+		FIX("cnpg/initdb_app_secret.yaml"), FIX("cnpg/initdb_checksums_latin1.yaml"),
+		FIX("cnpg/initdb_app_sql_refs.yaml"), FIX("cnpg/initdb_sql_refs_order.yaml"),
+		FIX("cnpg/basebackup_password.yaml"), FIX("cnpg/basebackup_tls.yaml"),
+		FIX("cnpg/basebackup_app_db.yaml"), FIX("cnpg/recovery_pitr.yaml"),
+		FIX("cnpg/replica_cluster.yaml"), FIX("cnpg/minimal.yaml"),
+		FIX("cnpg/operator_fields.yaml"), FIX("cnpg/everything.yaml"),
+		FIX("cnpg/initdb_app_secret.json"), FIX("cnpg/multidoc_secret_then_cluster.yaml"),
+		FIX("cnpg/superuser_secret.yaml"), FIX("cnpg/superuser_generated.yaml"),
+	};
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		assert_valid(files[i], 15);
+}
+
+static void
+test_valid_chart_examples(void **state)
+{
+	static const char *const files[] = {
+		FIX("chart/basebackup_password.yaml"), FIX("chart/basebackup_tls.yaml"),
+		FIX("chart/same_namespace_clone.yaml"), FIX("chart/external_server.yaml"),
+		FIX("chart/weekly_refresh.yaml"),
+	};
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		assert_valid(files[i], 15);
+}
+
+static void
+test_valid_pgo_examples(void **state)
+{
+	static const char *const files[] = {
+		FIX("pgo/clone_postgrescluster.yaml"), FIX("pgo/pitr_postgrescluster.yaml"),
+		FIX("pgo/inplace_restore.yaml"), FIX("pgo/restore_db_include.yaml"),
+		FIX("pgo/standby_s3.yaml"), FIX("pgo/hippo_s3_backups.yaml"),
+		FIX("pgo/clone_s3_datasource.yaml"), FIX("pgo/clone_s3_to_volume.yaml"),
+		FIX("pgo/users_instance_sets.yaml"),
+	};
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		assert_valid(files[i], 15);
+}
+
+static void
+test_valid_percona_examples(void **state)
+{
+	(void) state;
+	assert_valid(FIX("percona/standby_gcs.yaml"), 15);
+	assert_valid(FIX("percona/standby_streaming.yaml"), 15);
+}
+
+/* ---- one rule each ---- */
+
+/* A locale that does not exist is refused before initdb runs. */
+static void
+test_locale_unavailable(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/locale_unavailable.yaml"), 15, "spec.bootstrap.initdb.localeCollate",
+		       "locale \"xx_YY.UTF-8\" is not available");
+}
+
+/* A locale whose codeset does not match the encoding is refused. */
+static void
+test_locale_encoding_mismatch(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/locale_encoding_mismatch.yaml"), 15, "spec.bootstrap.initdb.locale",
+		       "does not match the encoding LATIN1");
+}
+
+static void
+test_one_bootstrap_method(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	/* a model is still returned, with the error */
+	assert_true(dialect_load(FIX("invalid/two_bootstrap_methods.yaml"), &s, &d));
+	assert_non_null(s);
+	assert_only_error(&d, "spec.bootstrap", "only one bootstrap method");
+	assert_error(&d, "spec.bootstrap", "pg_basebackup");
+	spec_free(s);
+	diag_free(&d);
+}
+
+static void
+test_wal_segment_size_refused(void **state)
+{
+	static const char *const files[] = {
+		FIX("invalid/wal_segment_size_0.yaml"), FIX("invalid/wal_segment_size_3.yaml"),
+		FIX("invalid/wal_segment_size_2048.yaml"),
+	};
+	static const char *const got[] = { "got 0", "got 3", "got 2048" };
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		assert_invalid(files[i], 15, "spec.bootstrap.initdb.walSegmentSize", "power of two");
+		assert_invalid(files[i], 15, "spec.bootstrap.initdb.walSegmentSize", got[i]);
+	}
+}
+
+static void
+test_wal_segment_size_accepted(void **state)
+{
+	static const char *const files[] = {
+		FIX("valid/wal_segment_size_1.yaml"), FIX("valid/wal_segment_size_64.yaml"),
+		FIX("valid/wal_segment_size_1024.yaml"),
+	};
+	static const int sizes[] = { 1, 64, 1024 };
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct diag d = { 0 };
+		struct spec *s = check(files[i], 15, &d);
+
+		assert_int_equal(s->wal_segment_size, sizes[i]);
+		assert_no_errors(&d);
+		done(s, &d);
+	}
+}
+
+static void
+test_locale_provider_unknown(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/locale_provider_unknown.yaml"), 15,
+		       "spec.bootstrap.initdb.localeProvider", "\"glibc\"");
+}
+
+static void
+test_icu_locale_needs_icu_provider(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/icu_locale_without_provider.yaml"), 17,
+		       "spec.bootstrap.initdb.icuLocale", "localeProvider: icu");
+}
+
+static void
+test_icu_rules_need_icu_provider(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/icu_rules_with_libc.yaml"), 17,
+		       "spec.bootstrap.initdb.icuRules", "localeProvider: icu");
+}
+
+static void
+test_builtin_locale_needs_builtin_provider(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/builtin_locale_with_icu.yaml"), 17,
+		       "spec.bootstrap.initdb.builtinLocale", "localeProvider: builtin");
+}
+
+/* icuRules: refused on 15, accepted on 16 and 17. */
+static void
+test_icu_rules_need_pg16(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("valid/icu_rules.yaml"), 15, "spec.bootstrap.initdb.icuRules",
+		       "PostgreSQL 16");
+	assert_valid(FIX("valid/icu_rules.yaml"), 16);
+	assert_valid(FIX("valid/icu_rules.yaml"), 17);
+}
+
+/* builtinLocale (and the builtin provider): refused on 15 and 16,
+ * accepted on 17. */
+static void
+test_builtin_locale_needs_pg17(void **state)
+{
+	static const int majors[] = { 15, 16 };
+
+	(void) state;
+	for (size_t i = 0; i < 2; i++) {
+		struct diag d = { 0 };
+		struct spec *s = check(FIX("valid/builtin_locale.yaml"), majors[i], &d);
+
+		assert_error(&d, "spec.bootstrap.initdb.builtinLocale", "PostgreSQL 17");
+		assert_error(&d, "spec.bootstrap.initdb.localeProvider", "PostgreSQL 17");
+		assert_int_equal(d.errors.n, 2);
+		done(s, &d);
+	}
+	assert_valid(FIX("valid/builtin_locale.yaml"), 17);
+}
+
+/* initdb.options that take over authentication, the data directory, the
+ * password file or the superuser's name are refused, each by name. */
+static void
+test_initdb_options_refused(void **state)
+{
+	static const char *const refused[] = {
+		"\"--auth=trust\"", "\"--auth-local=trust\"", "\"-A trust\"", "\"-D /x\"",
+		"\"--pgdata=/x\"", "\"--pwfile=/x\"", "\"-U bob\"", "\"--username=bob\"",
+	};
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("invalid/initdb_options_refused.yaml"), 15, &d);
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_error(&d, "spec.bootstrap.initdb.options", refused[i]);
+	assert_int_equal(d.errors.n, sizeof(refused) / sizeof(refused[0]));
+	done(s, &d);
+}
+
+static void
+test_initdb_options_accepted(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("valid/initdb_options_accepted.yaml"), 15, &d);
+
+	(void) state;
+	assert_no_errors(&d);
+	assert_int_equal(s->initdb_options.n, 4);
+	/* accepted, but deprecated */
+	assert_int_equal(d.warnings.n, 1);
+	assert_true(has_msg(&d.warnings, "spec.bootstrap.initdb.options", "deprecated"));
+	done(s, &d);
+}
+
+static void
+test_bad_encoding(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/bad_encoding.yaml"), 15, "spec.bootstrap.initdb.encoding",
+		       "\"KLINGON8\"");
+}
+
+static void
+test_instances_zero(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/instances_zero.yaml"), 15, "spec.instances", "at least 1");
+}
+
+static void
+test_managed_parameter(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/managed_parameter.yaml"), 15, "spec.postgresql.parameters.port",
+		       "managed by pgpod");
+	assert_true(validate_is_managed_parameter("port"));
+	assert_true(validate_is_managed_parameter("Listen_Addresses"));
+	assert_true(validate_is_managed_parameter("data_directory"));
+	assert_false(validate_is_managed_parameter("work_mem"));
+	assert_false(validate_is_managed_parameter("portx"));
+}
+
+static void
+test_pg_hba_bad_type(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/pg_hba_bad_type.yaml"), 15, "spec.postgresql.pg_hba[1]",
+		       "\"hots\" is not a pg_hba.conf connection type");
+}
+
+static void
+test_basebackup_source_not_defined(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/basebackup_unknown_source.yaml"), 15,
+		       "spec.bootstrap.pg_basebackup.source", "\"source-db\" is not defined in externalClusters");
+}
+
+/* externalClusters names become file names: no '/' and no '..'. */
+static void
+test_external_cluster_names(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("invalid/external_cluster_names.yaml"), 15, &d);
+
+	(void) state;
+	assert_error(&d, "spec.externalClusters[1].name", "\"team/db\"");
+	assert_error(&d, "spec.externalClusters[2].name", "\"..\"");
+	assert_false(has_msg(&d.errors, "spec.externalClusters[0].name", ""));
+	assert_int_equal(d.errors.n, 2);
+	done(s, &d);
+}
+
+/* The PGO spec asks for 16; the image has 15. */
+static void
+test_pgo_postgres_version_mismatch(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/pgo_postgres_version.yaml"), 15, "spec.postgresVersion",
+		       "PostgreSQL 16");
+	assert_valid(FIX("invalid/pgo_postgres_version.yaml"), 16);
+}
+
+static void
+test_smart_shutdown_exceeds_stop_delay(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/smart_shutdown_exceeds_stop_delay.yaml"), 15,
+		       "spec.smartShutdownTimeout", "stopDelay (300 s)");
+}
+
+/* A superuser Secret with enableSuperuserAccess: false is a warning. */
+static void
+test_superuser_secret_ignored_warns(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("cnpg/superuser_disabled.yaml"), 15, &d);
+
+	(void) state;
+	assert_no_errors(&d);
+	assert_true(has_msg(&d.warnings, "spec.superuserSecret.name", "enableSuperuserAccess is false"));
+	done(s, &d);
+}
+
+/* ---- inputs_load ---- */
+
+static void
+test_inputs_app_secret(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("cnpg/initdb_app_secret.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_no_errors(&d);
+	assert_non_null(in.app_username);
+	assert_string_equal(in.app_username, "app");
+	/* the trailing newline of the file is not part of the password */
+	assert_non_null(in.app_password);
+	assert_string_equal(in.app_password, "s3cr3t-app");
+	assert_false(in.app_generated);
+	/* no superuser access asked for: no superuser password */
+	assert_null(in.su_password);
+	assert_false(in.su_generated);
+	assert_int_equal(in.post_init.n + in.post_init_template.n + in.post_init_application.n, 0);
+	inputs_free(&in);
+	done(s, &d);
+}
+
+static void
+test_inputs_superuser_secret(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("cnpg/everything.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_no_errors(&d);
+	assert_string_equal(in.app_username, "shopper");
+	assert_string_equal(in.app_password, "shop-pass-7f3a");
+	/* "\r\n" is stripped too */
+	assert_non_null(in.su_password);
+	assert_string_equal(in.su_password, "su-pass-91c2");
+	assert_false(in.su_generated);
+	inputs_free(&in);
+	done(s, &d);
+}
+
+static void
+test_inputs_secret_username_must_be_owner(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("invalid/secret_username_mismatch.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	validate_spec(s, 15, &d);
+	assert_no_errors(&d);
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_only_error(&d, "spec.bootstrap.initdb.secret.name", "username \"bob\"");
+	assert_error(&d, "spec.bootstrap.initdb.secret.name", "owner is \"app\"");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+static void
+test_inputs_superuser_username_must_be_postgres(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("invalid/superuser_username.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_only_error(&d, "spec.superuserSecret.name", "username \"admin\"");
+	assert_error(&d, "spec.superuserSecret.name", "must be \"postgres\"");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+static void
+test_inputs_missing_secret(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("invalid/missing_secret.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_only_error(&d, "spec.bootstrap.initdb.secret.name", "\"no-such-secret\"");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+static void
+test_inputs_missing_password_key(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("invalid/missing_password_key.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_only_error(&d, "spec.bootstrap.initdb.secret.name", "no key \"password\"");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* The second ref names a key the Secret does not have. */
+static void
+test_inputs_missing_secret_key(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("invalid/missing_secret_key.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_only_error(&d, "spec.bootstrap.initdb.postInitSQLRefs.secretRefs[1]",
+			  "no key \"no-such-key.sql\"");
+	assert_int_equal(in.post_init.n, 1);
+	inputs_free(&in);
+	done(s, &d);
+}
+
+static void
+test_inputs_missing_configmap(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("invalid/missing_configmap.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_only_error(&d, "spec.bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs[0]",
+			  "configmap \"no-such-configmap\"");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* The PGO databaseInitSQL ConfigMap is looked for too. */
+static void
+test_inputs_pgo_database_init_sql_missing(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("pgo/users_instance_sets.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_int_equal(d.errors.n, 1);
+	assert_int_equal(strncmp(d.errors.items[0], "spec.databaseInitSQL", 20), 0);
+	assert_non_null(strstr(d.errors.items[0], "\"zoo-init-sql\""));
+	inputs_free(&in);
+	done(s, &d);
+}
+
+static void
+test_inputs_refs_loaded(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("cnpg/initdb_app_sql_refs.yaml"), &d);
+	struct inputs in;
+	const struct sqlfiles *f = &in.post_init_application;
+
+	(void) state;
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_no_errors(&d);
+	assert_int_equal(f->n, 2);
+	assert_string_equal(f->items[0].label, "postInitApplicationSQLRefs.secretRefs[0]");
+	assert_string_equal(f->items[0].origin, "secret my-secret key secret.sql");
+	assert_string_equal(f->items[0].sql, "CREATE TABLE from_secret (id int);\n");
+	assert_string_equal(f->items[1].label, "postInitApplicationSQLRefs.configMapRefs[0]");
+	assert_string_equal(f->items[1].origin, "configmap my-configmap key configmap.sql");
+	assert_string_equal(f->items[1].sql, "CREATE TABLE from_configmap (id int);\n");
+	assert_int_equal(in.post_init.n + in.post_init_template.n, 0);
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* Secrets before ConfigMaps even when the YAML lists ConfigMaps first. */
+static void
+test_inputs_secrets_before_configmaps(void **state)
+{
+	static const char *const labels[] = {
+		"postInitSQLRefs.secretRefs[0]", "postInitSQLRefs.secretRefs[1]",
+		"postInitSQLRefs.configMapRefs[0]", "postInitSQLRefs.configMapRefs[1]",
+	};
+	static const char *const sql[] = {
+		"SELECT 'sec-a';\n", "SELECT 'sec-b';\n", "SELECT 'cm-a';\n", "SELECT 'cm-b';\n",
+	};
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("cnpg/initdb_sql_refs_order.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_no_errors(&d);
+	assert_int_equal(in.post_init.n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(in.post_init.items[i].label, labels[i]);
+		assert_string_equal(in.post_init.items[i].sql, sql[i]);
+	}
+	assert_int_equal(in.post_init_template.n, 1);
+	assert_string_equal(in.post_init_template.items[0].label,
+			    "postInitTemplateSQLRefs.configMapRefs[0]");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* No app Secret: a random password of 32 [A-Za-z0-9], new each time. */
+static void
+test_inputs_generated_password(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("cnpg/minimal.yaml"), &d);
+	struct inputs a, b;
+
+	(void) state;
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &a, &d));
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &b, &d));
+	assert_no_errors(&d);
+	assert_true(a.app_generated);
+	assert_null(a.app_username);
+	assert_non_null(a.app_password);
+	assert_int_equal(strlen(a.app_password), 32);
+	assert_true(all_alnum(a.app_password));
+	assert_int_equal(strlen(b.app_password), 32);
+	assert_string_not_equal(a.app_password, b.app_password);
+	/* superuser access is off by default */
+	assert_null(a.su_password);
+	inputs_free(&a);
+	inputs_free(&b);
+	done(s, &d);
+}
+
+static void
+test_inputs_generated_superuser_password(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("cnpg/superuser_generated.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_true(in.su_generated);
+	assert_non_null(in.su_password);
+	assert_int_equal(strlen(in.su_password), 32);
+	assert_true(all_alnum(in.su_password));
+	assert_string_not_equal(in.su_password, in.app_password);
+	inputs_free(&in);
+	done(s, &d);
+}
+
+static void
+test_generate_password_buffer(void **state)
+{
+	char small[32];
+	char buf[33];
+
+	(void) state;
+	assert_false(inputs_generate_password(small, sizeof(small)));
+	assert_true(inputs_generate_password(buf, sizeof(buf)));
+	assert_int_equal(strlen(buf), 32);
+	assert_true(all_alnum(buf));
+}
+
+/* inputs_read_key keeps the value verbatim and refuses path tricks. */
+static void
+test_read_key(void **state)
+{
+	char *v = NULL;
+	int err = 0;
+
+	(void) state;
+	assert_true(inputs_read_key(SECRETS, "app-secret", "password", &v, &err));
+	assert_string_equal(v, "s3cr3t-app\n");
+	free(v);
+	assert_false(inputs_read_key(SECRETS, "app-secret", "nope", &v, &err));
+	assert_int_equal(err, ENOENT);
+	assert_null(v);
+	assert_false(inputs_read_key(SECRETS, "..", "secrets", &v, &err));
+	assert_int_equal(err, EINVAL);
+	assert_false(inputs_read_key(SECRETS, "app-secret/..", "app-secret", &v, &err));
+	assert_int_equal(err, EINVAL);
+	assert_false(inputs_read_key(SECRETS, "app-secret", "../app-secret", &v, &err));
+	assert_int_equal(err, EINVAL);
+	assert_false(inputs_read_key(SECRETS, "", "password", &v, &err));
+	assert_int_equal(err, EINVAL);
+	assert_null(v);
+}
+
+/* ---- known bugs (run with PGPOD_TEST_KNOWN_BUGS=1) ---- */
+
+/* initdb accepts unambiguous abbreviations of long options and bundled
+ * short options: these take over the superuser, data directory, password
+ * file and authentication just like the refused spellings. */
+static void
+bug_initdb_options_abbreviations(void **state)
+{
+	static const char *const sneaky[] = {
+		"--user=bob", "--pgd=/x", "--pwf=/x", "-kAtrust", "-kUbob", "-kD/x",
+	};
+	struct spec *s = spec_new();
+	struct diag d = { 0 };
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(sneaky) / sizeof(sneaky[0]); i++)
+		strlist_add(&s->initdb_options, sneaky[i]);
+	spec_apply_defaults(s);
+	validate_spec(s, 15, &d);
+	for (size_t i = 0; i < sizeof(sneaky) / sizeof(sneaky[0]); i++)
+		assert_error(&d, "bootstrap.initdb.options", sneaky[i]);
+	done(s, &d);
+}
+
+/* pg_hba.conf include directives exist from PostgreSQL 16 on. */
+static void
+bug_pg_hba_include_on_15(void **state)
+{
+	struct spec *s = spec_new();
+	struct diag d = { 0 };
+
+	(void) state;
+	strlist_add(&s->pg_hba, "include_dir hba.d");
+	spec_apply_defaults(s);
+	validate_spec(s, 15, &d);
+	assert_error(&d, "postgresql.pg_hba[0]", "include_dir");
+	done(s, &d);
+}
+
+/* databaseInitSQL is one {name, key}, not a list: no "[0]" in its path. */
+static void
+bug_pgo_database_init_sql_path(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("pgo/users_instance_sets.yaml"), &d);
+	struct inputs in;
+
+	(void) state;
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_error(&d, "spec.databaseInitSQL", "zoo-init-sql");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_cnpg_examples),
+		cmocka_unit_test(test_valid_chart_examples),
+		cmocka_unit_test(test_valid_pgo_examples),
+		cmocka_unit_test(test_valid_percona_examples),
+		cmocka_unit_test(test_locale_unavailable),
+		cmocka_unit_test(test_locale_encoding_mismatch),
+		cmocka_unit_test(test_one_bootstrap_method),
+		cmocka_unit_test(test_wal_segment_size_refused),
+		cmocka_unit_test(test_wal_segment_size_accepted),
+		cmocka_unit_test(test_locale_provider_unknown),
+		cmocka_unit_test(test_icu_locale_needs_icu_provider),
+		cmocka_unit_test(test_icu_rules_need_icu_provider),
+		cmocka_unit_test(test_builtin_locale_needs_builtin_provider),
+		cmocka_unit_test(test_icu_rules_need_pg16),
+		cmocka_unit_test(test_builtin_locale_needs_pg17),
+		cmocka_unit_test(test_initdb_options_refused),
+		cmocka_unit_test(test_initdb_options_accepted),
+		cmocka_unit_test(test_bad_encoding),
+		cmocka_unit_test(test_instances_zero),
+		cmocka_unit_test(test_managed_parameter),
+		cmocka_unit_test(test_pg_hba_bad_type),
+		cmocka_unit_test(test_basebackup_source_not_defined),
+		cmocka_unit_test(test_external_cluster_names),
+		cmocka_unit_test(test_pgo_postgres_version_mismatch),
+		cmocka_unit_test(test_smart_shutdown_exceeds_stop_delay),
+		cmocka_unit_test(test_superuser_secret_ignored_warns),
+		cmocka_unit_test(test_inputs_app_secret),
+		cmocka_unit_test(test_inputs_superuser_secret),
+		cmocka_unit_test(test_inputs_secret_username_must_be_owner),
+		cmocka_unit_test(test_inputs_superuser_username_must_be_postgres),
+		cmocka_unit_test(test_inputs_missing_secret),
+		cmocka_unit_test(test_inputs_missing_password_key),
+		cmocka_unit_test(test_inputs_missing_secret_key),
+		cmocka_unit_test(test_inputs_missing_configmap),
+		cmocka_unit_test(test_inputs_pgo_database_init_sql_missing),
+		cmocka_unit_test(test_inputs_refs_loaded),
+		cmocka_unit_test(test_inputs_secrets_before_configmaps),
+		cmocka_unit_test(test_inputs_generated_password),
+		cmocka_unit_test(test_inputs_generated_superuser_password),
+		cmocka_unit_test(test_generate_password_buffer),
+		cmocka_unit_test(test_read_key),
+	};
+	const struct CMUnitTest known_bugs[] = {
+		cmocka_unit_test(bug_initdb_options_abbreviations),
+		cmocka_unit_test(bug_pg_hba_include_on_15),
+		cmocka_unit_test(bug_pgo_database_init_sql_path),
+	};
+	int failed = cmocka_run_group_tests_name("validate", tests, NULL, NULL);
+
+	if (getenv("PGPOD_TEST_KNOWN_BUGS") != NULL)
+		failed += cmocka_run_group_tests_name("validate known bugs", known_bugs, NULL, NULL);
+	return failed;
+}
