@@ -89,7 +89,7 @@ static const struct dialect_map pgo_map[] = {
 	{ "spec.dataSource.postgresCluster.options", "bootstrap.restore.options" },
 	{ "spec.dataSource.pgbackrest.stanza", "bootstrap.restore.stanza" },
 	{ "spec.dataSource.pgbackrest.repo.name", "bootstrap.restore.source" },
-	{ "spec.dataSource.pgbackrest.global", "pgbackrest.global" },
+	{ "spec.dataSource.pgbackrest.global", "bootstrap.restore.pgbackrest.global" },
 	{ "spec.dataSource.pgbackrest.options", "bootstrap.restore.options" },
 	{ "spec.backups.pgbackrest.global", "pgbackrest.global" },
 	{ "spec.backups.pgbackrest.restore.enabled", "restoreInPlace.enabled" },
@@ -108,7 +108,7 @@ static const char *const cnpg_ignored[] = {
 	"spec.imageCatalogRef", "spec.imagePullPolicy", "spec.imagePullSecrets",
 	"spec.storage", "spec.walStorage", "spec.tablespaces", "spec.resources",
 	"spec.affinity", "spec.topologySpreadConstraints", "spec.monitoring",
-	"spec.backup", "spec.managed", "spec.certificates", "spec.env",
+	"spec.backup", "spec.certificates", "spec.env",
 	"spec.envFrom", "spec.description", "spec.inheritedMetadata",
 	"spec.logLevel", "spec.nodeMaintenanceWindow", "spec.primaryUpdateStrategy",
 	"spec.primaryUpdateMethod", "spec.priorityClassName",
@@ -354,6 +354,7 @@ dialect_set(struct spec *s, int fi, struct json_object *v, const char *path, str
 				return;
 			}
 			reflist_add(m, rname, rkey);
+			((struct reflist *) m)->single = true;
 			spec_set_origin(s, fi, path);
 			return;
 		}
@@ -568,6 +569,45 @@ read_pgo_users(struct spec *s, struct json_object *doc, struct diag *d)
 	}
 }
 
+/* One pgBackRest repository: a name and one of volume, s3, gcs, azure. */
+static bool
+read_repo(struct json_object *r, const char *path, struct spec_repo *x, struct diag *d)
+{
+	static const char *const kinds[] = { "volume", "s3", "gcs", "azure" };
+	struct json_object *kv = NULL;
+
+	if (doc_string(r, "name") == NULL) {
+		diag_error(d, path, "needs a \"name\"");
+		return false;
+	}
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (doc_get(r, kinds[k]) == NULL)
+			continue;
+		if (kv != NULL) {
+			diag_error(d, path, "has both \"%s\" and \"%s\"; a repository is one of "
+				   "volume, s3, gcs or azure", x->kind, kinds[k]);
+			free(x->kind);
+			x->kind = NULL;
+			return false;
+		}
+		kv = doc_get(r, kinds[k]);
+		x->kind = strdup(kinds[k]);
+	}
+	x->name = strdup(doc_string(r, "name"));
+	if (kv != NULL) {
+		const char *bucket = doc_string(kv, "bucket") ? doc_string(kv, "bucket")
+			: doc_string(kv, "container");
+
+		if (bucket != NULL)
+			x->bucket = strdup(bucket);
+		if (doc_string(kv, "endpoint"))
+			x->endpoint = strdup(doc_string(kv, "endpoint"));
+		if (doc_string(kv, "region"))
+			x->region = strdup(doc_string(kv, "region"));
+	}
+	return true;
+}
+
 static void
 read_pgo_lists(struct spec *s, struct json_object *doc, struct diag *d)
 {
@@ -591,36 +631,21 @@ read_pgo_lists(struct spec *s, struct json_object *doc, struct diag *d)
 	}
 	if (repos != NULL && json_object_is_type(repos, json_type_array)) {
 		size_t n = json_object_array_length(repos);
-		static const char *const kinds[] = { "volume", "s3", "gcs", "azure" };
 
 		s->repos = calloc(n ? n : 1, sizeof(*s->repos));
+		if (s->repos == NULL)
+			abort();
 		for (size_t i = 0; i < n; i++) {
-			struct json_object *r = json_object_array_get_idx(repos, i);
-			struct spec_repo *x = &s->repos[s->n_repos];
+			char path[64];
 
-			if (doc_string(r, "name") == NULL) {
-				diag_error(d, "spec.backups.pgbackrest.repos", "item %zu needs a \"name\"", i);
-				continue;
-			}
-			s->n_repos++;
-			x->name = strdup(doc_string(r, "name"));
-			for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-				struct json_object *kv = doc_get(r, kinds[k]);
-
-				if (kv == NULL)
-					continue;
-				x->kind = strdup(kinds[k]);
-				if (doc_string(kv, "bucket"))
-					x->bucket = strdup(doc_string(kv, "bucket"));
-				else if (doc_string(kv, "container"))
-					x->bucket = strdup(doc_string(kv, "container"));
-				if (doc_string(kv, "endpoint"))
-					x->endpoint = strdup(doc_string(kv, "endpoint"));
-				if (doc_string(kv, "region"))
-					x->region = strdup(doc_string(kv, "region"));
-			}
+			snprintf(path, sizeof(path), "spec.backups.pgbackrest.repos[%zu]", i);
+			if (read_repo(json_object_array_get_idx(repos, i), path, &s->repos[s->n_repos], d))
+				s->n_repos++;
 		}
 	}
+	if (doc_get(doc, "spec.dataSource.pgbackrest.repo") != NULL)
+		(void) read_repo(doc_get(doc, "spec.dataSource.pgbackrest.repo"),
+				 "spec.dataSource.pgbackrest.repo", &s->restore_repo, d);
 	read_pgo_users(s, doc, d);
 }
 
@@ -748,6 +773,14 @@ dialect_read(struct json_object *doc, const char *source, struct spec **out, str
 			read_externals(s, ext, kind == DK_CHART ? "externalClusters" : "spec.externalClusters", d);
 		if (kind == DK_CNPG && doc_get(doc, "spec") == NULL)
 			diag_error(d, "spec", "is required");
+		if (doc_get(doc, kind == DK_CHART ? "bootstrapDB.initdb.import" : "spec.bootstrap.initdb.import"))
+			diag_error(d, kind == DK_CHART ? "bootstrapDB.initdb.import" : "spec.bootstrap.initdb.import",
+				   "importing databases with pg_dump/pg_restore is not something pgpod "
+				   "does; bootstrap with initdb and import afterwards, or clone with "
+				   "pg_basebackup");
+		if (kind == DK_CNPG && doc_get(doc, "spec.managed") != NULL)
+			diag_warn(d, "spec.managed", "declarative roles and services are not applied by "
+				  "pgpod; manage them with SQL (postInitSQL or afterwards)");
 		dialect_warn_unknown(doc, "", kind, map, n, cnpg_ignored,
 				     sizeof(cnpg_ignored) / sizeof(cnpg_ignored[0]), d);
 	}

@@ -4,6 +4,7 @@
 #include "inputs.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -68,7 +69,15 @@ static void
 report_missing(struct diag *d, const char *path, const char *what, const char *dir,
 	       const char *name, const char *key, int err)
 {
-	if (err == ENOENT)
+	char whole[PATH_MAX];
+	struct stat st;
+
+	snprintf(whole, sizeof(whole), "%s/%s", dir, name);
+	if (err == ENOENT && stat(whole, &st) != 0)
+		diag_error(d, path, "%s \"%s\" does not exist (no directory %s); create it or "
+			   "fix the reference, and check that it is mounted at %s", what, name,
+			   whole, dir);
+	else if (err == ENOENT)
 		diag_error(d, path, "%s \"%s\" has no key \"%s\" (looked for %s/%s/%s); "
 			   "create it or fix the reference", what, name, key, dir, name, key);
 	else
@@ -114,7 +123,10 @@ load_refs(const struct reflist *l, const char *dir, const char *what, const char
 		int err;
 
 		snprintf(lbl, sizeof(lbl), "%s[%zu]", label, i);
-		snprintf(fpath, sizeof(fpath), "%s[%zu]", path, i);
+		if (l->single)
+			snprintf(fpath, sizeof(fpath), "%s", path);
+		else
+			snprintf(fpath, sizeof(fpath), "%s[%zu]", path, i);
 		if (!inputs_read_key(dir, l->items[i].name, l->items[i].key, &sql, &err)) {
 			report_missing(d, fpath, what, dir, l->items[i].name, l->items[i].key, err);
 			continue;

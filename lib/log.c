@@ -51,6 +51,8 @@ log_json_escape(char *buf, size_t len, size_t cap, const char *s, size_t slen)
 {
 	static const char hex[] = "0123456789abcdef";
 
+	if (cap == 0)
+		return len;
 	for (size_t i = 0; i < slen; i++) {
 		unsigned char c = (unsigned char) s[i];
 		char esc[7];

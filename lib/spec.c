@@ -5,6 +5,7 @@
  */
 #include "spec.h"
 
+#include <ctype.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ const struct spec_field spec_fields[] = {
 	F("restoreInPlace.enabled", SPEC_T_BOOL, inplace_restore_enabled, "false", true),
 	F("restoreInPlace.repo", SPEC_T_STRING, inplace_restore_repo, NULL, true),
 	F("restoreInPlace.options", SPEC_T_STRLIST, inplace_restore_options, NULL, true),
+	F("bootstrap.restore.pgbackrest.global", SPEC_T_KVLIST, restore_global, NULL, false),
 	F("pgbackrest.global", SPEC_T_KVLIST, pgbackrest_global, NULL, true),
 	F("postgresql.parameters", SPEC_T_KVLIST, parameters, NULL, true),
 	F("postgresql.pg_hba", SPEC_T_STRLIST, pg_hba, NULL, true),
@@ -202,6 +204,22 @@ kvlist_get(const struct kvlist *l, const char *key)
 	return NULL;
 }
 
+bool
+spec_key_is_secret(const char *key)
+{
+	static const char *const words[] = { "pass", "secret", "key", "token", "credential" };
+	char low[128];
+	size_t n = 0;
+
+	for (; key[n] && n < sizeof(low) - 1; n++)
+		low[n] = (char) tolower((unsigned char) key[n]);
+	low[n] = '\0';
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]) != NULL)
+			return true;
+	return false;
+}
+
 void
 kvlist_free(struct kvlist *l)
 {
@@ -266,6 +284,17 @@ spec_free_field(struct spec *s, const struct spec_field *f)
 	}
 }
 
+static void
+spec_repo_free(struct spec_repo *r)
+{
+	free(r->name);
+	free(r->kind);
+	free(r->bucket);
+	free(r->endpoint);
+	free(r->region);
+	memset(r, 0, sizeof(*r));
+}
+
 void
 spec_free(struct spec *s)
 {
@@ -292,14 +321,10 @@ spec_free(struct spec *s)
 		free(s->roles[i].options);
 	}
 	free(s->roles);
-	for (size_t i = 0; i < s->n_repos; i++) {
-		free(s->repos[i].name);
-		free(s->repos[i].kind);
-		free(s->repos[i].bucket);
-		free(s->repos[i].endpoint);
-		free(s->repos[i].region);
-	}
+	for (size_t i = 0; i < s->n_repos; i++)
+		spec_repo_free(&s->repos[i]);
 	free(s->repos);
+	spec_repo_free(&s->restore_repo);
 	free(s->origin);
 	free(s->source_file);
 	free(s);
@@ -446,8 +471,14 @@ spec_json_field(const struct spec *s, const struct spec_field *f)
 		if (l->n == 0)
 			return NULL;
 		o = json_object_new_object();
-		for (size_t i = 0; i < l->n; i++)
-			json_object_object_add(o, l->items[i].key, json_object_new_string(l->items[i].value));
+		for (size_t i = 0; i < l->n; i++) {
+			/* parameters are not secrets; pgBackRest options may be */
+			bool hide = m != (const void *) &s->parameters
+				&& spec_key_is_secret(l->items[i].key);
+
+			json_object_object_add(o, l->items[i].key,
+				json_object_new_string(hide ? "[redacted]" : l->items[i].value));
+		}
 		return o;
 	}
 	case SPEC_T_REFLIST:
@@ -488,7 +519,7 @@ spec_json_externals(const struct spec *s)
 
 		json_object_object_add(o, "name", json_object_new_string(e->name ? e->name : ""));
 		for (size_t k = 0; k < e->conn.n; k++) {
-			bool hide = strcmp(e->conn.items[k].key, "password") == 0;
+			bool hide = spec_key_is_secret(e->conn.items[k].key);
 
 			json_object_object_add(c, e->conn.items[k].key,
 				json_object_new_string(hide ? "[redacted]" : e->conn.items[k].value));
@@ -502,6 +533,19 @@ spec_json_externals(const struct spec *s)
 		json_object_array_add(a, o);
 	}
 	return a;
+}
+
+static struct json_object *
+spec_json_repo(const struct spec_repo *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(r->name ? r->name : ""));
+	spec_json_add(o, "type", r->kind ? json_object_new_string(r->kind) : NULL);
+	spec_json_add(o, "bucket", r->bucket ? json_object_new_string(r->bucket) : NULL);
+	spec_json_add(o, "endpoint", r->endpoint ? json_object_new_string(r->endpoint) : NULL);
+	spec_json_add(o, "region", r->region ? json_object_new_string(r->region) : NULL);
+	return o;
 }
 
 static struct json_object *
@@ -523,16 +567,11 @@ spec_json_roles_repos(const struct spec *s, bool roles)
 			json_object_object_add(o, "databases", dbs);
 			if (r->options)
 				json_object_object_add(o, "options", json_object_new_string(r->options));
+			json_object_array_add(a, o);
 		} else {
-			const struct spec_repo *r = &s->repos[i];
-
-			json_object_object_add(o, "name", json_object_new_string(r->name));
-			spec_json_add(o, "type", r->kind ? json_object_new_string(r->kind) : NULL);
-			spec_json_add(o, "bucket", r->bucket ? json_object_new_string(r->bucket) : NULL);
-			spec_json_add(o, "endpoint", r->endpoint ? json_object_new_string(r->endpoint) : NULL);
-			spec_json_add(o, "region", r->region ? json_object_new_string(r->region) : NULL);
+			json_object_put(o);
+			json_object_array_add(a, spec_json_repo(&s->repos[i]));
 		}
-		json_object_array_add(a, o);
 	}
 	return a;
 }
@@ -559,6 +598,11 @@ spec_to_json(const struct spec *s)
 	json_object_object_add(root, "externalClusters", spec_json_externals(s));
 	json_object_object_add(root, "roles", spec_json_roles_repos(s, true));
 	json_object_object_add(root, "repos", spec_json_roles_repos(s, false));
+	if (s->restore_repo.name != NULL || s->restore_repo.kind != NULL) {
+		struct json_object *parent = spec_json_at(root, "bootstrap.restore.repo", NULL, 0);
+
+		json_object_object_add(parent, "repo", spec_json_repo(&s->restore_repo));
+	}
 	out = xstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return out;

@@ -52,6 +52,7 @@ struct spec_ref {
 struct reflist {
 	struct spec_ref *items;
 	size_t           n;
+	bool             single;	/* written as one {name, key}, not a list */
 };
 
 /* postInit*SQLRefs: Secrets are run before ConfigMaps. */
@@ -139,7 +140,9 @@ struct spec {
 	char               *inplace_restore_repo;
 	struct strlist      inplace_restore_options;
 	char               *pgbackrest_stanza;
-	struct kvlist       pgbackrest_global;
+	struct kvlist       restore_global;	/* pgBackRest settings of the restore source */
+	struct spec_repo    restore_repo;	/* the repository restored from (PGO dataSource) */
+	struct kvlist       pgbackrest_global;	/* settings of this cluster's own backups */
 
 	struct spec_external *externals;
 	size_t              n_externals;
@@ -213,6 +216,10 @@ void strlist_free(struct strlist *l);
 void kvlist_set(struct kvlist *l, const char *key, const char *value);
 const char *kvlist_get(const struct kvlist *l, const char *key);
 void kvlist_free(struct kvlist *l);
+
+/* Whether a connection parameter or pgBackRest option holds a secret
+ * (password, sslpassword, repo1-s3-key, repo1-cipher-pass, ...). */
+bool spec_key_is_secret(const char *key);
 void reflist_add(struct reflist *l, const char *name, const char *key);
 void reflist_free(struct reflist *l);
 void spec_ref_free(struct spec_ref *r);

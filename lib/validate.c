@@ -225,42 +225,95 @@ rule_locales(const struct spec *s, int major, struct diag *d)
 	check_locale(s, "bootstrap.initdb.localeCType", LC_CTYPE_MASK, s->locale_ctype, d);
 }
 
-/* The deprecated initdb.options may not take over what pgpod decides. */
-static void
-rule_initdb_options(const struct spec *s, int major, struct diag *d)
+/*
+ * The deprecated initdb.options may not take over what pgpod decides. initdb
+ * parses its arguments with getopt_long, so the check does too: long options
+ * match by any prefix ("--user=bob" is --username), short options bundle
+ * ("-kUbob" is -k -U bob), and a bare word that is not an option's value is
+ * the data directory.
+ */
+static const char WHY_AUTH[] = "authentication is configured by pgpod (pg_hba.conf)";
+static const char WHY_PGDATA[] = "the data directory is --pgdata";
+static const char WHY_PASSWORD[] = "the superuser password comes from spec.superuserSecret";
+static const char WHY_USER[] = "the superuser is always postgres";
+
+static const struct {
+	const char *name;	/* long form */
+	char        letter;	/* short form, or 0 */
+	const char *why;
+} initdb_refused[] = {
+	{ "auth", 'A', WHY_AUTH },
+	{ "auth-host", 0, WHY_AUTH },
+	{ "auth-local", 0, WHY_AUTH },
+	{ "pgdata", 'D', WHY_PGDATA },
+	{ "pwfile", 0, WHY_PASSWORD },
+	{ "pwprompt", 'W', WHY_PASSWORD },
+	{ "username", 'U', WHY_USER },
+};
+
+/* initdb's options that take a value (PostgreSQL 15 to 18). */
+static const char initdb_short_with_value[] = "AcDELTUX";
+static const char *const initdb_long_with_value[] = {
+	"auth", "auth-host", "auth-local", "builtin-locale", "encoding", "icu-locale",
+	"icu-rules", "lc-collate", "lc-ctype", "lc-messages", "lc-monetary", "lc-numeric",
+	"lc-time", "locale", "locale-provider", "pgdata", "pwfile", "set", "sync-method",
+	"text-search-config", "username", "waldir", "wal-segsize",
+};
+
+/* The reason opt is refused, or NULL; *value_next when the next element is
+ * this option's value. */
+static const char *
+initdb_option_refused(const char *opt, bool *value_next)
 {
-	static const struct {
-		const char *flag;
-		bool prefix;	/* also matches "--flag=value" / "-Xvalue" */
-		const char *why;
-	} refused[] = {
-		{ "--auth", true, "authentication is configured by pgpod (pg_hba.conf)" },
-		{ "-A", true, "authentication is configured by pgpod (pg_hba.conf)" },
-		{ "-D", true, "the data directory is --pgdata" },
-		{ "--pgdata", true, "the data directory is --pgdata" },
-		{ "--pwfile", true, "the superuser password comes from spec.superuserSecret" },
-		{ "--pwprompt", false, "the superuser password comes from spec.superuserSecret" },
-		{ "-W", false, "the superuser password comes from spec.superuserSecret" },
-		{ "-U", true, "the superuser is always postgres" },
-		{ "--username", true, "the superuser is always postgres" },
-	};
-	const struct strlist *o = &s->initdb_options;
+	*value_next = false;
+	if (strncmp(opt, "--", 2) == 0) {
+		const char *name = opt + 2;
+		size_t n = strcspn(name, "=");
 
-	(void) major;
-	for (size_t i = 0; i < o->n; i++) {
-		for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++) {
-			size_t n = strlen(refused[k].flag);
-			const char *opt = o->items[i];
-
-			if (strcmp(opt, refused[k].flag) == 0
-			    || (refused[k].prefix && strncmp(opt, refused[k].flag, n) == 0
-				&& (opt[n] == '=' || (refused[k].flag[1] != '-') || opt[n] == '-'))) {
-				diag_error(d, P("bootstrap.initdb.options"), "\"%s\" is not allowed: %s "
-					   "(initdb.options is deprecated; use the dedicated fields)",
-					   opt, refused[k].why);
+		if (n == 0)
+			return *name ? NULL : WHY_PGDATA;	/* "--": what follows is positional */
+		for (size_t k = 0; k < sizeof(initdb_refused) / sizeof(initdb_refused[0]); k++)
+			if (strncmp(initdb_refused[k].name, name, n) == 0)
+				return initdb_refused[k].why;
+		for (size_t k = 0; name[n] != '=' && k < sizeof(initdb_long_with_value)
+		     / sizeof(initdb_long_with_value[0]); k++)
+			if (strncmp(initdb_long_with_value[k], name, n) == 0)
+				*value_next = true;
+		return NULL;
+	}
+	if (opt[0] == '-' && opt[1] != '\0') {
+		for (const char *c = opt + 1; *c; c++) {
+			for (size_t k = 0; k < sizeof(initdb_refused) / sizeof(initdb_refused[0]); k++)
+				if (initdb_refused[k].letter == *c)
+					return initdb_refused[k].why;
+			if (strchr(initdb_short_with_value, *c) != NULL) {
+				*value_next = c[1] == '\0';
 				break;
 			}
 		}
+		return NULL;
+	}
+	return WHY_PGDATA;	/* a positional argument is the data directory */
+}
+
+static void
+rule_initdb_options(const struct spec *s, int major, struct diag *d)
+{
+	const struct strlist *o = &s->initdb_options;
+	bool is_value = false;
+
+	(void) major;
+	for (size_t i = 0; i < o->n; i++) {
+		const char *why = NULL;
+
+		if (is_value)
+			is_value = false;
+		else
+			why = initdb_option_refused(o->items[i], &is_value);
+		if (why != NULL)
+			diag_error(d, P("bootstrap.initdb.options"), "\"%s\" is not allowed: %s "
+				   "(initdb.options is deprecated; use the dedicated fields)",
+				   o->items[i], why);
 	}
 	if (o->n > 0)
 		diag_warn(d, P("bootstrap.initdb.options"), "deprecated; use the dedicated initdb fields");
@@ -271,7 +324,6 @@ rule_parameters(const struct spec *s, int major, struct diag *d)
 {
 	char path[256];
 
-	(void) major;
 	for (size_t i = 0; i < s->parameters.n; i++) {
 		const char *k = s->parameters.items[i].key;
 		const char *v = s->parameters.items[i].value;
@@ -302,6 +354,9 @@ rule_parameters(const struct spec *s, int major, struct diag *d)
 			known = known || (strlen(types[k]) == n && strncmp(line, types[k], n) == 0);
 		if (strpbrk(line, "\n\r") != NULL)
 			diag_error(d, path, "must be a single line");
+		else if (known && strncmp(line, "include", 7) == 0 && major < 16)
+			diag_error(d, path, "\"%.*s\" directives exist in pg_hba.conf from PostgreSQL "
+				   "16 on; the installed major is %d", (int) n, line, major);
 		else if (!known)
 			diag_error(d, path, "\"%.*s\" is not a pg_hba.conf connection type (local, host, "
 				   "hostssl, hostnossl, ...)", (int) n, line);

@@ -25,6 +25,7 @@
 
 #define START_TIMEOUT_MS (300 * 1000)
 #define STOP_TIMEOUT_MS  (60 * 1000)
+#define SMART_GRACE_MS   (5 * 1000)
 
 struct boot {
 	const struct settings *set;
@@ -313,6 +314,16 @@ step_stop(struct boot *b)
 {
 	PQfinish(b->conn);
 	b->conn = NULL;
+	/*
+	 * Smart first: the backends of the sessions just closed may still be
+	 * exiting, and a fast shutdown would log FATAL "terminating connection
+	 * due to administrator command" for them. With no session left smart
+	 * is as quick as fast; fast follows if something lingers.
+	 */
+	instance_signal(&b->inst, INSTANCE_STOP_SMART);
+	if (!instance_wait_exit(&b->inst, SMART_GRACE_MS))
+		log_warn("the temporary postgres still has sessions after %d ms; stopping it fast",
+			 SMART_GRACE_MS);
 	if (!instance_stop(&b->inst, INSTANCE_STOP_FAST, STOP_TIMEOUT_MS) || b->inst.exit_code != 0) {
 		snprintf(b->err, sizeof(b->err), "the temporary postgres did not shut down cleanly "
 			 "(exit code %d)", b->inst.exit_code);

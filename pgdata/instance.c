@@ -159,20 +159,30 @@ instance_signal(struct instance *inst, enum instance_stop_mode mode)
 }
 
 bool
+instance_wait_exit(struct instance *inst, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+	long nap = 1;
+
+	while (!instance_check_exit(inst)) {
+		if (now_ms() >= deadline)
+			return false;
+		sleep_ms(nap);
+		if (nap < 20)
+			nap *= 2;
+	}
+	return true;
+}
+
+bool
 instance_stop(struct instance *inst, enum instance_stop_mode mode, int timeout_ms)
 {
 	for (int m = (int) mode; m <= INSTANCE_STOP_KILL; m++) {
-		long deadline = now_ms() + timeout_ms;
-		long nap = 1;
-
 		if (instance_check_exit(inst))
 			break;
 		instance_signal(inst, (enum instance_stop_mode) m);
-		while (now_ms() < deadline && !instance_check_exit(inst)) {
-			sleep_ms(nap);
-			if (nap < 20)
-				nap *= 2;
-		}
+		if (instance_wait_exit(inst, timeout_ms))
+			break;
 	}
 	if (inst->running) {
 		log_error("postgres (pid %d) did not exit even after SIGKILL", (int) inst->proc.pid);

@@ -39,6 +39,9 @@ bool instance_wait_ready(struct instance *inst, int timeout_ms)
 /* Send the signal of mode (never a weaker one than already sent). */
 void instance_signal(struct instance *inst, enum instance_stop_mode mode);
 
+/* Wait up to timeout_ms for the postmaster to exit (reaping it). */
+bool instance_wait_exit(struct instance *inst, int timeout_ms);
+
 /* Stop with mode, escalating after each timeout_ms; true once exited. */
 bool instance_stop(struct instance *inst, enum instance_stop_mode mode, int timeout_ms);
 

@@ -4,8 +4,6 @@
  * fixture under test/fixtures/spec/ (the runner starts from the repository
  * root): the examples of the CloudNativePG, cnpg-database chart, Crunchy PGO
  * and Percona documentation, plus a few of our own.
- *
- * PGPOD_TEST_KNOWN_BUGS=1 also runs the tests of known, unfixed bugs.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,6 +82,37 @@ has_msg(const struct strlist *l, const char *path, const char *needle)
 		    && strstr(l->items[i] + n, needle) != NULL)
 			return true;
 	return false;
+}
+
+/* Read an inline JSON document; false when it has errors. */
+static bool
+load_text(const char *json, struct spec **out, struct diag *d)
+{
+	struct json_object *doc = json_tokener_parse(json);
+	bool ok;
+
+	assert_non_null(doc);
+	ok = dialect_read(doc, "inline", out, d) && d->errors.n == 0;
+	json_object_put(doc);
+	return ok;
+}
+
+static void
+assert_error(const struct diag *d, const char *path, const char *needle)
+{
+	if (!has_msg(&d->errors, path, needle)) {
+		print_diag(d);
+		fail_msg("no error \"%s: ...%s...\"", path, needle);
+	}
+}
+
+static void
+assert_warning(const struct diag *d, const char *path, const char *needle)
+{
+	if (!has_msg(&d->warnings, path, needle)) {
+		print_diag(d);
+		fail_msg("no warning \"%s: ...%s...\"", path, needle);
+	}
 }
 
 static void
@@ -838,7 +867,8 @@ test_pgo_clone_s3_to_volume(void **state)
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->pgbackrest_stanza, "db");
 	assert_str(s->restore_source, "repo1");
-	assert_kv(&s->pgbackrest_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
+	assert_kv(&s->restore_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
+	assert_int_equal(s->pgbackrest_global.n, 0);
 	assert_int_equal(s->n_repos, 1);
 	assert_str(s->repos[0].kind, "volume");
 	assert_str(s->app_owner, "rhino");
@@ -1193,43 +1223,44 @@ test_dump_pgo(void **state)
 	done(s, &d);
 }
 
-/* ---- known bugs (run with PGPOD_TEST_KNOWN_BUGS=1) ---- */
-
 /* A clone from S3 restores from dataSource.pgbackrest.global's repo1-path
  * (hippo's backups); backups.pgbackrest.global is where the new cluster
- * backs up. Both land in the one pgbackrest.global list, the second
- * overwriting the first. */
+ * backs up. Each has its own place in the model. */
 static void
-bug_pgo_datasource_global_overwritten(void **state)
+test_pgo_datasource_global_kept_apart(void **state)
 {
 	struct diag d = { 0 };
 	struct spec *s = load_clean(FIX("pgo/clone_s3_datasource.yaml"), &d);
 
 	(void) state;
-	assert_kv(&s->pgbackrest_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
+	assert_kv(&s->restore_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
+	assert_kv(&s->pgbackrest_global, "repo1-path", "/pgbackrest/postgres-operator/elephant/repo1");
+	assert_string_equal(spec_path(s, "bootstrap.restore.pgbackrest.global"),
+			    "spec.dataSource.pgbackrest.global");
 	done(s, &d);
 }
 
-/* rhino restores from dataSource.pgbackrest.repo (S3) but the only repo in
- * the model is the backup volume of the same name. */
+/* rhino restores from dataSource.pgbackrest.repo (S3) and backs up to a
+ * volume repository of the same name. */
 static void
-bug_pgo_datasource_repo_dropped(void **state)
+test_pgo_datasource_repo_modelled(void **state)
 {
 	struct diag d = { 0 };
 	struct spec *s = load_clean(FIX("pgo/clone_s3_to_volume.yaml"), &d);
-	bool s3 = false;
 
 	(void) state;
-	for (size_t i = 0; i < s->n_repos; i++)
-		s3 = s3 || (s->repos[i].kind && strcmp(s->repos[i].kind, "s3") == 0
-			    && s->repos[i].bucket && strcmp(s->repos[i].bucket, "my-bucket") == 0);
-	assert_true(s3);
+	assert_str(s->restore_repo.name, "repo1");
+	assert_str(s->restore_repo.kind, "s3");
+	assert_str(s->restore_repo.bucket, "my-bucket");
+	assert_str(s->restore_repo.region, "ca-central-1");
+	assert_int_equal(s->n_repos, 1);
+	assert_str(s->repos[0].kind, "volume");
 	done(s, &d);
 }
 
-/* libpq's sslpassword is a secret too. */
+/* libpq's sslpassword and pgBackRest's keys are secrets too. */
 static void
-bug_dump_sslpassword_not_redacted(void **state)
+test_dump_redacts_all_secret_keys(void **state)
 {
 	struct spec *s = spec_new();
 	char *text;
@@ -1239,10 +1270,55 @@ bug_dump_sslpassword_not_redacted(void **state)
 	s->n_externals = 1;
 	s->externals[0].name = strdup("src");
 	kvlist_set(&s->externals[0].conn, "sslpassword", "key-passphrase-123");
+	kvlist_set(&s->externals[0].conn, "host", "db.example.com");
+	kvlist_set(&s->pgbackrest_global, "repo1-s3-key-secret", "s3-secret-456");
+	kvlist_set(&s->pgbackrest_global, "repo1-cipher-pass", "cipher-789");
+	kvlist_set(&s->pgbackrest_global, "repo1-path", "/repo1");
+	kvlist_set(&s->parameters, "ssl_key_file", "server.key");
 	text = spec_to_json(s);
 	assert_null(strstr(text, "key-passphrase-123"));
+	assert_null(strstr(text, "s3-secret-456"));
+	assert_null(strstr(text, "cipher-789"));
+	assert_non_null(strstr(text, "db.example.com"));
+	assert_non_null(strstr(text, "/repo1"));
+	assert_non_null(strstr(text, "server.key"));
 	free(text);
 	spec_free(s);
+}
+
+/* A repository is one kind; two kinds are refused by name. */
+static void
+test_pgo_repo_two_kinds_refused(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_false(load_text("{\"apiVersion\":\"postgres-operator.crunchydata.com/v1beta1\","
+			       "\"kind\":\"PostgresCluster\",\"metadata\":{\"name\":\"x\"},"
+			       "\"spec\":{\"postgresVersion\":15,\"backups\":{\"pgbackrest\":"
+			       "{\"repos\":[{\"name\":\"repo1\",\"volume\":{},\"s3\":"
+			       "{\"bucket\":\"b\"}}]}}}}", &s, &d));
+	assert_error(&d, "spec.backups.pgbackrest.repos[0]", "both");
+	done(s, &d);
+}
+
+/* initdb.import is refused; spec.managed is warned about, not ignored. */
+static void
+test_cnpg_import_refused_managed_warned(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_false(load_text("{\"apiVersion\":\"postgresql.cnpg.io/v1\",\"kind\":\"Cluster\","
+			       "\"metadata\":{\"name\":\"x\"},\"spec\":{\"instances\":1,"
+			       "\"managed\":{\"roles\":[{\"name\":\"r\"}]},"
+			       "\"bootstrap\":{\"initdb\":{\"import\":{\"type\":\"microservice\"}}}}}",
+			       &s, &d));
+	assert_error(&d, "spec.bootstrap.initdb.import", "pg_dump");
+	assert_warning(&d, "spec.managed", "not applied");
+	done(s, &d);
 }
 
 int
@@ -1295,15 +1371,11 @@ main(void)
 		cmocka_unit_test(test_dump_redacts_connection_password),
 		cmocka_unit_test(test_dump_has_no_secret_values),
 		cmocka_unit_test(test_dump_pgo),
+		cmocka_unit_test(test_pgo_datasource_global_kept_apart),
+		cmocka_unit_test(test_pgo_datasource_repo_modelled),
+		cmocka_unit_test(test_dump_redacts_all_secret_keys),
+		cmocka_unit_test(test_pgo_repo_two_kinds_refused),
+		cmocka_unit_test(test_cnpg_import_refused_managed_warned),
 	};
-	const struct CMUnitTest known_bugs[] = {
-		cmocka_unit_test(bug_pgo_datasource_global_overwritten),
-		cmocka_unit_test(bug_pgo_datasource_repo_dropped),
-		cmocka_unit_test(bug_dump_sslpassword_not_redacted),
-	};
-	int failed = cmocka_run_group_tests_name("spec", tests, NULL, NULL);
-
-	if (getenv("PGPOD_TEST_KNOWN_BUGS") != NULL)
-		failed += cmocka_run_group_tests_name("spec known bugs", known_bugs, NULL, NULL);
-	return failed;
+	return cmocka_run_group_tests_name("spec", tests, NULL, NULL);
 }

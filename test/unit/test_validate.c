@@ -5,8 +5,6 @@
  * (invalid/ holds one broken spec per rule); Secrets and ConfigMaps from
  * test/fixtures/spec/secrets/ and configmaps/, laid out as Kubernetes
  * mounts them. PostgreSQL is never needed: the major is passed explicitly.
- *
- * PGPOD_TEST_KNOWN_BUGS=1 also runs the tests of known, unfixed bugs.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -757,13 +755,12 @@ test_read_key(void **state)
 	assert_null(v);
 }
 
-/* ---- known bugs (run with PGPOD_TEST_KNOWN_BUGS=1) ---- */
 
 /* initdb accepts unambiguous abbreviations of long options and bundled
  * short options: these take over the superuser, data directory, password
  * file and authentication just like the refused spellings. */
 static void
-bug_initdb_options_abbreviations(void **state)
+test_initdb_options_abbreviations(void **state)
 {
 	static const char *const sneaky[] = {
 		"--user=bob", "--pgd=/x", "--pwf=/x", "-kAtrust", "-kUbob", "-kD/x",
@@ -783,7 +780,7 @@ bug_initdb_options_abbreviations(void **state)
 
 /* pg_hba.conf include directives exist from PostgreSQL 16 on. */
 static void
-bug_pg_hba_include_on_15(void **state)
+test_pg_hba_include_on_15(void **state)
 {
 	struct spec *s = spec_new();
 	struct diag d = { 0 };
@@ -798,7 +795,7 @@ bug_pg_hba_include_on_15(void **state)
 
 /* databaseInitSQL is one {name, key}, not a list: no "[0]" in its path. */
 static void
-bug_pgo_database_init_sql_path(void **state)
+test_pgo_database_init_sql_path(void **state)
 {
 	struct diag d = { 0 };
 	struct spec *s = load(FIX("pgo/users_instance_sets.yaml"), &d);
@@ -807,6 +804,47 @@ bug_pgo_database_init_sql_path(void **state)
 	(void) state;
 	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
 	assert_error(&d, "spec.databaseInitSQL", "zoo-init-sql");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* A value given as the next element is not the data directory; a bare
+ * word that is nobody's value is; -kE is -k -E with a value. */
+static void
+test_initdb_options_values_and_positional(void **state)
+{
+	struct spec *s = spec_new();
+	struct diag d = { 0 };
+
+	(void) state;
+	strlist_add(&s->initdb_options, "--encoding");
+	strlist_add(&s->initdb_options, "UTF8");
+	strlist_add(&s->initdb_options, "-kE");
+	strlist_add(&s->initdb_options, "-U");		/* the value of -E: not -U */
+	strlist_add(&s->initdb_options, "--allow-group-access");
+	strlist_add(&s->initdb_options, "--no-locale");
+	spec_apply_defaults(s);
+	validate_spec(s, 15, &d);
+	assert_int_equal(d.errors.n, 0);
+	strlist_add(&s->initdb_options, "/somewhere/else");
+	validate_spec(s, 15, &d);
+	assert_error(&d, "bootstrap.initdb.options", "/somewhere/else");
+	done(s, &d);
+}
+
+/* A Secret that is not mounted at all is named as missing, not its key. */
+static void
+test_inputs_whole_secret_missing(void **state)
+{
+	struct spec *s = spec_new();
+	struct diag d = { 0 };
+	struct inputs in;
+
+	(void) state;
+	s->app_secret = strdup("no-such-secret");
+	spec_apply_defaults(s);
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_error(&d, "bootstrap.secret", "does not exist");
 	inputs_free(&in);
 	done(s, &d);
 }
@@ -856,15 +894,11 @@ main(void)
 		cmocka_unit_test(test_inputs_generated_superuser_password),
 		cmocka_unit_test(test_generate_password_buffer),
 		cmocka_unit_test(test_read_key),
+		cmocka_unit_test(test_initdb_options_abbreviations),
+		cmocka_unit_test(test_initdb_options_values_and_positional),
+		cmocka_unit_test(test_pg_hba_include_on_15),
+		cmocka_unit_test(test_pgo_database_init_sql_path),
+		cmocka_unit_test(test_inputs_whole_secret_missing),
 	};
-	const struct CMUnitTest known_bugs[] = {
-		cmocka_unit_test(bug_initdb_options_abbreviations),
-		cmocka_unit_test(bug_pg_hba_include_on_15),
-		cmocka_unit_test(bug_pgo_database_init_sql_path),
-	};
-	int failed = cmocka_run_group_tests_name("validate", tests, NULL, NULL);
-
-	if (getenv("PGPOD_TEST_KNOWN_BUGS") != NULL)
-		failed += cmocka_run_group_tests_name("validate known bugs", known_bugs, NULL, NULL);
-	return failed;
+	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }
