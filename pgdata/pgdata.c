@@ -3,6 +3,8 @@
  */
 #include "pgdata.h"
 
+#include <json-c/json.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -86,6 +88,34 @@ pgdata_write_marker(const char *pgdata, const char *method, double seconds)
 		     "\"pgpodVersion\": \"%s\"}\n", method, when, seconds, PGPOD_VERSION);
 	snprintf(path, sizeof(path), "%s/%s", pgdata, PGDATA_MARKER);
 	return file_write_atomic(path, text, (size_t) n, 0600);
+}
+
+bool
+pgdata_read_marker(const char *pgdata, struct pgdata_marker *m)
+{
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len;
+	int err;
+	struct json_object *o, *v;
+
+	memset(m, 0, sizeof(*m));
+	m->duration_s = -1;
+	snprintf(path, sizeof(path), "%s/%s", pgdata, PGDATA_MARKER);
+	if (!file_read(path, 4096, &text, &len, &err))
+		return false;
+	o = json_tokener_parse(text);
+	free(text);
+	if (o == NULL)
+		return false;
+	if (json_object_object_get_ex(o, "method", &v))
+		snprintf(m->method, sizeof(m->method), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(o, "finishedAt", &v))
+		snprintf(m->finished_at, sizeof(m->finished_at), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(o, "durationSeconds", &v))
+		m->duration_s = json_object_get_double(v);
+	json_object_put(o);
+	return true;
 }
 
 bool

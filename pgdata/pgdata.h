@@ -26,6 +26,15 @@ const char *pgdata_state_name(enum pgdata_state st);
 bool pgdata_write_marker(const char *pgdata, const char *method, double seconds)
 	__attribute__((warn_unused_result));
 
+/* What the completion marker says; false when there is none. */
+struct pgdata_marker {
+	char   method[24];
+	char   finished_at[40];	/* RFC 3339, UTC */
+	double duration_s;
+};
+
+bool pgdata_read_marker(const char *pgdata, struct pgdata_marker *m);
+
 /* Rename pgdata to pgdata.failed-<UTC timestamp>; the new path goes to out. */
 bool pgdata_move_aside(const char *pgdata, char *out, size_t cap)
 	__attribute__((warn_unused_result));
