@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "diag_asserts.h"
+
 #include <json-c/json.h>
 #include <json-c/json_pointer.h>
 #include <stdio.h>
@@ -27,15 +29,6 @@
 #define CONFIGMAPS FIX("configmaps")
 
 /* ---- helpers ---- */
-
-static void
-print_diag(const struct diag *d)
-{
-	for (size_t i = 0; i < d->errors.n; i++)
-		print_error("error: %s\n", d->errors.items[i]);
-	for (size_t i = 0; i < d->warnings.n; i++)
-		print_error("warning: %s\n", d->warnings.items[i]);
-}
 
 /* Load a fixture that must read without errors. */
 static struct spec *
@@ -64,26 +57,6 @@ load_clean(const char *path, struct diag *d)
 	return s;
 }
 
-static void
-done(struct spec *s, struct diag *d)
-{
-	spec_free(s);
-	diag_free(d);
-}
-
-/* Does some message of l start with "path: " and contain needle? */
-static bool
-has_msg(const struct strlist *l, const char *path, const char *needle)
-{
-	size_t n = strlen(path);
-
-	for (size_t i = 0; i < l->n; i++)
-		if (strncmp(l->items[i], path, n) == 0 && strncmp(l->items[i] + n, ": ", 2) == 0
-		    && strstr(l->items[i] + n, needle) != NULL)
-			return true;
-	return false;
-}
-
 /* Read an inline JSON document; false when it has errors. */
 static bool
 load_text(const char *json, struct spec **out, struct diag *d)
@@ -95,24 +68,6 @@ load_text(const char *json, struct spec **out, struct diag *d)
 	ok = dialect_read(doc, "inline", out, d) && d->errors.n == 0;
 	json_object_put(doc);
 	return ok;
-}
-
-static void
-assert_error(const struct diag *d, const char *path, const char *needle)
-{
-	if (!has_msg(&d->errors, path, needle)) {
-		print_diag(d);
-		fail_msg("no error \"%s: ...%s...\"", path, needle);
-	}
-}
-
-static void
-assert_warning(const struct diag *d, const char *path, const char *needle)
-{
-	if (!has_msg(&d->warnings, path, needle)) {
-		print_diag(d);
-		fail_msg("no warning \"%s: ...%s...\"", path, needle);
-	}
 }
 
 static void

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "diag_asserts.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -29,15 +31,6 @@
 #define CONFIGMAPS FIX("configmaps")
 
 /* ---- helpers ---- */
-
-static void
-print_diag(const struct diag *d)
-{
-	for (size_t i = 0; i < d->errors.n; i++)
-		print_error("error: %s\n", d->errors.items[i]);
-	for (size_t i = 0; i < d->warnings.n; i++)
-		print_error("warning: %s\n", d->warnings.items[i]);
-}
 
 /* Read a fixture (it must read without errors) and apply the defaults:
  * the flow of pgpod up to validation. */
@@ -64,36 +57,6 @@ check(const char *path, int major, struct diag *d)
 
 	validate_spec(s, major, d);
 	return s;
-}
-
-static void
-done(struct spec *s, struct diag *d)
-{
-	spec_free(s);
-	diag_free(d);
-}
-
-/* Does some message of l start with "path: " and contain needle? */
-static bool
-has_msg(const struct strlist *l, const char *path, const char *needle)
-{
-	size_t n = strlen(path);
-
-	for (size_t i = 0; i < l->n; i++)
-		if (strncmp(l->items[i], path, n) == 0 && strncmp(l->items[i] + n, ": ", 2) == 0
-		    && strstr(l->items[i] + n, needle) != NULL)
-			return true;
-	return false;
-}
-
-static void
-assert_error(const struct diag *d, const char *path, const char *needle)
-{
-	if (!has_msg(&d->errors, path, needle)) {
-		print_error("no error \"%s: ...%s...\" among:\n", path, needle);
-		print_diag(d);
-	}
-	assert_true(has_msg(&d->errors, path, needle));
 }
 
 /* Exactly one error, at path, mentioning needle. */
