@@ -18,6 +18,8 @@ int cmd_init(struct settings *set, int argc, char **argv);
 int cmd_run(struct settings *set, int argc, char **argv);
 int cmd_spec(struct settings *set, int argc, char **argv);
 int cmd_version(struct settings *set, int argc, char **argv);
+int cmd_status(struct settings *set, int argc, char **argv);
+int cmd_probe(struct settings *set, int argc, char **argv);
 
 /* Shared by init and run: find PostgreSQL, read and validate the spec, load
  * its Secrets and ConfigMaps. Returns an exit code (EXIT_OK when usable). */

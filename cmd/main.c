@@ -4,6 +4,7 @@
  * dispatch to the command.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +35,13 @@ static const struct command commands[] = {
 	{ "init", cmd_init, 1 },
 	{ "spec", cmd_spec, 2 },
 	{ "version", cmd_version, 2 },
+	{ "status", cmd_status, 2 },
+	{ "probe", cmd_probe, 2 },
 };
 
 /* Contract commands that later releases implement. */
 static const char *const later[] = {
-	"clone", "restore", "join", "promote", "status", "probe",
+	"clone", "restore", "join", "promote",
 };
 
 void
@@ -52,6 +55,9 @@ cmd_usage(FILE *out)
 		"  init         initdb bootstrap only, then stop postgres and exit\n"
 		"  spec check   print the normalized spec as JSON; exit 2 listing every error\n"
 		"  version      print the version and the libraries pgpod was built with\n"
+		"  status       print the instance status JSON (from the running pgpod, else from PGDATA)\n"
+		"  probe startup|liveness|readiness\n"
+		"               exit 0 when healthy, 1 when not, printing one reason line\n"
 		"\n"
 		"Options (environment variable, default):\n"
 		"  --spec FILE            PGPOD_SPEC, /etc/pgpod/cluster.yaml\n"
@@ -66,6 +72,13 @@ cmd_usage(FILE *out)
 		"  --user NAME            PGPOD_USER, postgres (used only when started as root)\n"
 		"  --pod-name NAME        POD_NAME, the host name\n"
 		"  --log-level LEVEL      PGPOD_LOG_LEVEL, info (debug, info, warn, error)\n"
+		"  --restart-max N        PGPOD_RESTART_MAX, 5 (in-place restarts of a dead postmaster\n"
+		"                         allowed within --restart-window; then exit 125)\n"
+		"  --restart-window SEC   PGPOD_RESTART_WINDOW, 60\n"
+		"  --restart-interval SEC PGPOD_RESTART_INTERVAL, 1 (at least this long between starts)\n"
+		"  --max-lag BYTES        PGPOD_MAX_LAG, 16MB (a standby is ready within this replay lag;\n"
+		"                         suffixes kB, MB, GB)\n"
+		"  --termination-log FILE PGPOD_TERMINATION_LOG, /dev/termination-log (why pgpod gave up)\n"
 		"\n"
 		"Exit codes: 0 success; 1 runtime failure; 2 bad usage or invalid spec;\n"
 		"3 PGDATA holds data pgpod did not finish bootstrapping (refused, untouched);\n"
@@ -83,11 +96,35 @@ set_value(struct option_def *o, const char *v)
 	return true;
 }
 
+/* "16MB", "512kB", "1GB", "1048576" -> bytes (PostgreSQL's units, 1024-based). */
+static bool
+parse_bytes(const char *v, long long *out)
+{
+	static const struct {
+		const char *unit;
+		long long   mult;
+	} units[] = { { "", 1 }, { "B", 1 }, { "kB", 1024 }, { "MB", 1024 * 1024 },
+		      { "GB", 1024LL * 1024 * 1024 } };
+	char *end;
+	long long n = strtoll(v, &end, 10);
+
+	if (end == v || n < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0 && n <= LLONG_MAX / units[i].mult) {
+			*out = n * units[i].mult;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Parse the common options; on return optind points past them. */
 static int
 parse_options(struct settings *set, int argc, char **argv)
 {
-	char port[16] = "", level[16] = "";
+	char port[16] = "", level[16] = "", rmax[16] = "", rwin[16] = "", rint[16] = "";
+	char lag[32] = "";
 	struct option_def defs[] = {
 		{ "spec", "PGPOD_SPEC", "/etc/pgpod/cluster.yaml", set->spec, sizeof(set->spec) },
 		{ "secrets-dir", "PGPOD_SECRETS_DIR", "/etc/pgpod/secrets", set->secrets_dir, sizeof(set->secrets_dir) },
@@ -101,7 +138,14 @@ parse_options(struct settings *set, int argc, char **argv)
 		{ "user", "PGPOD_USER", "postgres", set->user, sizeof(set->user) },
 		{ "pod-name", "POD_NAME", "", set->pod_name, sizeof(set->pod_name) },
 		{ "log-level", "PGPOD_LOG_LEVEL", "info", level, sizeof(level) },
+		{ "restart-max", "PGPOD_RESTART_MAX", "5", rmax, sizeof(rmax) },
+		{ "restart-window", "PGPOD_RESTART_WINDOW", "60", rwin, sizeof(rwin) },
+		{ "restart-interval", "PGPOD_RESTART_INTERVAL", "1", rint, sizeof(rint) },
+		{ "max-lag", "PGPOD_MAX_LAG", "16MB", lag, sizeof(lag) },
+		{ "termination-log", "PGPOD_TERMINATION_LOG", "/dev/termination-log",
+		  set->termination_log, sizeof(set->termination_log) },
 	};
+	double d;
 	enum { NDEFS = sizeof(defs) / sizeof(defs[0]) };
 	struct option longopts[NDEFS + 2];
 	bool given[NDEFS] = { false };
@@ -138,6 +182,29 @@ parse_options(struct settings *set, int argc, char **argv)
 		return EXIT_BAD_USAGE;
 	}
 	set->pg_port = (int) p;
+	p = strtol(rmax, &end, 10);
+	if (*end != '\0' || p < 0 || p > 1000) {
+		fprintf(stderr, "pgpod: --restart-max must be 0..1000, got \"%s\"\n", rmax);
+		return EXIT_BAD_USAGE;
+	}
+	set->restart_max = (int) p;
+	p = strtol(rwin, &end, 10);
+	if (*end != '\0' || p < 1 || p > 86400) {
+		fprintf(stderr, "pgpod: --restart-window must be 1..86400 seconds, got \"%s\"\n", rwin);
+		return EXIT_BAD_USAGE;
+	}
+	set->restart_window_s = (int) p;
+	d = strtod(rint, &end);
+	if (*end != '\0' || !(d >= 0 && d <= 3600)) {
+		fprintf(stderr, "pgpod: --restart-interval must be 0..3600 seconds, got \"%s\"\n", rint);
+		return EXIT_BAD_USAGE;
+	}
+	set->restart_interval_ms = (int) (d * 1000);
+	if (!parse_bytes(lag, &set->max_lag_bytes)) {
+		fprintf(stderr, "pgpod: --max-lag must be a size in bytes (suffixes kB, MB, GB), "
+			"got \"%s\"\n", lag);
+		return EXIT_BAD_USAGE;
+	}
 	if (!log_parse_level(level, &set->log_level)) {
 		fprintf(stderr, "pgpod: --log-level must be debug, info, warn or error, got \"%s\"\n", level);
 		return EXIT_BAD_USAGE;

@@ -29,17 +29,19 @@ pgconn_result_error(const PGresult *r, PGconn *c, char *err, size_t cap)
 }
 
 bool
-pgconn_local(const char *sockdir, int port, const char *dbname, PGconn **out,
-	     char *err, size_t cap)
+pgconn_local_timeout(const char *sockdir, int port, const char *dbname, int connect_s,
+		     int statement_ms, PGconn **out, char *err, size_t cap)
 {
-	char portbuf[16];
+	char portbuf[16], cto[16], opts[96];
 	const char *keys[] = { "host", "port", "dbname", "user", "application_name",
 			       "connect_timeout", "options", NULL };
-	const char *vals[] = { sockdir, portbuf, dbname, "postgres", "pgpod", "10",
-			       "-c statement_timeout=0 -c lock_timeout=0", NULL };
+	const char *vals[] = { sockdir, portbuf, dbname, "postgres", "pgpod", cto, opts, NULL };
 	PGconn *c;
 
 	snprintf(portbuf, sizeof(portbuf), "%d", port);
+	snprintf(cto, sizeof(cto), "%d", connect_s);
+	snprintf(opts, sizeof(opts), "-c statement_timeout=%d -c lock_timeout=%d", statement_ms,
+		 statement_ms);
 	c = PQconnectdbParams(keys, vals, 0);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		snprintf(err, cap, "cannot connect to database \"%s\" on %s port %d: %s", dbname,
@@ -51,6 +53,13 @@ pgconn_local(const char *sockdir, int port, const char *dbname, PGconn **out,
 	}
 	*out = c;
 	return true;
+}
+
+bool
+pgconn_local(const char *sockdir, int port, const char *dbname, PGconn **out,
+	     char *err, size_t cap)
+{
+	return pgconn_local_timeout(sockdir, port, dbname, 10, 0, out, err, cap);
 }
 
 bool

@@ -16,6 +16,12 @@
 bool pgconn_local(const char *sockdir, int port, const char *dbname, PGconn **out,
 		  char *err, size_t cap) __attribute__((warn_unused_result));
 
+/* The same with a connect timeout (s) and statement/lock timeouts (ms,
+ * 0 = none) for the session. */
+bool pgconn_local_timeout(const char *sockdir, int port, const char *dbname, int connect_s,
+			  int statement_ms, PGconn **out, char *err, size_t cap)
+	__attribute__((warn_unused_result));
+
 /* Run sql with the simple-query protocol (several statements allowed);
  * err gets the server's message with SQLSTATE, detail and hint. */
 bool pgconn_exec(PGconn *c, const char *sql, char *err, size_t cap)

@@ -9,13 +9,181 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 #define PROC_READ_BUF 65536
 #define PROC_LINE_MAX 8192
+
+/*
+ * Every child pgpod starts is registered here. Normally its starter waits
+ * for it with waitpid(pid). Under the supervisor ("central" reaping) the
+ * supervisor loop alone calls waitpid(-1) - it must, to reap re-parented
+ * orphans - and deposits each registered child's status here, where its
+ * starter (possibly another thread) picks it up.
+ */
+#define PROC_TABLE_MAX 64
+
+static struct {
+	pid_t pid;
+	int   status;
+	bool  exited;
+} proc_table[PROC_TABLE_MAX];
+static pthread_mutex_t proc_table_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  proc_table_cond = PTHREAD_COND_INITIALIZER;
+static bool            proc_central;
+
+/* Fork with the child registered before anyone can reap it. */
+static pid_t
+proc_fork_registered(void)
+{
+	pid_t pid;
+	int slot = -1;
+
+	pthread_mutex_lock(&proc_table_lock);
+	for (int i = 0; i < PROC_TABLE_MAX && slot < 0; i++)
+		if (proc_table[i].pid == 0)
+			slot = i;
+	if (slot < 0) {
+		pthread_mutex_unlock(&proc_table_lock);
+		errno = EAGAIN;
+		return -1;
+	}
+	pid = fork();
+	if (pid > 0) {
+		proc_table[slot].pid = pid;
+		proc_table[slot].exited = false;
+	}
+	if (pid != 0)
+		pthread_mutex_unlock(&proc_table_lock);
+	return pid;
+}
+
+static int
+proc_slot(pid_t pid)
+{
+	for (int i = 0; i < PROC_TABLE_MAX; i++)
+		if (proc_table[i].pid == pid)
+			return i;
+	return -1;
+}
+
+/* Collect pid's exit status; block waits for it. A status deposited by
+ * proc_reap_all is taken first, also after central reaping ended. */
+static bool
+proc_reap_pid(pid_t pid, int *status, bool block)
+{
+	int slot;
+
+	pthread_mutex_lock(&proc_table_lock);
+	for (;;) {
+		slot = proc_slot(pid);
+		if (slot >= 0 && proc_table[slot].exited) {
+			*status = proc_table[slot].status;
+			proc_table[slot].pid = 0;
+			pthread_mutex_unlock(&proc_table_lock);
+			return true;
+		}
+		if (!proc_central)
+			break;
+		if (slot < 0) {
+			pthread_mutex_unlock(&proc_table_lock);
+			errno = ECHILD;
+			return false;
+		}
+		/* whichever waitpid gets it first: ours, or the supervisor's
+		 * (which deposits it); the caller may be the supervisor itself */
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			proc_table[slot].pid = 0;
+			pthread_mutex_unlock(&proc_table_lock);
+			return true;
+		}
+		if (!block) {
+			pthread_mutex_unlock(&proc_table_lock);
+			errno = EAGAIN;
+			return false;
+		}
+		{
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 10 * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			(void) pthread_cond_timedwait(&proc_table_cond, &proc_table_lock, &until);
+		}
+	}
+	pthread_mutex_unlock(&proc_table_lock);
+	for (;;) {
+		pid_t r = waitpid(pid, status, block ? 0 : WNOHANG);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != pid)
+			return false;
+		break;
+	}
+	pthread_mutex_lock(&proc_table_lock);
+	slot = proc_slot(pid);
+	if (slot >= 0)
+		proc_table[slot].pid = 0;
+	pthread_mutex_unlock(&proc_table_lock);
+	return true;
+}
+
+void
+proc_reap_central(bool on)
+{
+	pthread_mutex_lock(&proc_table_lock);
+	proc_central = on;
+	pthread_cond_broadcast(&proc_table_cond);
+	pthread_mutex_unlock(&proc_table_lock);
+}
+
+size_t
+proc_reap_all(void (*orphan)(pid_t pid, int code))
+{
+	size_t n = 0;
+
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		int slot;
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		n++;
+		pthread_mutex_lock(&proc_table_lock);
+		slot = proc_slot(pid);
+		if (slot >= 0) {
+			proc_table[slot].status = status;
+			proc_table[slot].exited = true;
+			pthread_cond_broadcast(&proc_table_cond);
+		}
+		pthread_mutex_unlock(&proc_table_lock);
+		if (slot < 0 && orphan != NULL)
+			orphan(pid, proc_status_code(status));
+	}
+	return n;
+}
+
+void
+proc_signal_all(int sig)
+{
+	pthread_mutex_lock(&proc_table_lock);
+	for (int i = 0; i < PROC_TABLE_MAX; i++)
+		if (proc_table[i].pid > 0 && !proc_table[i].exited)
+			(void) kill(proc_table[i].pid, sig);
+	pthread_mutex_unlock(&proc_table_lock);
+}
 
 /* A line's severity, from postgres' "LOG:/ERROR:/FATAL:" or a tool's
  * "error:"/"warning:" prefix. */
@@ -98,7 +266,7 @@ proc_reader(void *arg)
 /* In the child: never returns. */
 static void __attribute__((noreturn))
 proc_child(const struct argv *args, const struct argv *envp, int out_fd,
-	   bool new_pgroup)
+	   bool new_pgroup, pid_t parent)
 {
 	sigset_t none;
 	int devnull;
@@ -110,6 +278,10 @@ proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 			(void) signal(sig, SIG_DFL);
 	if (new_pgroup)
 		(void) setpgid(0, 0);
+	/* if pgpod dies, postgres stops (immediate) and tools end */
+	(void) prctl(PR_SET_PDEATHSIG, new_pgroup ? SIGQUIT : SIGTERM);
+	if (getppid() != parent)
+		_exit(126);
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(127);
@@ -131,6 +303,7 @@ bool
 proc_spawn(const struct argv *args, const struct argv *envp,
 	   const char *logger, bool new_pgroup, struct proc *p)
 {
+	pid_t parent = getpid();
 	int fds[2];
 
 	memset(p, 0, sizeof(*p));
@@ -147,7 +320,7 @@ proc_spawn(const struct argv *args, const struct argv *envp,
 		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
 		return false;
 	}
-	p->pid = fork();
+	p->pid = proc_fork_registered();
 	if (p->pid < 0) {
 		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
 		close(fds[0]);
@@ -155,7 +328,7 @@ proc_spawn(const struct argv *args, const struct argv *envp,
 		return false;
 	}
 	if (p->pid == 0)
-		proc_child(args, envp, fds[1], new_pgroup);
+		proc_child(args, envp, fds[1], new_pgroup, parent);
 	if (new_pgroup)
 		(void) setpgid(p->pid, p->pid);	/* no race with kill(-pid) */
 	close(fds[1]);
@@ -196,14 +369,8 @@ proc_wait(struct proc *p, int *code)
 {
 	int status;
 
-	for (;;) {
-		pid_t r = waitpid(p->pid, &status, 0);
-
-		if (r == p->pid)
-			break;
-		if (r < 0 && errno == EINTR)
-			continue;
-		log_error("waitpid(%d) failed: %s", (int) p->pid, strerror(errno));
+	if (!proc_reap_pid(p->pid, &status, true)) {
+		log_error("waiting for pid %d failed: %s", (int) p->pid, strerror(errno));
 		return false;
 	}
 	*code = proc_status_code(status);
@@ -216,9 +383,8 @@ bool
 proc_poll(struct proc *p, int *code)
 {
 	int status;
-	pid_t r = waitpid(p->pid, &status, WNOHANG);
 
-	if (r != p->pid)
+	if (p->pid <= 0 || !proc_reap_pid(p->pid, &status, false))
 		return false;
 	*code = proc_status_code(status);
 	p->pid = -1;
@@ -244,6 +410,7 @@ bool
 proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t cap,
 	     int *code)
 {
+	pid_t parent = getpid();
 	size_t len = 0;
 	int fds[2];
 	int status;
@@ -256,7 +423,7 @@ proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t
 		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
 		return false;
 	}
-	pid = fork();
+	pid = proc_fork_registered();
 	if (pid < 0) {
 		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
 		close(fds[0]);
@@ -264,7 +431,7 @@ proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t
 		return false;
 	}
 	if (pid == 0)
-		proc_child(args, envp, fds[1], false);
+		proc_child(args, envp, fds[1], false, parent);
 	close(fds[1]);
 	for (;;) {
 		char tmp[4096];
@@ -283,11 +450,9 @@ proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t
 	}
 	buf[len] = '\0';
 	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			log_error("waitpid(%d) failed: %s", (int) pid, strerror(errno));
-			return false;
-		}
+	if (!proc_reap_pid(pid, &status, true)) {
+		log_error("waiting for pid %d failed: %s", (int) pid, strerror(errno));
+		return false;
 	}
 	*code = proc_status_code(status);
 	return true;

@@ -50,6 +50,17 @@ bool proc_run(const struct argv *args, const struct argv *envp,
 bool proc_capture(const struct argv *args, const struct argv *envp, char *buf,
 		  size_t cap, int *code) __attribute__((warn_unused_result));
 
+/* Central reaping (the supervisor): while on, only proc_reap_all calls
+ * waitpid; proc_wait/proc_poll/instance code pick statuses up from it. */
+void proc_reap_central(bool on);
+
+/* waitpid(-1) until nothing is left to reap; children pgpod did not start
+ * (re-parented orphans) go to orphan (may be NULL). Returns how many. */
+size_t proc_reap_all(void (*orphan)(pid_t pid, int code));
+
+/* Send sig to every registered child that is still running. */
+void proc_signal_all(int sig);
+
 /* A shell-like exit code from a waitpid status. */
 int proc_status_code(int status);
 

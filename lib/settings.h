@@ -28,6 +28,11 @@ struct settings {
 	char user[64];
 	char pod_name[256];
 	enum log_level log_level;
+	int  restart_max;	/* in-place restarts allowed within restart_window_s */
+	int  restart_window_s;
+	int  restart_interval_ms; /* at least this long between two starts */
+	long long max_lag_bytes; /* readiness limit of a standby's replay lag */
+	char termination_log[SETTINGS_PATH_MAX];
 
 	/* derived */
 	int  pg_major;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,12 +357,23 @@ static const struct boot_step steps[] = {
 	{ "flush to disk", step_sync },
 };
 
-/* SIGTERM/SIGINT are blocked (cmd/ did it); a pending one stops us. */
+static atomic_bool boot_stop_requested;
+
+void
+initdb_request_stop(void)
+{
+	atomic_store(&boot_stop_requested, true);
+}
+
+/* The supervisor asks through initdb_request_stop(); a plain `pgpod init`
+ * has SIGTERM/SIGINT blocked (cmd/ did it), and a pending one stops us. */
 static bool
 boot_interrupted(void)
 {
 	sigset_t pending;
 
+	if (atomic_load(&boot_stop_requested))
+		return true;
 	return sigpending(&pending) == 0
 		&& (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
 }

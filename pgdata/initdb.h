@@ -22,6 +22,10 @@ enum initdb_result {
 enum initdb_result initdb_bootstrap(const struct settings *set, const struct spec *s,
 				    const struct inputs *in);
 
+/* Ask a running bootstrap (another thread) to stop before its next step;
+ * the supervisor also stops the step's child processes. */
+void initdb_request_stop(void);
+
 /* The initdb command line for a spec (exposed for unit tests). */
 void initdb_build_args(const struct settings *set, const struct spec *s, const char *pwfile,
 		       struct argv *args);

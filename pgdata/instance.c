@@ -67,6 +67,8 @@ instance_start(const struct settings *set, const struct argv *extra, struct inst
 
 	memset(inst, 0, sizeof(*inst));
 	snprintf(inst->pgdata, sizeof(inst->pgdata), "%s", set->pgdata);
+	if (!instance_check_lock(set->pgdata))
+		return false;
 	argv_init(&args);
 	argv_init(&env);
 	argv_addf(&args, "%s/postgres", set->pg_bin);
@@ -88,40 +90,117 @@ instance_start(const struct settings *set, const struct argv *extra, struct inst
 bool
 instance_check_exit(struct instance *inst)
 {
+	pid_t pid = inst->proc.pid;
 	int code;
 
 	if (!inst->running)
 		return true;
 	if (!proc_poll(&inst->proc, &code))
 		return false;
+	/* Backends of a postmaster that died (kill -9) may live on, holding the
+	 * output pipe open and the shared memory attached: end them now. After a
+	 * clean stop the group is empty already. */
+	(void) kill(-pid, SIGKILL);
+	inst->proc.pid = pid;	/* kept for messages; it is no longer running */
 	inst->running = false;
 	inst->exit_code = code;
 	proc_finish(&inst->proc);
 	return true;
 }
 
-/* Line 8 of postmaster.pid is the postmaster's status ("ready" once it
- * accepts connections, "standby" for a hot standby). */
-static bool
-instance_pidfile_ready(const char *pgdata)
+/* postmaster.pid: line 1 the postmaster's pid, line 8 its status
+ * ("starting", "ready", "standby", "stopping"; empty before sockets). */
+bool
+instance_pidfile(const char *pgdata, pid_t *pid, char *status, size_t cap)
 {
 	char path[PATH_MAX + 20];
 	char *text = NULL;
 	size_t len;
 	int err, line = 1;
-	bool ready = false;
 
+	*pid = 0;
+	if (cap > 0)
+		status[0] = '\0';
 	snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
 	if (!file_read(path, 65536, &text, &len, &err))
 		return false;
+	*pid = (pid_t) strtol(text, NULL, 10);
 	for (char *p = text; *p; p++) {
 		if (*p == '\n' && ++line == 8) {
-			ready = strncmp(p + 1, "ready", 5) == 0 || strncmp(p + 1, "standby", 7) == 0;
+			size_t n = strcspn(p + 1, " \n");
+
+			snprintf(status, cap, "%.*s", (int) n, p + 1);
 			break;
 		}
 	}
 	free(text);
-	return ready;
+	return true;
+}
+
+static bool
+instance_pidfile_ready(const char *pgdata)
+{
+	char status[16];
+	pid_t pid;
+
+	return instance_pidfile(pgdata, &pid, status, sizeof(status))
+		&& (strcmp(status, "ready") == 0 || strcmp(status, "standby") == 0);
+}
+
+/* Is pid a running postgres whose data directory is pgdata? postgres
+ * works in its data directory, so /proc/pid/cwd tells. */
+static bool
+instance_pid_is_postgres_of(pid_t pid, const char *pgdata)
+{
+	char link[64], cwd[PATH_MAX], real[PATH_MAX], comm[64];
+	char *text = NULL;
+	size_t len;
+	int err;
+	ssize_t n;
+	bool is_pg;
+
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH))
+		return false;
+	snprintf(link, sizeof(link), "/proc/%d/comm", (int) pid);
+	if (!file_read(link, 256, &text, &len, &err))
+		return true;	/* cannot tell: assume it is, refuse */
+	snprintf(comm, sizeof(comm), "%.*s", (int) strcspn(text, "\n"), text);
+	free(text);
+	is_pg = strncmp(comm, "postgres", 8) == 0 || strncmp(comm, "postmaster", 10) == 0;
+	if (!is_pg)
+		return false;
+	snprintf(link, sizeof(link), "/proc/%d/cwd", (int) pid);
+	n = readlink(link, cwd, sizeof(cwd) - 1);
+	if (n < 0)
+		return true;	/* another user's process we cannot inspect: refuse */
+	cwd[n] = '\0';
+	if (realpath(pgdata, real) == NULL)
+		snprintf(real, sizeof(real), "%s", pgdata);
+	return strcmp(cwd, real) == 0;
+}
+
+bool
+instance_check_lock(const char *pgdata)
+{
+	char path[PATH_MAX + 20];
+	char status[16];
+	pid_t pid;
+
+	if (!instance_pidfile(pgdata, &pid, status, sizeof(status)))
+		return true;
+	if (instance_pid_is_postgres_of(pid, pgdata)) {
+		log_error("another postgres (pid %d) is running on \"%s\"; pgpod does not adopt "
+			  "it: stop it first (pg_ctl -D \"%s\" stop)", (int) pid, pgdata, pgdata);
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/postmaster.pid", pgdata);
+	if (unlink(path) != 0 && errno != ENOENT) {
+		log_error("cannot remove the stale \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	log_info("removed a stale postmaster.pid (pid %d is not a postgres of this data "
+		 "directory)", (int) pid);
+	return true;
 }
 
 bool

@@ -32,6 +32,14 @@ struct instance {
 bool instance_start(const struct settings *set, const struct argv *extra,
 		    struct instance *inst) __attribute__((warn_unused_result));
 
+/* Read postmaster.pid: the pid (line 1) and status (line 8, "" when not
+ * yet written). False when there is no such file. */
+bool instance_pidfile(const char *pgdata, pid_t *pid, char *status, size_t cap);
+
+/* Before a start: a postmaster.pid whose pid is not a live postgres of this
+ * data directory is stale and removed; a live one is refused (false). */
+bool instance_check_lock(const char *pgdata) __attribute__((warn_unused_result));
+
 /* Wait until postmaster.pid says "ready" (or the child dies). */
 bool instance_wait_ready(struct instance *inst, int timeout_ms)
 	__attribute__((warn_unused_result));

@@ -1,0 +1,187 @@
+/*
+ * httpc.c — see httpc.h.
+ */
+#include "httpc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for events on fd until the deadline; false on timeout or error. */
+static bool
+wait_fd(int fd, short events, long long deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		long long left = deadline - mono_ms();
+		int n;
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return false;
+		}
+		n = poll(&p, 1, (int) left);
+		if (n > 0)
+			return true;
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return false;
+		}
+		if (errno != EINTR)
+			return false;
+	}
+}
+
+static bool
+parse_target(const char *listen, struct sockaddr_storage *sa, socklen_t *len)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':');
+	long port;
+	char *end;
+
+	if (colon == NULL || (size_t) (colon - listen) >= sizeof(host))
+		return false;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535)
+		return false;
+	snprintf(host, sizeof(host), "%.*s", (int) (colon - listen), listen);
+	memset(sa, 0, sizeof(*sa));
+	if (host[0] == '[') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *) sa;
+
+		host[strcspn(host, "]")] = '\0';
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t) port);
+		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+			return false;
+		if (IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr))
+			a->sin6_addr = in6addr_loopback;
+		*len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *) sa;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t) port);
+		if (strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+			a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return false;
+		*len = sizeof(*a);
+	}
+	return true;
+}
+
+bool
+httpc_get(const char *listen, const char *path, int timeout_ms, int *code, char *body,
+	  size_t cap, bool *refused, char *err, size_t errcap)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char req[512], *resp = NULL, *p;
+	size_t len = 0, rcap = 0;
+	int fd, soerr = 0, n;
+	socklen_t elen = sizeof(soerr);
+	bool ok = false;
+
+	*refused = false;
+	*code = 0;
+	if (cap > 0)
+		body[0] = '\0';
+	if (!parse_target(listen, &sa, &salen)) {
+		snprintf(err, errcap, "\"%s\" is not ADDR:PORT", listen);
+		return false;
+	}
+	fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errcap, "socket: %s", strerror(errno));
+		return false;
+	}
+	if (connect(fd, (struct sockaddr *) &sa, salen) != 0 && errno != EINPROGRESS)
+		soerr = errno;
+	else if (!wait_fd(fd, POLLOUT, deadline))
+		soerr = errno;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &elen) != 0)
+		soerr = errno;
+	if (soerr != 0) {
+		*refused = soerr == ECONNREFUSED;
+		snprintf(err, errcap, "cannot connect to pgpod on %s: %s", listen, strerror(soerr));
+		goto out;
+	}
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+		     path);
+	for (int off = 0; off < n;) {
+		ssize_t w;
+
+		if (!wait_fd(fd, POLLOUT, deadline)) {
+			snprintf(err, errcap, "sending to %s: %s", listen, strerror(errno));
+			goto out;
+		}
+		w = send(fd, req + off, (size_t) (n - off), MSG_NOSIGNAL);
+		if (w < 0 && errno != EINTR && errno != EAGAIN) {
+			snprintf(err, errcap, "sending to %s: %s", listen, strerror(errno));
+			goto out;
+		}
+		off += w > 0 ? (int) w : 0;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (len + 4096 > rcap) {
+			char *g = realloc(resp, rcap = rcap * 2 + 8192);
+
+			if (g == NULL) {
+				snprintf(err, errcap, "out of memory");
+				goto out;
+			}
+			resp = g;
+		}
+		if (!wait_fd(fd, POLLIN, deadline)) {
+			snprintf(err, errcap, "no answer from %s within %d ms", listen, timeout_ms);
+			goto out;
+		}
+		r = recv(fd, resp + len, rcap - len - 1, 0);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			snprintf(err, errcap, "reading from %s: %s", listen, strerror(errno));
+			goto out;
+		}
+		len += (size_t) r;
+		if (len > (1u << 24)) {
+			snprintf(err, errcap, "answer from %s too large", listen);
+			goto out;
+		}
+	}
+	resp[len] = '\0';
+	if (sscanf(resp, "HTTP/%*d.%*d %d", code) != 1 || (p = strstr(resp, "\r\n\r\n")) == NULL) {
+		snprintf(err, errcap, "not an HTTP answer from %s", listen);
+		goto out;
+	}
+	snprintf(body, cap, "%s", p + 4);
+	ok = true;
+out:
+	free(resp);
+	close(fd);
+	return ok;
+}

@@ -1,0 +1,23 @@
+/*
+ * http.h — the HTTP server on --listen (libmicrohttpd, a small fixed pool
+ * of threads): /healthz, /startupz, /readyz, /pg/status and /metrics, all
+ * answered from a copy of the shared status (lib/status.h), never by
+ * asking postgres, so they stay fast when postgres hangs.
+ */
+#ifndef PGPOD_HTTP_H
+#define PGPOD_HTTP_H
+
+#include <stdbool.h>
+
+struct http_server;
+
+/* Parse "ADDR:PORT" ("127.0.0.1:8000", "0.0.0.0:8000", "*:8000",
+ * "[::1]:8000", "[::]:8000") and serve on exactly that address. Errors are
+ * logged (naming the address and the cause); false then. Call after the
+ * signals are blocked: the server's threads inherit the mask. */
+bool http_start(const char *listen, struct http_server **out)
+	__attribute__((warn_unused_result));
+
+void http_stop(struct http_server *s);
+
+#endif
