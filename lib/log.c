@@ -89,7 +89,8 @@ log_json_escape(char *buf, size_t len, size_t cap, const char *s, size_t slen)
 
 /* Build the whole line and write it at once, under the lock. */
 static void
-log_emit(enum log_level level, const char *logger, const char *text, size_t tlen)
+log_emit(enum log_level level, const char *logger, const char *text, size_t tlen,
+	 const struct log_field *fields, size_t nfields)
 {
 	char line[LOG_LINE_MAX];
 	struct timespec ts;
@@ -105,9 +106,27 @@ log_emit(enum log_level level, const char *logger, const char *text, size_t tlen
 				 ts.tv_nsec / 1000, log_names[level]);
 	len = log_json_escape(line, len, sizeof(line) - 4, logger, strlen(logger));
 	len += (size_t) snprintf(line + len, sizeof(line) - len, "\",\"msg\":\"");
-	len = log_json_escape(line, len, sizeof(line) - 4, text, tlen);
-	memcpy(line + len, "\"}\n", 3);
-	len += 3;
+	/* the fields are short: keep room for them, truncate the message */
+	len = log_json_escape(line, len, sizeof(line) - 4 - LOG_FIELDS_ROOM, text, tlen);
+	line[len++] = '"';
+	for (size_t i = 0; i < nfields; i++) {
+		size_t klen = strlen(fields[i].key), vlen = strlen(fields[i].value);
+
+		if (len + klen + vlen + 8 > sizeof(line) - 3)
+			break;
+		line[len++] = ',';
+		line[len++] = '"';
+		len = log_json_escape(line, len, sizeof(line) - 3, fields[i].key, klen);
+		memcpy(line + len, "\":", 2);
+		len += 2;
+		if (!fields[i].number)
+			line[len++] = '"';
+		len = log_json_escape(line, len, sizeof(line) - 3, fields[i].value, vlen);
+		if (!fields[i].number)
+			line[len++] = '"';
+	}
+	memcpy(line + len, "}\n", 2);
+	len += 2;
 
 	pthread_mutex_lock(&log_lock);
 	for (size_t off = 0; off < len;) {
@@ -137,7 +156,7 @@ log_msg(enum log_level level, const char *logger, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	log_emit(level, logger, msg, (size_t) n < sizeof(msg) ? (size_t) n : sizeof(msg) - 1);
+	log_emit(level, logger, msg, (size_t) n < sizeof(msg) ? (size_t) n : sizeof(msg) - 1, NULL, 0);
 }
 
 void
@@ -145,5 +164,14 @@ log_text(enum log_level level, const char *logger, const char *text, size_t len)
 {
 	if (level < log_min)
 		return;
-	log_emit(level, logger, text, len);
+	log_emit(level, logger, text, len, NULL, 0);
+}
+
+void
+log_fields(enum log_level level, const char *logger, const struct log_field *fields,
+	   size_t nfields, const char *text, size_t len)
+{
+	if (level < log_min)
+		return;
+	log_emit(level, logger, text, len, fields, nfields);
 }

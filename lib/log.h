@@ -23,6 +23,21 @@ void log_msg(enum log_level level, const char *logger, const char *fmt, ...)
 /* Emit raw text (one line of a child's output) as msg, unformatted. */
 void log_text(enum log_level level, const char *logger, const char *text, size_t len);
 
+/* An extra key of a log line; number: the value is written unquoted
+ * (it must then be a JSON number). */
+struct log_field {
+	const char *key;
+	const char *value;
+	bool        number;
+};
+
+/* Room kept for fields in a line; the message is truncated first. */
+#define LOG_FIELDS_ROOM 1024
+
+/* Emit text as msg with extra fields, e.g. postgres' pid, user, db. */
+void log_fields(enum log_level level, const char *logger, const struct log_field *fields,
+		size_t nfields, const char *text, size_t len);
+
 /* Append s JSON-escaped (without quotes) to buf; returns the new length,
  * never writing past cap (the output is truncated instead). */
 size_t log_json_escape(char *buf, size_t len, size_t cap, const char *s, size_t slen);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pglog.h"
 
 #define PROC_READ_BUF 65536
 #define PROC_LINE_MAX 8192
@@ -215,7 +216,11 @@ proc_emit_line(struct proc *p, const char *line, size_t len)
 	if (len == 0)
 		return;
 	level = proc_line_level(line, len);
-	log_text(level, p->logger, line, len);
+	if (strcmp(p->logger, "postgres") == 0) {
+		level = pglog_emit(p->logger, line, len, level);
+	} else {
+		log_text(level, p->logger, line, len);
+	}
 	if (level >= LOG_WARN) {
 		size_t n = len < PROC_LAST_MAX - 1 ? len : PROC_LAST_MAX - 1;
 

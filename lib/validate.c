@@ -16,7 +16,7 @@
 static const char *const managed_parameters[] = {
 	"data_directory", "config_file", "hba_file", "ident_file", "external_pid_file",
 	"listen_addresses", "port", "unix_socket_directories", "unix_socket_group",
-	"unix_socket_permissions", "logging_collector",
+	"unix_socket_permissions", "logging_collector", "log_destination", "log_line_prefix",
 };
 
 bool

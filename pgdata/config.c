@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "pglog.h"
 
 #define INCLUDE_LINE "include '" CONFIG_FILE "'\t# managed by pgpod: do not remove\n"
 
@@ -93,6 +94,10 @@ config_render(const struct settings *set, const struct spec *s)
 	render_setting(&b, "port", port);
 	render_setting(&b, "unix_socket_directories", set->run_dir);
 	render_setting(&b, "password_encryption", "scram-sha-256");
+	/* pgpod reads postgres' stderr and re-emits it as JSON lines */
+	render_setting(&b, "logging_collector", "off");
+	render_setting(&b, "log_destination", "stderr");
+	render_setting(&b, "log_line_prefix", PGLOG_LINE_PREFIX);
 	for (size_t i = 0; i < s->shared_preload_libraries.n; i++) {
 		size_t len = strlen(libs);
 

@@ -18,6 +18,7 @@
 #include "argv.h"
 #include "diag.h"
 #include "dialect.h"
+#include "pglog.h"
 #include "pgdata/config.h"
 #include "pgdata/initdb.h"
 #include "settings.h"
@@ -228,6 +229,10 @@ test_render_managed_settings(void **state)
 	(void) line_at(conf, "port = '5432'");
 	(void) line_at(conf, "unix_socket_directories = '/run/pgpod'");
 	(void) line_at(conf, "password_encryption = 'scram-sha-256'");
+	/* postgres' stderr is pgpod's to parse */
+	(void) line_at(conf, "logging_collector = 'off'");
+	(void) line_at(conf, "log_destination = 'stderr'");
+	(void) line_at(conf, "log_line_prefix = '" PGLOG_LINE_PREFIX "'");
 	(void) line_at(conf, "shared_preload_libraries = 'pg_stat_statements,auto_explain'");
 	/* the spec is named in the header */
 	assert_non_null(strstr(conf, FIX("cnpg/everything.yaml")));
@@ -271,7 +276,7 @@ test_render_minimal(void **state)
 	set.pg_port = 6543;
 	conf = config_render(&set, s);
 	assert_non_null(conf);
-	assert_int_equal(rules(conf, lines, 16), 4);
+	assert_int_equal(rules(conf, lines, 16), 7);
 	assert_string_equal(lines[1], "port = '6543'");
 	assert_int_equal(count(conf, "shared_preload_libraries"), 0);
 	free(conf);
