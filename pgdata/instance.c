@@ -152,22 +152,21 @@ instance_pidfile_ready(const char *pgdata)
 static bool
 instance_pid_is_postgres_of(pid_t pid, const char *pgdata)
 {
-	char link[64], cwd[PATH_MAX], real[PATH_MAX], comm[64];
-	char *text = NULL;
-	size_t len;
-	int err;
+	char link[64], cwd[PATH_MAX], real[PATH_MAX], comm[64] = "";
+	FILE *f;
 	ssize_t n;
-	bool is_pg;
 
 	if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH))
 		return false;
+	/* /proc files report size 0: read with stdio, not by size */
 	snprintf(link, sizeof(link), "/proc/%d/comm", (int) pid);
-	if (!file_read(link, 256, &text, &len, &err))
+	f = fopen(link, "re");
+	if (f == NULL)
 		return true;	/* cannot tell: assume it is, refuse */
-	snprintf(comm, sizeof(comm), "%.*s", (int) strcspn(text, "\n"), text);
-	free(text);
-	is_pg = strncmp(comm, "postgres", 8) == 0 || strncmp(comm, "postmaster", 10) == 0;
-	if (!is_pg)
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	if (strncmp(comm, "postgres", 8) != 0 && strncmp(comm, "postmaster", 10) != 0)
 		return false;
 	snprintf(link, sizeof(link), "/proc/%d/cwd", (int) pid);
 	n = readlink(link, cwd, sizeof(cwd) - 1);

@@ -211,11 +211,11 @@ http_start(const char *addr, struct http_server **out)
 	}
 	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG
 				     | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, http_handle, NULL,
+				     MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 				     MHD_OPTION_LISTEN_SOCKET, fd,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned) HTTP_THREADS,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_CONNECTIONS,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_TIMEOUT_S,
-				     MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
 				     MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		log_error("cannot start the HTTP server on %s (libmicrohttpd)", addr);
