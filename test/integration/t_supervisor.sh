@@ -240,6 +240,7 @@ test_sigterm_during_bootstrap() {
 	wait_code /healthz 200 10 || fail "/healthz never answered"
 	sleep 3
 	kill -TERM "$RUN_PID"
+	sleep 0.5	# two signals sent at once would merge into one
 	kill -TERM "$RUN_PID"	# the open postInit session would hold a smart stop
 	wait_exit "$RUN_PID" 30 rc
 	[ "$rc" != timeout ] || fail "pgpod did not stop during the bootstrap"
