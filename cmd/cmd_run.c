@@ -14,6 +14,11 @@
  * sequence smart -> fast -> immediate -> SIGKILL, with CloudNativePG's
  * smartShutdownTimeout and stopDelay; another SIGTERM moves to the next
  * step at once. SIGHUP, or a changed spec file or Secret, reloads.
+ *
+ * inotify, where it is available, only makes things sooner: a rewritten
+ * postmaster.pid ("ready") is looked at at once instead of at the next
+ * tick, and a change in the spec's or a Secret's directory (a ConfigMap
+ * volume swaps a symlink) hashes them at once instead of within WATCH_MS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +33,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -57,6 +63,8 @@ struct sup {
 	struct inputs    in;
 
 	int              epfd, sfd, tfd, efd;
+	int              ifd;		/* inotify, -1 when unavailable */
+	int              wd_pgdata;	/* its watch on PGDATA, -1 until postgres runs */
 	int              exit_code;
 	bool             done;
 
@@ -94,6 +102,18 @@ sup_phase(enum status_phase phase)
 
 	st->phase = phase;
 	status_unlock();
+}
+
+/* The replay lag a standby may have and still be ready: the spec's
+ * probes.readiness.maximumLag when it sets one (validated), else --max-lag. */
+static long long
+sup_max_lag(const struct sup *s)
+{
+	long long lag;
+
+	if (s->spec->max_lag != NULL && spec_parse_size(s->spec->max_lag, &lag))
+		return lag;
+	return s->set->max_lag_bytes;
 }
 
 /* Write why pgpod gives up where `kubectl describe pod` shows it. The
@@ -149,11 +169,37 @@ sup_describe_exit(int code, char *buf, size_t cap)
 		snprintf(buf, cap, "exit code %d", code);
 }
 
+/* Watch what the loop would otherwise poll for (see the file comment).
+ * Failures only cost latency: the tick and the hash still cover them. */
+static void
+sup_watch_dirs(struct sup *s)
+{
+	const char *secrets[2] = { s->spec->app_secret, s->spec->superuser_secret };
+	const uint32_t change = IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE
+		| IN_ATTRIB;
+	char dir[PATH_MAX];
+
+	if (s->ifd < 0)
+		return;
+	file_dirname(s->set->spec, dir, sizeof(dir));
+	(void) inotify_add_watch(s->ifd, dir, change);
+	for (int i = 0; i < 2; i++) {
+		if (secrets[i] == NULL)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", s->set->secrets_dir, secrets[i]);
+		(void) inotify_add_watch(s->ifd, dir, change);
+	}
+	if (s->wd_pgdata < 0)
+		s->wd_pgdata = inotify_add_watch(s->ifd, s->set->pgdata, IN_MODIFY | IN_CLOSE_WRITE
+						 | IN_CREATE | IN_MOVED_TO);
+}
+
 static bool
 sup_start_postgres(struct sup *s)
 {
 	struct status *st;
 
+	sup_watch_dirs(s);
 	if (!instance_start(s->set, NULL, &s->inst)) {
 		sup_give_up(s, EXIT_RUNTIME, "cannot start postgres on \"%s\" (see the log above)",
 			    s->set->pgdata);
@@ -244,6 +290,8 @@ sup_reap(struct sup *s)
 	if (s->inst.running && instance_check_exit(&s->inst))
 		sup_postmaster_exited(s);
 }
+
+static void sup_maybe_restart(struct sup *s, long long now);
 
 /* ---- shutdown ---- */
 
@@ -390,7 +438,9 @@ sup_reload(struct sup *s, const char *why)
 	s->in = nin;
 	st = status_lock();
 	snprintf(st->config_hash, sizeof(st->config_hash), "%s", hash);
+	st->max_lag_bytes = sup_max_lag(s);
 	status_unlock();
+	sup_watch_dirs(s);
 	if (s->inst.running) {
 		(void) kill(s->inst.proc.pid, SIGHUP);
 		s->nudge_at_ms = status_now_ms() + 500;
@@ -473,51 +523,67 @@ sup_boot_done(struct sup *s)
 
 /* ---- the loop ---- */
 
+/* What postmaster.pid says now: the phase moves to running once postgres
+ * is ready (or a hot standby). */
+static void
+sup_check_postmaster(struct sup *s, long long now)
+{
+	struct status *st;
+	char pst[16];
+	pid_t pid;
+	bool became_ready = false;
+
+	if (!s->inst.running)
+		return;
+	if (!instance_pidfile(s->set->pgdata, &pid, pst, sizeof(pst)) || pid != s->inst.proc.pid)
+		pst[0] = '\0';
+	st = status_lock();
+	snprintf(st->pid_status, sizeof(st->pid_status), "%s", pst);
+	if ((st->phase == PHASE_STARTING || st->phase == PHASE_RESTARTING)
+	    && (strcmp(pst, "ready") == 0 || strcmp(pst, "standby") == 0)) {
+		st->phase = PHASE_RUNNING;
+		became_ready = true;
+	}
+	status_unlock();
+	if (became_ready) {
+		log_info("postgres is ready (%s) on port %d, %lld ms after its start", pst,
+			 s->set->pg_port, now - s->last_start_ms);
+		monitor_nudge();
+	}
+}
+
+/* Start postgres again once the dead one's group is gone (its orphans are
+ * reaped as they go) and the restart interval has passed. */
+static void
+sup_maybe_restart(struct sup *s, long long now)
+{
+	if (!s->restart_pending || s->stopping || s->done || now < s->restart_not_before)
+		return;
+	if (s->dead_pgid > 0 && kill(-s->dead_pgid, 0) == 0) {
+		(void) kill(-s->dead_pgid, SIGKILL);	/* still leaving */
+		return;
+	}
+	s->restart_pending = false;
+	s->dead_pgid = 0;
+	if (sup_start_postgres(s))
+		sup_check_postmaster(s, now);
+}
+
 static void
 sup_tick(struct sup *s)
 {
 	long long now = status_now_ms();
 	struct status *st;
 
-	if (s->inst.running) {
-		char pst[16];
-		pid_t pid;
-		bool became_ready = false;
-
-		if (!instance_pidfile(s->set->pgdata, &pid, pst, sizeof(pst)) || pid != s->inst.proc.pid)
-			pst[0] = '\0';
-		st = status_lock();
-		snprintf(st->pid_status, sizeof(st->pid_status), "%s", pst);
-		if ((st->phase == PHASE_STARTING || st->phase == PHASE_RESTARTING)
-		    && (strcmp(pst, "ready") == 0 || strcmp(pst, "standby") == 0)) {
-			st->phase = PHASE_RUNNING;
-			became_ready = true;
-		}
-		st->last_tick_ms = now;
-		status_unlock();
-		if (became_ready) {
-			log_info("postgres is ready (%s) on port %d, %lld ms after its start", pst,
-				 s->set->pg_port, now - s->last_start_ms);
-			monitor_nudge();
-		}
-	} else {
-		st = status_lock();
-		st->last_tick_ms = now;
-		status_unlock();
-	}
+	sup_check_postmaster(s, now);
+	st = status_lock();
+	st->last_tick_ms = now;
+	status_unlock();
 	if (s->nudge_at_ms != 0 && now >= s->nudge_at_ms) {
 		s->nudge_at_ms = 0;
 		monitor_nudge();
 	}
-	if (s->restart_pending && !s->stopping && now >= s->restart_not_before) {
-		if (s->dead_pgid > 0 && kill(-s->dead_pgid, 0) == 0) {
-			(void) kill(-s->dead_pgid, SIGKILL);	/* still leaving: next tick */
-		} else {
-			s->restart_pending = false;
-			s->dead_pgid = 0;
-			sup_start_postgres(s);
-		}
-	}
+	sup_maybe_restart(s, now);
 	if (s->stopping && now >= s->step_deadline) {
 		if (s->stop_step >= INSTANCE_STOP_KILL)
 			sup_give_up(s, EXIT_RUNTIME, "postgres (pid %d) did not exit even after SIGKILL",
@@ -546,6 +612,7 @@ sup_signal(struct sup *s, int sig)
 	switch (sig) {
 	case SIGCHLD:
 		sup_reap(s);
+		sup_maybe_restart(s, status_now_ms());
 		break;
 	case SIGHUP:
 		sup_reload(s, "SIGHUP");
@@ -564,6 +631,32 @@ sup_signal(struct sup *s, int sig)
 		}
 		break;
 	}
+}
+
+/* Drain the inotify queue: PGDATA's events look at postmaster.pid now,
+ * any other (the spec's or a Secret's directory) hashes them now. */
+static void
+sup_inotify(struct sup *s)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool pidfile = false, inputs = false;
+	ssize_t n;
+
+	while ((n = read(s->ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *) p;
+
+			if (ev->wd == s->wd_pgdata)
+				pidfile = pidfile || (ev->len > 0 && strcmp(ev->name, "postmaster.pid") == 0);
+			else
+				inputs = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (pidfile)
+		sup_check_postmaster(s, status_now_ms());
+	if (inputs)
+		s->next_watch_ms = 0;
 }
 
 static bool
@@ -594,6 +687,13 @@ sup_setup(struct sup *s)
 		log_error("cannot set up the supervisor loop: %s", strerror(errno));
 		return false;
 	}
+	s->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->ifd >= 0 && !sup_add_fd(s, s->ifd)) {
+		close(s->ifd);
+		s->ifd = -1;
+	}
+	if (s->ifd < 0)
+		log_debug("no inotify (%s): changes are seen by polling", strerror(errno));
 	return true;
 }
 
@@ -601,8 +701,8 @@ static void
 sup_loop(struct sup *s)
 {
 	while (!s->done) {
-		struct epoll_event ev[4];
-		int n = epoll_wait(s->epfd, ev, 4, 1000);
+		struct epoll_event ev[5];
+		int n = epoll_wait(s->epfd, ev, 5, 1000);
 
 		if (n < 0 && errno != EINTR) {
 			sup_give_up(s, EXIT_RUNTIME, "epoll_wait failed: %s", strerror(errno));
@@ -621,6 +721,8 @@ sup_loop(struct sup *s)
 					sup_tick(s);
 			} else if (ev[i].data.fd == s->efd) {
 				sup_boot_done(s);
+			} else if (ev[i].data.fd == s->ifd) {
+				sup_inotify(s);
 			}
 		}
 	}
@@ -629,7 +731,7 @@ sup_loop(struct sup *s)
 static void
 sup_close(struct sup *s)
 {
-	int fds[] = { s->epfd, s->sfd, s->tfd, s->efd };
+	int fds[] = { s->epfd, s->sfd, s->tfd, s->efd, s->ifd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
@@ -639,7 +741,8 @@ sup_close(struct sup *s)
 int
 cmd_run(struct settings *set, int argc, char **argv)
 {
-	struct sup s = { .set = set, .epfd = -1, .sfd = -1, .tfd = -1, .efd = -1 };
+	struct sup s = { .set = set, .epfd = -1, .sfd = -1, .tfd = -1, .efd = -1, .ifd = -1,
+			 .wd_pgdata = -1 };
 	struct http_server *http = NULL;
 	enum pgdata_state state;
 	int rc;
@@ -665,7 +768,7 @@ cmd_run(struct settings *set, int argc, char **argv)
 		rc = cmd_bootstrap_exit(initdb_bootstrap(set, s.spec, &s.in));	/* refuses, says why */
 	if (rc != EXIT_OK)
 		goto out;
-	status_init(set->pod_name, set->pgdata, set->max_lag_bytes);
+	status_init(set->pod_name, set->pgdata, sup_max_lag(&s));
 	rc = EXIT_RUNTIME;
 	if (!sup_setup(&s))
 		goto out;

@@ -77,7 +77,8 @@ cmd_usage(FILE *out)
 		"  --restart-window SEC   PGPOD_RESTART_WINDOW, 60\n"
 		"  --restart-interval SEC PGPOD_RESTART_INTERVAL, 1 (at least this long between starts)\n"
 		"  --max-lag BYTES        PGPOD_MAX_LAG, 16MB (a standby is ready within this replay lag;\n"
-		"                         suffixes kB, MB, GB)\n"
+		"                         units kB, MB, GB or Ki, Mi, Gi; spec.probes.readiness.maximumLag\n"
+		"                         wins when the spec sets it)\n"
 		"  --termination-log FILE PGPOD_TERMINATION_LOG, /dev/termination-log (why pgpod gave up)\n"
 		"\n"
 		"Exit codes: 0 success; 1 runtime failure; 2 bad usage or invalid spec;\n"
@@ -94,29 +95,6 @@ set_value(struct option_def *o, const char *v)
 	}
 	memcpy(o->dest, v, strlen(v) + 1);
 	return true;
-}
-
-/* "16MB", "512kB", "1GB", "1048576" -> bytes (PostgreSQL's units, 1024-based). */
-static bool
-parse_bytes(const char *v, long long *out)
-{
-	static const struct {
-		const char *unit;
-		long long   mult;
-	} units[] = { { "", 1 }, { "B", 1 }, { "kB", 1024 }, { "MB", 1024 * 1024 },
-		      { "GB", 1024LL * 1024 * 1024 } };
-	char *end;
-	long long n = strtoll(v, &end, 10);
-
-	if (end == v || n < 0)
-		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit) == 0 && n <= LLONG_MAX / units[i].mult) {
-			*out = n * units[i].mult;
-			return true;
-		}
-	}
-	return false;
 }
 
 /* Parse the common options; on return optind points past them. */
@@ -200,8 +178,8 @@ parse_options(struct settings *set, int argc, char **argv)
 		return EXIT_BAD_USAGE;
 	}
 	set->restart_interval_ms = (int) (d * 1000);
-	if (!parse_bytes(lag, &set->max_lag_bytes)) {
-		fprintf(stderr, "pgpod: --max-lag must be a size in bytes (suffixes kB, MB, GB), "
+	if (!spec_parse_size(lag, &set->max_lag_bytes)) {
+		fprintf(stderr, "pgpod: --max-lag must be a size in bytes (units kB, MB, GB or Ki, Mi, Gi), "
 			"got \"%s\"\n", lag);
 		return EXIT_BAD_USAGE;
 	}

@@ -74,6 +74,7 @@ static const struct dialect_map cnpg_map[] = {
 	{ "spec.smartShutdownTimeout", "smartShutdownTimeout" },
 	{ "spec.stopDelay", "stopDelay" },
 	{ "spec.startDelay", "startDelay" },
+	{ "spec.probes.readiness.maximumLag", "probes.readiness.maximumLag" },
 };
 
 /* Crunchy PGO and Percona (a PGO v5 fork) share one reader. */

@@ -6,7 +6,9 @@
 #include "spec.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,7 @@ const struct spec_field spec_fields[] = {
 	F("smartShutdownTimeout", SPEC_T_INT, smart_shutdown_timeout, "180", true),
 	F("stopDelay", SPEC_T_INT, stop_delay, "1800", true),
 	F("startDelay", SPEC_T_INT, start_delay, "3600", true),
+	F("probes.readiness.maximumLag", SPEC_T_STRING, max_lag, NULL, true),
 };
 #undef F
 
@@ -606,4 +609,34 @@ spec_to_json(const struct spec *s)
 	out = xstrdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return out;
+}
+
+bool
+spec_parse_size(const char *text, long long *bytes)
+{
+	static const struct {
+		const char *unit;
+		long long   mult;
+	} units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "kB", 1LL << 10 }, { "MB", 1LL << 20 }, { "GB", 1LL << 30 }, { "TB", 1LL << 40 },
+		{ "Ki", 1LL << 10 }, { "Mi", 1LL << 20 }, { "Gi", 1LL << 30 }, { "Ti", 1LL << 40 },
+		{ "k", 1000LL }, { "M", 1000000LL }, { "G", 1000000000LL }, { "T", 1000000000000LL },
+	};
+	char *end;
+	long long n;
+
+	if (text == NULL || !isdigit((unsigned char) text[0]))
+		return false;
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0 && n <= LLONG_MAX / units[i].mult) {
+			*bytes = n * units[i].mult;
+			return true;
+		}
+	}
+	return false;
 }

@@ -165,6 +165,7 @@ struct spec {
 	int                 smart_shutdown_timeout;	/* seconds */
 	int                 stop_delay;			/* seconds */
 	int                 start_delay;		/* seconds */
+	char               *max_lag;		/* probes.readiness.maximumLag, a quantity */
 
 	/* where each member came from, for error messages (see spec_path()) */
 	char              **origin;
@@ -223,6 +224,11 @@ bool spec_key_is_secret(const char *key);
 void reflist_add(struct reflist *l, const char *name, const char *key);
 void reflist_free(struct reflist *l);
 void spec_ref_free(struct spec_ref *r);
+
+/* A size: a number with an optional unit, PostgreSQL's (B, kB, MB, GB,
+ * TB: 1024-based) or a Kubernetes quantity's (Ki, Mi, Gi, Ti; k, M, G, T
+ * 1000-based). False when it is not one or does not fit. */
+bool spec_parse_size(const char *text, long long *bytes) MUSTCHECK;
 
 /* The normalized model as a JSON text (caller frees); secret values are
  * redacted. */

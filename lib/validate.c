@@ -422,6 +422,8 @@ rule_sources(const struct spec *s, int major, struct diag *d)
 static void
 rule_misc(const struct spec *s, int major, struct diag *d)
 {
+	long long lag;
+
 	if (s->postgres_version > 0 && s->postgres_version != major)
 		diag_error(d, P("postgresql.version"), "the spec asks for PostgreSQL %d but this "
 			   "image has PostgreSQL %d; use an image of the same major version",
@@ -431,6 +433,9 @@ rule_misc(const struct spec *s, int major, struct diag *d)
 			   s->smart_shutdown_timeout, s->stop_delay);
 	if (s->superuser_secret != NULL && s->enable_superuser_access == 0)
 		diag_warn(d, P("superuser.secret"), "is ignored because enableSuperuserAccess is false");
+	if (s->max_lag != NULL && !spec_parse_size(s->max_lag, &lag))
+		diag_error(d, P("probes.readiness.maximumLag"), "\"%s\" is not a size: write a number "
+			   "of bytes with an optional unit (16Mi, 1Gi, 16MB)", s->max_lag);
 }
 
 static void (*const rules[])(const struct spec *, int, struct diag *) = {

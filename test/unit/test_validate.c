@@ -415,6 +415,45 @@ test_smart_shutdown_exceeds_stop_delay(void **state)
 		       "spec.smartShutdownTimeout", "stopDelay (300 s)");
 }
 
+static void
+test_maximum_lag_not_a_size(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/maximum_lag_not_a_size.yaml"), 15,
+		       "spec.probes.readiness.maximumLag", "\"sixteen megs\" is not a size");
+	assert_valid(FIX("cnpg/maximum_lag.yaml"), 15);
+}
+
+/* Sizes in PostgreSQL's units and as Kubernetes quantities. */
+static void
+test_parse_size(void **state)
+{
+	static const struct {
+		const char *text;
+		long long   bytes;
+	} good[] = {
+		{ "0", 0 }, { "1048576", 1048576 }, { "512B", 512 }, { "16kB", 16384 },
+		{ "16MB", 16777216 }, { "1GB", 1073741824 }, { "2TB", 2199023255552LL },
+		{ "16Mi", 16777216 }, { "1Gi", 1073741824 }, { "4Ki", 4096 },
+		{ "16M", 16000000 }, { "1G", 1000000000 }, { "3k", 3000 },
+	};
+	static const char *const bad[] = {
+		"", "-1", "MB", "16 MB", "16mb", "16Mib", "1.5Gi", "99999999999999999999",
+		"9223372036854775807Ki", " 16",
+	};
+	long long n;
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		n = -1;
+		assert_true(spec_parse_size(good[i].text, &n));
+		assert_int_equal(n, good[i].bytes);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(spec_parse_size(bad[i], &n));
+	assert_false(spec_parse_size(NULL, &n));
+}
+
 /* A superuser Secret with enableSuperuserAccess: false is a warning. */
 static void
 test_superuser_secret_ignored_warns(void **state)
@@ -842,6 +881,8 @@ main(void)
 		cmocka_unit_test(test_pgo_postgres_version_mismatch),
 		cmocka_unit_test(test_smart_shutdown_exceeds_stop_delay),
 		cmocka_unit_test(test_superuser_secret_ignored_warns),
+		cmocka_unit_test(test_maximum_lag_not_a_size),
+		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_inputs_app_secret),
 		cmocka_unit_test(test_inputs_superuser_secret),
 		cmocka_unit_test(test_inputs_secret_username_must_be_owner),
