@@ -12,6 +12,10 @@
 static pthread_mutex_t status_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct status   status_shared;
 
+/* HTTP counters live outside the lock: every request bumps one, and the
+ * server threads should not queue on the mutex for that. */
+static unsigned long long status_requests[SPATH_COUNT][SCODE_COUNT];
+
 long long
 status_now_ms(void)
 {
@@ -26,6 +30,7 @@ status_init(const char *pod, const char *data_directory, long long max_lag_bytes
 {
 	pthread_mutex_lock(&status_mutex);
 	memset(&status_shared, 0, sizeof(status_shared));
+	memset(status_requests, 0, sizeof(status_requests));
 	snprintf(status_shared.pod, sizeof(status_shared.pod), "%s", pod);
 	snprintf(status_shared.data_directory, sizeof(status_shared.data_directory), "%s",
 		 data_directory);
@@ -43,6 +48,9 @@ status_get(struct status *out)
 	pthread_mutex_lock(&status_mutex);
 	*out = status_shared;
 	pthread_mutex_unlock(&status_mutex);
+	for (int p = 0; p < SPATH_COUNT; p++)
+		for (int c = 0; c < SCODE_COUNT; c++)
+			out->requests[p][c] = __atomic_load_n(&status_requests[p][c], __ATOMIC_RELAXED);
 }
 
 struct status *
@@ -73,9 +81,7 @@ status_count(enum status_path path, int http_code)
 	}
 	if ((int) path < 0 || path >= SPATH_COUNT)
 		path = SPATH_OTHER;
-	pthread_mutex_lock(&status_mutex);
-	status_shared.requests[path][c]++;
-	pthread_mutex_unlock(&status_mutex);
+	__atomic_fetch_add(&status_requests[path][c], 1, __ATOMIC_RELAXED);
 }
 
 static int

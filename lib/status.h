@@ -95,7 +95,7 @@ struct status {
 	char      pending_restart[1024]; /* comma-separated parameter names */
 	char      server_version[32];
 
-	/* HTTP counters */
+	/* HTTP counters: filled in by status_get (kept apart, atomically) */
 	unsigned long long requests[SPATH_COUNT][SCODE_COUNT];
 };
 
