@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # bench/supervisor.sh — a benchmark, not a test: what `pgpod run` costs and
-# how fast it recovers, each figure next to its raw counterpart measured in
-# the same run:
+# how fast it recovers, each figure next to its counterpart measured in the
+# same run:
 #
-#   1. /readyz and /pg/status with wrk on 127.0.0.1 (req/s, p99), and the
-#      same wrk against a raw static file server (python3 -m http.server is
-#      too slow to be a ceiling, so the reference is /readyz's own p50);
-#   2. pgpod's own resident memory (VmRSS, VmHWM) while running, next to the
-#      postmaster's; Patroni's when `patroni` is installed;
+#   1. /readyz, /pg/status and /metrics with wrk on 127.0.0.1 (req/s, p50,
+#      p99) at probe-like load (1 thread, 8 connections) and at saturation
+#      (2 threads, 32 connections: wrk then competes with pgpod for the two
+#      cores); Patroni's /readiness at the same loads when Patroni runs;
+#   2. pgpod's own memory while running (VmRSS, VmHWM, RssAnon, Pss) next to
+#      the postmaster's and Patroni's;
 #   3. kill -9 of the postmaster until /readyz is 200 again, against a raw
-#      `postgres` start (crash recovery included) on the same PGDATA.
+#      `postgres` start (crash recovery included) on the same PGDATA; with
+#      Patroni, how long its /readiness stays 200 after the kill and when it
+#      is 200 again.
 #
 #   bench/supervisor.sh [-d SECONDS] [-n KILLS]
 #
+# Patroni is compared when `patroni` and python3-pysyncobj are installed
+# (apt-get install patroni python3-pysyncobj): it runs with its built-in
+# Raft DCS on 127.0.0.1, so no etcd is needed.
+#
 # Everything lives in a 0755 work directory under /tmp that is removed on
-# exit; every process started is stopped by PID. As root, postgres runs as
-# the postgres user (pgpod drops to it by itself).
+# exit; every process started is stopped by PID. As root, postgres and
+# Patroni run as the postgres user (pgpod drops to it by itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,8 +43,13 @@ command -v wrk >/dev/null || { echo "wrk is missing (scripts/deps.sh installs it
 W=$(mktemp -d /tmp/pgpod-bench.XXXXXX)
 chmod 755 "$W"
 PID=
+RAW=
+PATRONI=
 cleanup() {
-	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	local p
+	for p in $PID $RAW $PATRONI; do
+		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -65,44 +77,73 @@ EOF
 chmod 644 "$W/spec.yaml"
 
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
-code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$HTTP$1"; }
+code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1"; }
 wait_ready() {
 	local i
 	for i in $(seq 1 600); do
-		[ "$(code /readyz)" = 200 ] && return 0
+		[ "$(code "$HTTP/readyz")" = 200 ] && return 0
 		sleep 0.01
 	done
 	return 1
 }
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {if (b > 0) printf f, a / b; else printf "?"}'; }
+# spawn_as_pg CMD...: run in the background as "CMD ... &" only: it becomes
+# CMD (exec), as the postgres user when we are root, so $! is CMD's PID.
+spawn_as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		exec setpriv --reuid=postgres --regid=postgres --init-groups "$@"
+	fi
+	exec "$@"
+}
+
+# wrk_line LABEL URL THREADS CONNS: one line of req/s, p50 and p99; the
+# req/s also goes to LAST_RPS.
+wrk_line() {
+	local out p50 p99 bad
+	out=$(wrk -t"$3" -c"$4" -d"${DURATION}s" --latency "$2")
+	LAST_RPS=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+	printf '%-20s -t%s -c%-3s %10s req/s   p50 %8s   p99 %8s%s\n' "$1" "$3" "$4" "$LAST_RPS" \
+		"$p50" "$p99" "${bad:+   non-2xx $bad}"
+}
+
+# mem_line LABEL PID: VmRSS, VmHWM, RssAnon, Pss (kB) and threads.
+mem_line() {
+	local pss
+	pss=$(awk '/^Pss:/ {print $2}' "/proc/$2/smaps_rollup" 2>/dev/null || echo "?")
+	awk -v who="$1" -v pss="$pss" '
+		/^VmRSS/ {rss = $2} /^VmHWM/ {hwm = $2} /^RssAnon/ {anon = $2} /^Threads/ {thr = $2}
+		END {printf "%-11s VmRSS %6d kB  VmHWM %6d kB  RssAnon %6d kB  Pss %6s kB  threads %d\n",
+			who, rss, hwm, anon, pss, thr}' "/proc/$2/status"
+}
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 "$PGPOD" run --spec "$W/spec.yaml" --secrets-dir "$W/secrets" --configmaps-dir "$W/cm" \
 	--pgdata "$W/data/pgdata" --run-dir "$W/run" --pg-port "$PORT" --pg-listen 127.0.0.1 \
 	--listen "127.0.0.1:$HTTP" --restart-max 1000 --restart-interval 0 >"$W/pgpod.log" 2>&1 &
 PID=$!
 wait_ready || { echo "pgpod did not become ready" >&2; tail "$W/pgpod.log" >&2; exit 1; }
-echo "bench/supervisor.sh: pgpod $("$PGPOD" version 2>/dev/null | head -n 1), $(nproc) cpus, wrk ${DURATION}s"
+echo "bench/supervisor.sh: $("$PGPOD" version 2>/dev/null | head -n 1), $(nproc) cpus, wrk ${DURATION}s a run"
 
-echo "== HTTP (wrk -t2 -c32 -d${DURATION}s --latency)"
-for path in /readyz /pg/status /metrics; do
-	out=$(wrk -t2 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$HTTP$path")
-	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-	printf '%-11s %10s req/s   p50 %8s   p99 %8s\n' "$path" "$rps" "$p50" "$p99"
+echo "== HTTP"
+for load in "1 8" "2 32"; do
+	for path in /readyz /pg/status /metrics; do
+		# shellcheck disable=SC2086 # two numbers
+		wrk_line "pgpod $path" "http://127.0.0.1:$HTTP$path" $load
+		[ "$path" = /readyz ] && eval "READYZ_RPS_${load% *}=\$LAST_RPS"
+	done
 done
 
 echo "== memory"
-rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 pm=$(head -n 1 "$W/data/pgdata/postmaster.pid")
-echo "pgpod:      VmRSS $(rss "$PID") kB (peak $(hwm "$PID") kB)"
-echo "postmaster: VmRSS $(rss "$pm") kB"
-echo "ratio pgpod/postmaster RSS: $(awk -v a="$(rss "$PID")" -v b="$(rss "$pm")" 'BEGIN {printf "%.2f", a / b}')"
-if command -v patroni >/dev/null; then
-	echo "patroni is installed: compare with a running patroni's VmRSS by hand"
-else
-	echo "patroni is not installed: no Patroni figure"
-fi
+mem_line pgpod "$PID"
+mem_line postmaster "$pm"
+PGPOD_RSS=$(status_kb "$PID" VmRSS)
+PGPOD_ANON=$(status_kb "$PID" RssAnon)
+echo "pgpod VmRSS $(ratio "$PGPOD_RSS" 1024 %.1f) MiB (goal < 8 MiB), private (RssAnon)" \
+	"$(ratio "$PGPOD_ANON" 1024 %.1f) MiB; the rest are pages of shared libraries"
 
 echo "== kill -9 of the postmaster until /readyz is 200 again ($KILLS rounds)"
 total=0
@@ -114,7 +155,7 @@ for i in $(seq 1 "$KILLS"); do
 	wait_ready || { echo "not ready again" >&2; exit 1; }
 	t=$(($(ms_now) - t0))
 	total=$((total + t))
-	echo "round $i: ${t} ms"
+	echo "pgpod round $i: ${t} ms"
 done
 pgpod_ms=$((total / KILLS))
 kill -TERM "$PID"
@@ -130,31 +171,32 @@ kill_under_pgdata() {
 	done
 	return 0
 }
+raw_start() {
+	spawn_as_pg "$PG_BIN/postgres" -D "$W/data/pgdata" -c listen_addresses=127.0.0.1 -c port="$PORT" \
+		-c unix_socket_directories="$W/run" >"$W/raw.log" 2>&1 &
+	RAW=$!
+}
+pid_line8() { sed -n 8p "$W/data/pgdata/postmaster.pid" 2>/dev/null | tr -d ' '; }
 
 # raw: a crashed PGDATA started by postgres itself, until it accepts
 total=0
 for i in $(seq 1 "$KILLS"); do
-	as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-	as_pg "$PG_BIN/postgres" -D "$W/data/pgdata" -c listen_addresses=127.0.0.1 -c port="$PORT" \
-		-c unix_socket_directories="$W/run" >"$W/raw.log" 2>&1 &
-	raw=$!
+	raw_start
 	for j in $(seq 1 600); do
-		[ "$(sed -n 8p "$W/data/pgdata/postmaster.pid" 2>/dev/null | tr -d ' ')" = ready ] && break
+		[ "$(pid_line8)" = ready ] && break
 		sleep 0.01
 	done
 	sleep 0.2
 	# crash it the way pgpod's rounds did: postmaster and children gone
 	kill_under_pgdata KILL
-	wait "$raw" 2>/dev/null || true
+	{ wait "$RAW"; } 2>/dev/null || true
 	sleep 0.2
 	old=$(head -n 1 "$W/data/pgdata/postmaster.pid" 2>/dev/null || true)
 	t0=$(ms_now)
-	as_pg "$PG_BIN/postgres" -D "$W/data/pgdata" -c listen_addresses=127.0.0.1 -c port="$PORT" \
-		-c unix_socket_directories="$W/run" >"$W/raw.log" 2>&1 &
-	raw=$!
+	raw_start
 	for j in $(seq 1 600); do
 		if [ "$(head -n 1 "$W/data/pgdata/postmaster.pid" 2>/dev/null)" != "$old" ] &&
-			[ "$(sed -n 8p "$W/data/pgdata/postmaster.pid" 2>/dev/null | tr -d ' ')" = ready ]; then
+			[ "$(pid_line8)" = ready ]; then
 			break
 		fi
 		sleep 0.01
@@ -162,9 +204,99 @@ for i in $(seq 1 "$KILLS"); do
 	t=$(($(ms_now) - t0))
 	total=$((total + t))
 	echo "raw round $i: ${t} ms"
-	kill -INT "$(head -n 1 "$W/data/pgdata/postmaster.pid")" 2>/dev/null || true
-	wait "$raw" 2>/dev/null || true
+	kill -INT "$RAW" 2>/dev/null || true
+	wait "$RAW" 2>/dev/null || true
+	RAW=
 done
 raw_ms=$((total / KILLS))
 echo "pgpod kill -9 -> ready: mean ${pgpod_ms} ms; raw postgres crash-recovery start: mean ${raw_ms} ms"
-echo "ratio pgpod/raw: $(awk -v a="$pgpod_ms" -v b="$raw_ms" 'BEGIN {printf "%.2f", a / b}') (goal < 1.5)"
+echo "ratio pgpod/raw: $(ratio "$pgpod_ms" "$raw_ms") (goal < 1.5)"
+
+# ---- Patroni, when installed: the same figures for its REST API
+# Patroni's own interpreter (its shebang) must have pysyncobj for Raft
+if ! command -v patroni >/dev/null ||
+	! "$(sed -n '1s/^#! *//p' "$(command -v patroni)" | awk '{print $1}')" -c 'import pysyncobj' 2>/dev/null; then
+	echo "== Patroni: not installed (apt-get install patroni python3-pysyncobj to compare)"
+	exit 0
+fi
+echo "== Patroni $(patroni --version 2>/dev/null | awk '{print $2}') (Raft DCS, loop_wait 10 s), same machine"
+PPORT=$((58000 + RANDOM % 500))
+PAPI=$((58500 + RANDOM % 500))
+PRAFT=$((59000 + RANDOM % 500))
+mkdir -p "$W/patroni/raft" "$W/patroni/data"
+cat >"$W/patroni/patroni.yml" <<EOF
+scope: bench
+name: node1
+log:
+  level: WARNING
+restapi:
+  listen: 127.0.0.1:$PAPI
+  connect_address: 127.0.0.1:$PAPI
+raft:
+  data_dir: $W/patroni/raft
+  self_addr: 127.0.0.1:$PRAFT
+bootstrap:
+  dcs:
+    ttl: 30
+    loop_wait: 10
+  initdb:
+  - encoding: UTF8
+postgresql:
+  listen: 127.0.0.1:$PPORT
+  connect_address: 127.0.0.1:$PPORT
+  data_dir: $W/patroni/data/pgdata
+  bin_dir: $PG_BIN
+  pgpass: $W/patroni/pgpass
+  parameters:
+    unix_socket_directories: $W/patroni
+  authentication:
+    superuser:
+      username: postgres
+      password: bench-only-superuser
+    replication:
+      username: replicator
+      password: bench-only-replicator
+EOF
+chmod 700 "$W/patroni/data"
+[ "$(id -u)" = 0 ] && chown -R postgres: "$W/patroni"
+spawn_as_pg patroni "$W/patroni/patroni.yml" >"$W/patroni/log" 2>&1 &
+PATRONI=$!
+for i in $(seq 1 240); do
+	[ "$(code "$PAPI/readiness")" = 200 ] && break
+	sleep 0.25
+done
+if [ "$(code "$PAPI/readiness")" != 200 ]; then
+	echo "Patroni did not become ready; its log:" >&2
+	tail -n 20 "$W/patroni/log" >&2
+	exit 1
+fi
+for load in "1 8" "2 32"; do
+	# shellcheck disable=SC2086 # two numbers
+	wrk_line "patroni /readiness" "http://127.0.0.1:$PAPI/readiness" $load
+	eval "P_RPS_${load% *}=\$LAST_RPS"
+done
+echo "ratio pgpod/patroni req/s: $(ratio "$READYZ_RPS_1" "$P_RPS_1" %.0f)x at -c8," \
+	"$(ratio "$READYZ_RPS_2" "$P_RPS_2" %.0f)x at -c32"
+mem_line patroni "$PATRONI"
+echo "ratio pgpod/patroni: VmRSS $(ratio "$PGPOD_RSS" "$(status_kb "$PATRONI" VmRSS)")," \
+	"RssAnon $(ratio "$PGPOD_ANON" "$(status_kb "$PATRONI" RssAnon)")"
+# kill -9 of Patroni's postmaster: how long /readiness stays 200, and when
+# it is 200 again (bounded at 60 s)
+ppm=$(head -n 1 "$W/patroni/data/pgdata/postmaster.pid")
+t0=$(ms_now)
+kill -KILL "$ppm"
+t_down=
+t_up=
+while [ $(($(ms_now) - t0)) -lt 60000 ]; do
+	c=$(code "$PAPI/readiness")
+	if [ -z "$t_down" ] && [ "$c" != 200 ]; then
+		t_down=$(($(ms_now) - t0))
+	elif [ -n "$t_down" ] && [ "$c" = 200 ]; then
+		t_up=$(($(ms_now) - t0))
+		break
+	fi
+	sleep 0.05
+done
+echo "patroni kill -9: /readiness still 200 for ${t_down:-over 60000} ms, 200 again after ${t_up:-over 60000} ms"
+[ -n "$t_up" ] && echo "ratio pgpod/patroni kill -9 -> ready: $(ratio "$pgpod_ms" "$t_up" %.3f)"
+exit 0

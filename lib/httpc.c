@@ -2,6 +2,7 @@
  * httpc.c — see httpc.h.
  */
 #include "httpc.h"
+#include "netaddr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,46 +50,6 @@ wait_fd(int fd, short events, long long deadline)
 	}
 }
 
-static bool
-parse_target(const char *listen, struct sockaddr_storage *sa, socklen_t *len)
-{
-	char host[128];
-	const char *colon = strrchr(listen, ':');
-	long port;
-	char *end;
-
-	if (colon == NULL || (size_t) (colon - listen) >= sizeof(host))
-		return false;
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
-		return false;
-	snprintf(host, sizeof(host), "%.*s", (int) (colon - listen), listen);
-	memset(sa, 0, sizeof(*sa));
-	if (host[0] == '[') {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *) sa;
-
-		host[strcspn(host, "]")] = '\0';
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t) port);
-		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
-			return false;
-		if (IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr))
-			a->sin6_addr = in6addr_loopback;
-		*len = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *) sa;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t) port);
-		if (strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
-			a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		else if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			return false;
-		*len = sizeof(*a);
-	}
-	return true;
-}
-
 bool
 httpc_get(const char *listen, const char *path, int timeout_ms, int *code, char *body,
 	  size_t cap, bool *refused, char *err, size_t errcap)
@@ -106,7 +67,7 @@ httpc_get(const char *listen, const char *path, int timeout_ms, int *code, char 
 	*code = 0;
 	if (cap > 0)
 		body[0] = '\0';
-	if (!parse_target(listen, &sa, &salen)) {
+	if (!netaddr_parse(listen, true, &sa, &salen)) {
 		snprintf(err, errcap, "\"%s\" is not ADDR:PORT", listen);
 		return false;
 	}

@@ -18,7 +18,7 @@
 #include "pglog.h"
 
 #define PROC_READ_BUF 65536
-#define PROC_LINE_MAX 8192
+#define PROC_LINE_MAX 65536	/* a longer line becomes several records */
 
 /*
  * Every child pgpod starts is registered here. Normally its starter waits

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netaddr.h"
 #include "render.h"
 #include "status.h"
 
@@ -117,53 +118,6 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url, const char *me
 	return MHD_NO;
 }
 
-/* "ADDR:PORT" into a socket address; "*" and "0.0.0.0" are any IPv4,
- * "[::]" any IPv6. */
-static bool
-http_parse_listen(const char *listen, struct sockaddr_storage *sa, socklen_t *len, bool *v6)
-{
-	char host[128];
-	const char *colon = strrchr(listen, ':');
-	char *end;
-	long port;
-
-	if (colon == NULL || colon == listen || (size_t) (colon - listen) >= sizeof(host))
-		return false;
-	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
-		return false;
-	snprintf(host, sizeof(host), "%.*s", (int) (colon - listen), listen);
-	memset(sa, 0, sizeof(*sa));
-	if (host[0] == '[') {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *) sa;
-		size_t n = strlen(host);
-
-		if (n < 3 || host[n - 1] != ']')
-			return false;
-		host[n - 1] = '\0';
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t) port);
-		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
-			return false;
-		*len = sizeof(*a);
-		*v6 = true;
-		return true;
-	}
-	{
-		struct sockaddr_in *a = (struct sockaddr_in *) sa;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t) port);
-		if (strcmp(host, "*") == 0)
-			a->sin_addr.s_addr = htonl(INADDR_ANY);
-		else if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			return false;
-		*len = sizeof(*a);
-		*v6 = false;
-		return true;
-	}
-}
-
 static void
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -188,11 +142,12 @@ http_start(const char *addr, struct http_server **out)
 	int fd, one = 1;
 
 	*out = NULL;
-	if (!http_parse_listen(addr, &sa, &len, &v6)) {
+	if (!netaddr_parse(addr, false, &sa, &len)) {
 		log_error("--listen \"%s\" is not ADDR:PORT (e.g. 0.0.0.0:8000, 127.0.0.1:8000, "
 			  "[::]:8000)", addr);
 		return false;
 	}
+	v6 = sa.ss_family == AF_INET6;
 	/* bind ourselves: the error then names the cause exactly */
 	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0

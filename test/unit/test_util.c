@@ -1,7 +1,7 @@
 /*
  * test_util.c — cmocka tests for the small helpers every part uses: the
- * bounds-checked argv vectors (lib/argv.c) and the JSON escaping of log
- * lines (lib/log.c).
+ * bounds-checked argv vectors (lib/argv.c), the JSON escaping of log
+ * lines (lib/log.c) and --listen addresses (lib/netaddr.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,13 +9,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "argv.h"
 #include "log.h"
+#include "netaddr.h"
 
 /* ---- argv ---- */
 
@@ -284,6 +287,68 @@ test_log_parse_level(void **state)
 	assert_int_equal(l, LOG_INFO);
 }
 
+/* ---- netaddr ---- */
+
+/* text parsed with to_loopback, printed back as "ADDR PORT". */
+static const char *
+addr_text(const char *text, bool to_loopback, char *buf, size_t cap)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = 0;
+	char host[64];
+
+	if (!netaddr_parse(text, to_loopback, &sa, &len))
+		return "invalid";
+	if (sa.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *) &sa;
+
+		assert_int_equal(len, sizeof(*a));
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(buf, cap, "[%s] %d", host, ntohs(a->sin6_port));
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *) &sa;
+
+		assert_int_equal(len, sizeof(*a));
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(buf, cap, "%s %d", host, ntohs(a->sin_port));
+	}
+	return buf;
+}
+
+static void
+test_netaddr(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *bind;	/* as the server binds it */
+		const char *connect;	/* as status/probe connect to it */
+	} cases[] = {
+		{ "127.0.0.1:8000", "127.0.0.1 8000", "127.0.0.1 8000" },
+		{ "0.0.0.0:8000", "0.0.0.0 8000", "127.0.0.1 8000" },
+		{ "*:8000", "0.0.0.0 8000", "127.0.0.1 8000" },
+		{ ":8000", "0.0.0.0 8000", "127.0.0.1 8000" },
+		{ "10.1.2.3:65535", "10.1.2.3 65535", "10.1.2.3 65535" },
+		{ "[::1]:8000", "[::1] 8000", "[::1] 8000" },
+		{ "[::]:8000", "[::] 8000", "[::1] 8000" },
+		{ "8000", "invalid", "invalid" },
+		{ "127.0.0.1:", "invalid", "invalid" },
+		{ "127.0.0.1:0", "invalid", "invalid" },
+		{ "127.0.0.1:65536", "invalid", "invalid" },
+		{ "127.0.0.1:80x", "invalid", "invalid" },
+		{ "localhost:8000", "invalid", "invalid" },
+		{ "[::1:8000", "invalid", "invalid" },
+		{ "[]:8000", "invalid", "invalid" },
+		{ "::1:8000", "invalid", "invalid" },
+	};
+	char buf[96];
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_string_equal(addr_text(cases[i].text, false, buf, sizeof(buf)), cases[i].bind);
+		assert_string_equal(addr_text(cases[i].text, true, buf, sizeof(buf)), cases[i].connect);
+	}
+}
+
 int
 main(void)
 {
@@ -302,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_escape_truncates_safely),
 		cmocka_unit_test(test_escape_round_trips_through_json),
 		cmocka_unit_test(test_log_parse_level),
+		cmocka_unit_test(test_netaddr),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
