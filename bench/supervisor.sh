@@ -171,10 +171,22 @@ kill_under_pgdata() {
 	done
 	return 0
 }
+# raw_start: postgres by itself, detached from this shell (so that killing
+# it prints no job notice); RAW is its PID, raw_gone waits for its end.
 raw_start() {
-	spawn_as_pg "$PG_BIN/postgres" -D "$W/data/pgdata" -c listen_addresses=127.0.0.1 -c port="$PORT" \
-		-c unix_socket_directories="$W/run" >"$W/raw.log" 2>&1 &
-	RAW=$!
+	(spawn_as_pg "$PG_BIN/postgres" -D "$W/data/pgdata" -c listen_addresses=127.0.0.1 \
+		-c port="$PORT" -c unix_socket_directories="$W/run" >"$W/raw.log" 2>&1 &
+	echo $! >"$W/raw.pid")
+	RAW=$(cat "$W/raw.pid")
+}
+raw_gone() {
+	local j
+	for j in $(seq 1 3000); do
+		[ -d "/proc/$RAW" ] || return 0
+		[ "$(awk '{print $3}' "/proc/$RAW/stat" 2>/dev/null)" = Z ] && return 0
+		sleep 0.01
+	done
+	return 1
 }
 pid_line8() { sed -n 8p "$W/data/pgdata/postmaster.pid" 2>/dev/null | tr -d ' '; }
 
@@ -189,7 +201,7 @@ for i in $(seq 1 "$KILLS"); do
 	sleep 0.2
 	# crash it the way pgpod's rounds did: postmaster and children gone
 	kill_under_pgdata KILL
-	{ wait "$RAW"; } 2>/dev/null || true
+	raw_gone || true
 	sleep 0.2
 	old=$(head -n 1 "$W/data/pgdata/postmaster.pid" 2>/dev/null || true)
 	t0=$(ms_now)
@@ -205,7 +217,7 @@ for i in $(seq 1 "$KILLS"); do
 	total=$((total + t))
 	echo "raw round $i: ${t} ms"
 	kill -INT "$RAW" 2>/dev/null || true
-	wait "$RAW" 2>/dev/null || true
+	raw_gone || true
 	RAW=
 done
 raw_ms=$((total / KILLS))

@@ -70,7 +70,6 @@ struct sup {
 
 	/* postgres */
 	struct instance  inst;
-	pid_t            dead_pgid;	/* group of a dead postmaster, cleared before a restart */
 	long long        last_start_ms;
 	bool             restart_pending;
 	long long        restart_not_before;
@@ -255,9 +254,8 @@ sup_postmaster_exited(struct sup *s)
 	}
 	log_error("postgres (pid %d) died: %s%s%s", (int) s->inst.proc.pid, how,
 		  s->inst.proc.last[0] ? "; last message: " : "", s->inst.proc.last);
-	/* its backends may linger: the restart waits until the group is gone */
-	s->dead_pgid = s->inst.proc.pid;
-	(void) kill(-s->dead_pgid, SIGKILL);
+	/* its backends got SIGKILL (instance_check_exit); the restart waits
+	 * until they are reaped: they hold its shared memory */
 	if (!sup_restart_allowed(s, now)) {
 		sup_give_up(s, EXIT_FATAL_NO_RESTART, "postgres died %d times within %d s (last: %s); "
 			    "pgpod stops restarting it and exits %d so that the container is not "
@@ -552,19 +550,17 @@ sup_check_postmaster(struct sup *s, long long now)
 	}
 }
 
-/* Start postgres again once the dead one's group is gone (its orphans are
- * reaped as they go) and the restart interval has passed. */
+/* Start postgres again once the dead one's processes are gone (they are
+ * re-parented to pgpod and reaped as they go) and the restart interval has
+ * passed. */
 static void
 sup_maybe_restart(struct sup *s, long long now)
 {
 	if (!s->restart_pending || s->stopping || s->done || now < s->restart_not_before)
 		return;
-	if (s->dead_pgid > 0 && kill(-s->dead_pgid, 0) == 0) {
-		(void) kill(-s->dead_pgid, SIGKILL);	/* still leaving */
-		return;
-	}
+	if (proc_kill_strays(SIGKILL) > 0)
+		return;		/* still leaving: the next SIGCHLD or tick looks again */
 	s->restart_pending = false;
-	s->dead_pgid = 0;
 	if (sup_start_postgres(s))
 		sup_check_postmaster(s, now);
 }

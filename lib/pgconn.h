@@ -27,6 +27,13 @@ bool pgconn_local_timeout(const char *sockdir, int port, const char *dbname, int
 bool pgconn_exec(PGconn *c, const char *sql, char *err, size_t cap)
 	__attribute__((warn_unused_result));
 
+/* Run sql (simple query) and wait at most timeout_ms for its result, on
+ * the client side: a server that hangs (stopped, stuck on I/O) cannot hold
+ * the caller. The last result (caller PQclears), or NULL with *timed_out
+ * telling a timeout from a broken connection; after NULL, PQfinish c. */
+PGresult *pgconn_query_deadline(PGconn *c, const char *sql, int timeout_ms, bool *timed_out)
+	__attribute__((warn_unused_result));
+
 /* Run a one-parameter query; *found is true when it returns a row. */
 bool pgconn_exists(PGconn *c, const char *sql, const char *param, bool *found,
 		   char *err, size_t cap) __attribute__((warn_unused_result));

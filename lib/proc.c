@@ -3,6 +3,7 @@
  */
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -173,6 +174,64 @@ proc_reap_all(void (*orphan)(pid_t pid, int code))
 		if (slot < 0 && orphan != NULL)
 			orphan(pid, proc_status_code(status));
 	}
+	return n;
+}
+
+/* The parent and state of pid from /proc/pid/stat ("pid (comm) S ppid"),
+ * comm may hold anything, so parse after its last ')'. */
+static bool
+proc_stat(const char *pid, pid_t *ppid, char *state)
+{
+	char path[64], buf[512];
+	const char *paren;
+	int fd, ppid_i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	if (paren == NULL || sscanf(paren + 1, " %c %d", state, &ppid_i) != 2)
+		return false;
+	*ppid = (pid_t) ppid_i;
+	return true;
+}
+
+size_t
+proc_kill_strays(int sig)
+{
+	pid_t self = getpid();
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		pid_t pid, ppid;
+		char state;
+		bool ours;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !proc_stat(e->d_name, &ppid, &state)
+		    || ppid != self)
+			continue;
+		pid = (pid_t) strtol(e->d_name, NULL, 10);
+		pthread_mutex_lock(&proc_table_lock);
+		ours = proc_slot(pid) >= 0;
+		pthread_mutex_unlock(&proc_table_lock);
+		if (ours)
+			continue;
+		n++;
+		if (state != 'Z')
+			(void) kill(pid, sig);
+	}
+	closedir(d);
 	return n;
 }
 

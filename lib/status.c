@@ -129,6 +129,12 @@ probe_readiness(const struct status *st, long long now_ms, char *reason, size_t 
 		return 503;
 	}
 	if (strcmp(st->pid_status, "ready") == 0) {
+		if (st->sql_failing_since_ms != 0
+		    && now_ms - st->sql_failing_since_ms >= STATUS_SQL_GRACE_MS) {
+			snprintf(reason, cap, "postgres has not answered a query for %lld ms",
+				 now_ms - st->sql_failing_since_ms);
+			return 503;
+		}
 		snprintf(reason, cap, "accepting connections");
 		return 200;
 	}

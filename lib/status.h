@@ -35,6 +35,11 @@ enum status_probe {
  * says it is stuck. */
 #define STATUS_TICK_STALE_MS 5000
 
+/* A primary whose postmaster.pid says "ready" but that has not answered
+ * the status queries for this long is not ready (it is hung, or refuses
+ * even the superuser). */
+#define STATUS_SQL_GRACE_MS 2000
+
 /* The paths counted in pgpod_http_requests_total. */
 enum status_path {
 	SPATH_HEALTHZ,
@@ -83,6 +88,7 @@ struct status {
 	/* monitor thread (SQL), valid when sql_ok */
 	bool      sql_ok;		/* the last query succeeded */
 	long long sql_at_ms;		/* CLOCK_MONOTONIC of the last success */
+	long long sql_failing_since_ms;	/* start of the first of the failing attempts; 0 none */
 	int       ping;			/* 0 no answer, 1 accepting, 2 rejecting (starting up) */
 	bool      in_recovery;
 	bool      streaming;		/* a standby's WAL receiver is streaming */

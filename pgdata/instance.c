@@ -98,9 +98,11 @@ instance_check_exit(struct instance *inst)
 	if (!proc_poll(&inst->proc, &code))
 		return false;
 	/* Backends of a postmaster that died (kill -9) may live on, holding the
-	 * output pipe open and the shared memory attached: end them now. After a
-	 * clean stop the group is empty already. */
+	 * output pipe open and the shared memory attached: end them now. Each
+	 * sits in a session of its own; with pgpod a subreaper they are its
+	 * children now. After a clean stop there are none. */
 	(void) kill(-pid, SIGKILL);
+	(void) proc_kill_strays(SIGKILL);
 	inst->proc.pid = pid;	/* kept for messages; it is no longer running */
 	inst->running = false;
 	inst->exit_code = code;

@@ -21,6 +21,7 @@
 #define MONITOR_PERIOD_MS   1000
 #define MONITOR_CONNECT_S   2
 #define MONITOR_STATEMENT_MS 2000
+#define MONITOR_DEADLINE_MS  (MONITOR_STATEMENT_MS + 500)	/* client side */
 #define MONITOR_MAX_PASSWORDS 4
 
 /* One round trip for everything /pg/status shows. Functions that fail on
@@ -68,13 +69,19 @@ copy_field(PGresult *r, int col, char *dst, size_t cap)
 	snprintf(dst, cap, "%s", PQgetisnull(r, 0, col) ? "" : PQgetvalue(r, 0, col));
 }
 
+/* Nothing is known from SQL. failed_at: when the attempt that failed
+ * began (CLOCK_MONOTONIC ms), or 0 when none was made (postgres is not up). */
 static void
-mark_unknown(void)
+mark_unknown(long long failed_at)
 {
 	struct status *st = status_lock();
 
 	st->sql_ok = false;
 	st->streaming = false;
+	if (failed_at == 0)
+		st->sql_failing_since_ms = 0;
+	else if (st->sql_failing_since_ms == 0)
+		st->sql_failing_since_ms = failed_at;
 	status_unlock();
 }
 
@@ -101,29 +108,34 @@ monitor_connect(void)
 }
 
 static void
-monitor_query(void)
+monitor_query(long long started)
 {
-	PGresult *r = PQexec(mon.conn, status_query);
+	bool timed_out;
+	PGresult *r = pgconn_query_deadline(mon.conn, status_query, MONITOR_DEADLINE_MS, &timed_out);
 	struct status *st;
 
 	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 		if (!mon.warned) {
 			char msg[PGCONN_ERR_MAX];
 
-			snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r)
-				 : PQerrorMessage(mon.conn));
+			if (timed_out)
+				snprintf(msg, sizeof(msg), "no answer within %d ms", MONITOR_DEADLINE_MS);
+			else
+				snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r)
+					 : PQerrorMessage(mon.conn));
 			msg[strcspn(msg, "\n")] = '\0';
-			log_info("status query failed (reconnecting): %s", msg);
+			log_warn("status query failed (reconnecting): %s", msg);
 		}
 		mon.warned = true;
 		PQclear(r);
 		PQfinish(mon.conn);
 		mon.conn = NULL;
-		mark_unknown();
+		mark_unknown(started);
 		return;
 	}
 	st = status_lock();
 	st->sql_ok = true;
+	st->sql_failing_since_ms = 0;
 	st->sql_at_ms = status_now_ms();
 	st->ping = 1;
 	st->in_recovery = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
@@ -191,20 +203,22 @@ monitor_main(void *arg)
 	while (!mon.stop) {
 		struct status st;
 		struct timespec until;
+		long long started;
 		bool up;
 
 		status_get(&st);
 		up = st.postmaster_alive && (strcmp(st.pid_status, "ready") == 0
 					     || strcmp(st.pid_status, "standby") == 0);
 		pthread_mutex_unlock(&mon.lock);
+		started = status_now_ms();
 		if (!up) {
 			PQfinish(mon.conn);
 			mon.conn = NULL;
-			mark_unknown();
+			mark_unknown(0);
 		} else if (monitor_connect()) {
-			monitor_query();
+			monitor_query(started);
 		} else {
-			mark_unknown();
+			mark_unknown(started);
 		}
 		pthread_mutex_lock(&mon.lock);
 		if (up && mon.conn != NULL) {

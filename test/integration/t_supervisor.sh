@@ -168,6 +168,79 @@ test_kill9_restarts_in_place_then_gives_up() {
 	expect_no_postgres_under "$T"
 }
 
+# time_ms PATH: how long GET PATH takes, in whole ms (curl's time_total).
+time_ms() {
+	curl -s -o /dev/null -w '%{time_total}' --max-time 2 "http://127.0.0.1:$HTTP_PORT$1" |
+		awk '{printf "%d", $1 * 1000}'
+}
+
+test_hung_postgres_status_answers_readyz_503() {
+	local APP_PW pm i t worst=0 hz code=""
+	make_basic_auth app-secret app APP_PW
+	pgpod_run_bg
+	expect_served "$APP_PW" || return
+	wait_code /readyz 200 10 || fail "not ready"
+	sleep 1.5	# one status query on a connection of its own
+	pm=$(postmaster_pid)
+	# every process of postgres stops: no query gets an answer
+	procs_under "$PGDATA" >"$T/stopped"
+	xargs kill -STOP <"$T/stopped"
+	for i in $(seq 1 20); do
+		t=$(time_ms /pg/status)
+		[ "$t" -gt "$worst" ] && worst=$t
+		sleep 0.05
+	done
+	echo "    postgres stopped: slowest /pg/status of 20 took $worst ms"
+	[ "$worst" -lt 50 ] || fail "/pg/status took $worst ms while postgres hung (limit 50 ms)"
+	for i in $(seq 1 200); do
+		code=$(http_code /readyz)
+		[ "$code" = 503 ] && break
+		sleep 0.05
+	done
+	hz=$(http_code /healthz)
+	xargs kill -CONT <"$T/stopped"
+	expect_eq "/readyz while postgres hangs" 503 "$code"
+	expect_eq "/healthz while postgres hangs" 200 "$hz"
+	wait_code /readyz 200 10 || fail "/readyz not 200 again after SIGCONT"
+	expect_eq "no restart" "$pm" "$(postmaster_pid)"
+	stop_run TERM
+}
+
+# A backend busy in a long computation does not notice the death of its
+# postmaster and keeps the shared memory attached: pgpod must end it, or
+# the new postmaster refuses to start ("pre-existing shared memory block
+# is still in use").
+test_kill9_with_a_busy_backend() {
+	local APP_PW pm busy t0 tready="" i
+	make_basic_auth app-secret app APP_PW
+	pgpod_run_bg --restart-interval 0
+	expect_served "$APP_PW" || return
+	wait_code /readyz 200 10 || fail "not ready"
+	psql_app_tcp "$APP_PW" "SELECT count(*) FROM generate_series(1, 10000000000)" >/dev/null 2>&1 &
+	echo $! >>"$T/.pids"
+	for i in $(seq 1 100); do
+		busy=$(psql_su postgres "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT count(*) FROM generate_series%' AND pid <> pg_backend_pid()" 2>/dev/null)
+		[ -n "$busy" ] && break
+		sleep 0.1
+	done
+	[ -n "$busy" ] || { fail "the busy backend never showed up"; return; }
+	sleep 0.5
+	pm=$(postmaster_pid)
+	t0=$(ms_now)
+	kill -KILL "$pm"
+	for i in $(seq 1 300); do
+		[ "$(http_code /readyz)" = 200 ] && [ "$(postmaster_pid)" != "$pm" ] &&
+			{ tready=$(($(ms_now) - t0)); break; }
+		sleep 0.02
+	done
+	echo "    kill -9 with a busy backend -> readyz 200 after ${tready:-?} ms"
+	[ -n "$tready" ] || fail "postgres did not come back within 6 s$(last_output_tail)"
+	kill -0 "$busy" 2>/dev/null && fail "the busy backend $busy of the dead postmaster still runs"
+	expect_no_grep "no shared memory conflict" "pre-existing shared memory block" "$RUN_OUT"
+	expect_eq "restarts" 1 "$(status_field restarts)"
+	stop_run TERM
+}
+
 test_stale_pidfile_removed_live_postgres_refused() {
 	local APP_PW rc other
 	make_basic_auth app-secret app APP_PW

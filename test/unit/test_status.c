@@ -144,6 +144,24 @@ test_starting(void **state)
 	assert_int_equal(probe(&st, PROBE_READINESS), 503);
 }
 
+/* A primary that stops answering the status queries (hung) turns unready
+ * once the failures last STATUS_SQL_GRACE_MS; it stays live. */
+static void
+test_primary_not_answering(void **state)
+{
+	struct status st;
+
+	(void) state;
+	running_primary(&st);
+	st.sql_ok = false;
+	st.sql_failing_since_ms = NOW - STATUS_SQL_GRACE_MS + 1;
+	assert_int_equal(probe(&st, PROBE_READINESS), 200);
+	st.sql_failing_since_ms = NOW - STATUS_SQL_GRACE_MS;
+	assert_probe_reason(&st, PROBE_READINESS, 503, "has not answered a query");
+	assert_int_equal(probe(&st, PROBE_LIVENESS), 200);
+	assert_int_equal(probe(&st, PROBE_STARTUP), 200);
+}
+
 /* A loop that stopped ticking is not live. */
 static void
 test_stale_tick_not_live(void **state)
@@ -380,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_dead_postmaster),
 		cmocka_unit_test(test_starting),
 		cmocka_unit_test(test_stale_tick_not_live),
+		cmocka_unit_test(test_primary_not_answering),
 		cmocka_unit_test(test_standby_readiness),
 		cmocka_unit_test(test_phase_codes_fixed),
 		cmocka_unit_test(test_status_json_primary),
