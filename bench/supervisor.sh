@@ -46,10 +46,13 @@ PID=
 RAW=
 PATRONI=
 cleanup() {
-	local p
-	for p in $PID $RAW $PATRONI; do
+	local p f
+	for p in $PID $PATRONI; do
 		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
+	# a raw postgres still running: immediate stop, by its postmaster.pid
+	f=$W/data/pgdata/postmaster.pid
+	[ -n "$RAW" ] && [ -f "$f" ] && kill -QUIT "$(head -n 1 "$f")" 2>/dev/null && wait "$RAW" 2>/dev/null
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -171,22 +174,23 @@ kill_under_pgdata() {
 	done
 	return 0
 }
-# raw_start: postgres by itself, detached from this shell (so that killing
-# it prints no job notice); RAW is its PID, raw_gone waits for its end.
+# raw_start: postgres by itself, as a job of this shell wrapped in a
+# subshell whose stderr is /dev/null (a SIGKILLed job would otherwise get a
+# "Killed" notice); RAW is the subshell, the postmaster's PID is in
+# postmaster.pid.
 raw_start() {
-	(spawn_as_pg "$PG_BIN/postgres" -D "$W/data/pgdata" -c listen_addresses=127.0.0.1 \
-		-c port="$PORT" -c unix_socket_directories="$W/run" >"$W/raw.log" 2>&1 &
-	echo $! >"$W/raw.pid")
-	RAW=$(cat "$W/raw.pid")
-}
-raw_gone() {
-	local j
-	for j in $(seq 1 3000); do
-		[ -d "/proc/$RAW" ] || return 0
-		[ "$(awk '{print $3}' "/proc/$RAW/stat" 2>/dev/null)" = Z ] && return 0
-		sleep 0.01
-	done
-	return 1
+	(
+		if [ "$(id -u)" = 0 ]; then
+			setpriv --reuid=postgres --regid=postgres --init-groups "$PG_BIN/postgres" \
+				-D "$W/data/pgdata" -c listen_addresses=127.0.0.1 -c port="$PORT" \
+				-c unix_socket_directories="$W/run"
+		else
+			"$PG_BIN/postgres" -D "$W/data/pgdata" -c listen_addresses=127.0.0.1 \
+				-c port="$PORT" -c unix_socket_directories="$W/run"
+		fi >"$W/raw.log" 2>&1
+		exit 0
+	) 2>/dev/null &
+	RAW=$!
 }
 pid_line8() { sed -n 8p "$W/data/pgdata/postmaster.pid" 2>/dev/null | tr -d ' '; }
 
@@ -201,7 +205,7 @@ for i in $(seq 1 "$KILLS"); do
 	sleep 0.2
 	# crash it the way pgpod's rounds did: postmaster and children gone
 	kill_under_pgdata KILL
-	raw_gone || true
+	wait "$RAW" || true
 	sleep 0.2
 	old=$(head -n 1 "$W/data/pgdata/postmaster.pid" 2>/dev/null || true)
 	t0=$(ms_now)
@@ -216,8 +220,8 @@ for i in $(seq 1 "$KILLS"); do
 	t=$(($(ms_now) - t0))
 	total=$((total + t))
 	echo "raw round $i: ${t} ms"
-	kill -INT "$RAW" 2>/dev/null || true
-	raw_gone || true
+	kill -INT "$(head -n 1 "$W/data/pgdata/postmaster.pid")" 2>/dev/null || true
+	wait "$RAW" || true
 	RAW=
 done
 raw_ms=$((total / KILLS))
@@ -292,23 +296,28 @@ echo "ratio pgpod/patroni req/s: $(ratio "$READYZ_RPS_1" "$P_RPS_1" %.0f)x at -c
 mem_line patroni "$PATRONI"
 echo "ratio pgpod/patroni: VmRSS $(ratio "$PGPOD_RSS" "$(status_kb "$PATRONI" VmRSS)")," \
 	"RssAnon $(ratio "$PGPOD_ANON" "$(status_kb "$PATRONI" RssAnon)")"
-# kill -9 of Patroni's postmaster: how long /readiness stays 200, and when
-# it is 200 again (bounded at 60 s)
+# kill -9 of Patroni's postmaster: when a new postmaster is ready, and
+# what /readiness said meanwhile (bounded at 90 s)
 ppm=$(head -n 1 "$W/patroni/data/pgdata/postmaster.pid")
 t0=$(ms_now)
 kill -KILL "$ppm"
-t_down=
-t_up=
-while [ $(($(ms_now) - t0)) -lt 60000 ]; do
+t_back=
+lied=0
+polls=0
+while [ $(($(ms_now) - t0)) -lt 90000 ]; do
 	c=$(code "$PAPI/readiness")
-	if [ -z "$t_down" ] && [ "$c" != 200 ]; then
-		t_down=$(($(ms_now) - t0))
-	elif [ -n "$t_down" ] && [ "$c" = 200 ]; then
-		t_up=$(($(ms_now) - t0))
+	now=$(head -n 1 "$W/patroni/data/pgdata/postmaster.pid" 2>/dev/null || true)
+	if [ -n "$now" ] && [ "$now" != "$ppm" ] &&
+		[ "$(sed -n 8p "$W/patroni/data/pgdata/postmaster.pid" 2>/dev/null | tr -d ' ')" = ready ]; then
+		t_back=$(($(ms_now) - t0))
 		break
 	fi
+	polls=$((polls + 1))
+	[ "$c" = 200 ] && lied=$((lied + 1))
 	sleep 0.05
 done
-echo "patroni kill -9: /readiness still 200 for ${t_down:-over 60000} ms, 200 again after ${t_up:-over 60000} ms"
-[ -n "$t_up" ] && echo "ratio pgpod/patroni kill -9 -> ready: $(ratio "$pgpod_ms" "$t_up" %.3f)"
+echo "patroni kill -9: a new postmaster ready after ${t_back:-over 90000} ms;" \
+	"/readiness said 200 in $lied of $polls polls while postgres was down"
+[ -n "$t_back" ] && echo "ratio pgpod/patroni kill -9 -> ready: $(ratio "$pgpod_ms" "$t_back" %.3f)"
+echo "(pgpod: /readyz is 503 from the death of the postmaster until postgres is ready again)"
 exit 0
