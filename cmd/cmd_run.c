@@ -289,8 +289,6 @@ sup_reap(struct sup *s)
 		sup_postmaster_exited(s);
 }
 
-static void sup_maybe_restart(struct sup *s, long long now);
-
 /* ---- shutdown ---- */
 
 static const char *const step_names[] = { "smart", "fast", "immediate", "SIGKILL" };
