@@ -412,8 +412,10 @@ test_pid1_reaps_orphans_and_stops_cleanly() {
 	inner=$(pgrep -P "$RUN_PID" | head -n 1)
 	expect_eq "pgpod is PID 1 in its namespace" 1 "$(awk '/^NSpid:/ {print $3}' "/proc/$inner/status")"
 	# an orphan: a shell started by postgres that leaves a background sleep
-	psql_su postgres "COPY (SELECT 1) TO PROGRAM 'sleep 1 >/dev/null 2>&1 & exit 0'" >/dev/null 2>&1 ||
-		fail "could not make an orphan"
+	# (it reads the COPY data first: exiting before postgres wrote it would
+	# fail the COPY with a broken pipe)
+	psql_su postgres "COPY (SELECT 1) TO PROGRAM 'cat >/dev/null; sleep 1 >/dev/null 2>&1 & exit 0'" \
+		>"$T/orphan.out" 2>&1 || fail "could not make an orphan: $(cat "$T/orphan.out")"
 	sleep 2.5
 	nsl=$(readlink "/proc/$inner/ns/pid")
 	zombies=0
