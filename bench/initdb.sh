@@ -137,20 +137,7 @@ mkdir -p "$work/secrets/app-secret" "$work/configmaps"
 	printf 'app' >"$work/secrets/app-secret/username"
 	printf '%s' "$password" >"$work/secrets/app-secret/password"
 )
-cat >"$work/cluster.yaml" <<'EOF'
-apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: bench
-spec:
-  instances: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-      secret:
-        name: app-secret
-EOF
+cp "$repo/bench/cluster.yaml" "$work/cluster.yaml"
 
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "${t#0}"; }
 

@@ -63,20 +63,7 @@ mkdir -p "$W/secrets/app-secret"
 printf app >"$W/secrets/app-secret/username"
 head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$W/secrets/app-secret/password"
 chmod -R a+rX "$W/secrets"
-cat >"$W/spec.yaml" <<EOF
-apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: bench
-spec:
-  instances: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-      secret:
-        name: app-secret
-EOF
+cp bench/cluster.yaml "$W/spec.yaml"
 chmod 644 "$W/spec.yaml"
 
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
