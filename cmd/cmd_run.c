@@ -168,10 +168,11 @@ sup_describe_exit(int code, char *buf, size_t cap)
 		snprintf(buf, cap, "exit code %d", code);
 }
 
-/* Watch what the loop would otherwise poll for (see the file comment).
- * Failures only cost latency: the tick and the hash still cover them. */
+/* Watch the directories of what a reload reads (see the file comment):
+ * at start and after each reload, whose spec may name other Secrets.
+ * Failures only cost latency: the hash every WATCH_MS still sees changes. */
 static void
-sup_watch_dirs(struct sup *s)
+sup_watch_inputs(struct sup *s)
 {
 	const char *secrets[2] = { s->spec->app_secret, s->spec->superuser_secret };
 	const uint32_t change = IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE
@@ -188,9 +189,6 @@ sup_watch_dirs(struct sup *s)
 		snprintf(dir, sizeof(dir), "%s/%s", s->set->secrets_dir, secrets[i]);
 		(void) inotify_add_watch(s->ifd, dir, change);
 	}
-	if (s->wd_pgdata < 0)
-		s->wd_pgdata = inotify_add_watch(s->ifd, s->set->pgdata, IN_MODIFY | IN_CLOSE_WRITE
-						 | IN_CREATE | IN_MOVED_TO);
 }
 
 static bool
@@ -198,13 +196,16 @@ sup_start_postgres(struct sup *s)
 {
 	struct status *st;
 
-	sup_watch_dirs(s);
+	/* postmaster.pid changes are looked at at once; PGDATA exists by now */
+	if (s->ifd >= 0 && s->wd_pgdata < 0)
+		s->wd_pgdata = inotify_add_watch(s->ifd, s->set->pgdata, IN_MODIFY | IN_CLOSE_WRITE
+						 | IN_CREATE | IN_MOVED_TO);
 	if (!instance_start(s->set, NULL, &s->inst)) {
 		sup_give_up(s, EXIT_RUNTIME, "cannot start postgres on \"%s\" (see the log above)",
 			    s->set->pgdata);
 		return false;
 	}
-	s->last_start_ms = status_now_ms();
+	s->last_start_ms = mono_ms();
 	st = status_lock();
 	st->postmaster_pid = s->inst.proc.pid;
 	st->postmaster_alive = true;
@@ -234,7 +235,7 @@ static void
 sup_postmaster_exited(struct sup *s)
 {
 	char how[128];
-	long long now = status_now_ms();
+	long long now = mono_ms();
 	struct status *st;
 
 	sup_describe_exit(s->inst.exit_code, how, sizeof(how));
@@ -324,7 +325,7 @@ sup_stop_step(struct sup *s, int step)
 		return;
 	s->stopping = true;
 	s->stop_step = step;
-	s->step_deadline = status_now_ms() + sup_step_ms(s, step);
+	s->step_deadline = mono_ms() + sup_step_ms(s, step);
 	sup_phase(PHASE_STOPPING);
 	if (s->booting) {
 		log_info("stopping the bootstrap: %s step", step_names[step]);
@@ -436,10 +437,10 @@ sup_reload(struct sup *s, const char *why)
 	snprintf(st->config_hash, sizeof(st->config_hash), "%s", hash);
 	st->max_lag_bytes = sup_max_lag(s);
 	status_unlock();
-	sup_watch_dirs(s);
+	sup_watch_inputs(s);
 	if (s->inst.running) {
 		(void) kill(s->inst.proc.pid, SIGHUP);
-		s->nudge_at_ms = status_now_ms() + 500;
+		s->nudge_at_ms = mono_ms() + 500;
 	}
 	log_info("configuration reloaded (config hash %s)", hash);
 }
@@ -566,7 +567,7 @@ sup_maybe_restart(struct sup *s, long long now)
 static void
 sup_tick(struct sup *s)
 {
-	long long now = status_now_ms();
+	long long now = mono_ms();
 	struct status *st;
 
 	sup_check_postmaster(s, now);
@@ -606,7 +607,7 @@ sup_signal(struct sup *s, int sig)
 	switch (sig) {
 	case SIGCHLD:
 		sup_reap(s);
-		sup_maybe_restart(s, status_now_ms());
+		sup_maybe_restart(s, mono_ms());
 		break;
 	case SIGHUP:
 		sup_reload(s, "SIGHUP");
@@ -648,7 +649,7 @@ sup_inotify(struct sup *s)
 		}
 	}
 	if (pidfile)
-		sup_check_postmaster(s, status_now_ms());
+		sup_check_postmaster(s, mono_ms());
 	if (inputs)
 		s->next_watch_ms = 0;
 }
@@ -688,6 +689,7 @@ sup_setup(struct sup *s)
 	}
 	if (s->ifd < 0)
 		log_debug("no inotify (%s): changes are seen by polling", strerror(errno));
+	sup_watch_inputs(s);
 	return true;
 }
 

@@ -2,6 +2,7 @@
  * httpc.c — see httpc.h.
  */
 #include "httpc.h"
+#include "mono.h"
 #include "netaddr.h"
 
 #include <arpa/inet.h>
@@ -13,42 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for events on fd until the deadline; false on timeout or error. */
-static bool
-wait_fd(int fd, short events, long long deadline)
-{
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = events };
-		long long left = deadline - mono_ms();
-		int n;
-
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return false;
-		}
-		n = poll(&p, 1, (int) left);
-		if (n > 0)
-			return true;
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return false;
-		}
-		if (errno != EINTR)
-			return false;
-	}
-}
 
 bool
 httpc_get(const char *listen, const char *path, int timeout_ms, int *code, char *body,
@@ -78,7 +44,7 @@ httpc_get(const char *listen, const char *path, int timeout_ms, int *code, char 
 	}
 	if (connect(fd, (struct sockaddr *) &sa, salen) != 0 && errno != EINPROGRESS)
 		soerr = errno;
-	else if (!wait_fd(fd, POLLOUT, deadline))
+	else if (!mono_wait_fd(fd, POLLOUT, deadline))
 		soerr = errno;
 	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &elen) != 0)
 		soerr = errno;
@@ -92,7 +58,7 @@ httpc_get(const char *listen, const char *path, int timeout_ms, int *code, char 
 	for (int off = 0; off < n;) {
 		ssize_t w;
 
-		if (!wait_fd(fd, POLLOUT, deadline)) {
+		if (!mono_wait_fd(fd, POLLOUT, deadline)) {
 			snprintf(err, errcap, "sending to %s: %s", listen, strerror(errno));
 			goto out;
 		}
@@ -115,7 +81,7 @@ httpc_get(const char *listen, const char *path, int timeout_ms, int *code, char 
 			}
 			resp = g;
 		}
-		if (!wait_fd(fd, POLLIN, deadline)) {
+		if (!mono_wait_fd(fd, POLLIN, deadline)) {
 			snprintf(err, errcap, "no answer from %s within %d ms", listen, timeout_ms);
 			goto out;
 		}

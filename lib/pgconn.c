@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "mono.h"
 
 static void
 pgconn_result_error(const PGresult *r, PGconn *c, char *err, size_t cap)
@@ -81,29 +82,20 @@ pgconn_exec(PGconn *c, const char *sql, char *err, size_t cap)
 PGresult *
 pgconn_query_deadline(PGconn *c, const char *sql, int timeout_ms, bool *timed_out)
 {
-	struct timespec now;
-	long long deadline;
+	long long deadline = mono_ms() + timeout_ms;
 	PGresult *last = NULL, *r;
 
 	*timed_out = false;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline = (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
 	if (!PQsendQuery(c, sql))
 		return NULL;
 	for (;;) {
 		while (PQisBusy(c)) {
-			struct pollfd p = { .fd = PQsocket(c), .events = POLLIN };
-			long long left;
-			int n;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = deadline - ((long long) now.tv_sec * 1000 + now.tv_nsec / 1000000);
-			if (left <= 0 || (n = poll(&p, 1, (int) left)) == 0) {
-				*timed_out = true;
+			if (!mono_wait_fd(PQsocket(c), POLLIN, deadline)) {
+				*timed_out = errno == ETIMEDOUT;
 				PQclear(last);
 				return NULL;
 			}
-			if ((n < 0 && errno != EINTR) || (n > 0 && !PQconsumeInput(c))) {
+			if (!PQconsumeInput(c)) {
 				PQclear(last);
 				return NULL;
 			}

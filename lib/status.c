@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 static pthread_mutex_t status_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct status   status_shared;
@@ -15,15 +14,6 @@ static struct status   status_shared;
 /* HTTP counters live outside the lock: every request bumps one, and the
  * server threads should not queue on the mutex for that. */
 static unsigned long long status_requests[SPATH_COUNT][SCODE_COUNT];
-
-long long
-status_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 status_init(const char *pod, const char *data_directory, long long max_lag_bytes)
@@ -36,7 +26,7 @@ status_init(const char *pod, const char *data_directory, long long max_lag_bytes
 		 data_directory);
 	status_shared.max_lag_bytes = max_lag_bytes;
 	status_shared.phase = PHASE_STOPPED;
-	status_shared.last_tick_ms = status_now_ms();
+	status_shared.last_tick_ms = mono_ms();
 	status_shared.boot_duration_s = -1;
 	status_shared.replay_lag_bytes = -1;
 	pthread_mutex_unlock(&status_mutex);

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "mono.h"
+
 /* Numeric codes are part of the interface (metrics, status): never change
  * one, only add. */
 enum status_phase {
@@ -129,7 +131,5 @@ const char *status_phase_name(enum status_phase phase);
 const char *status_path_name(enum status_path path);
 const char *status_code_name(enum status_code code);
 
-/* CLOCK_MONOTONIC in milliseconds. */
-long long status_now_ms(void);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "mono.h"
 
 static const int stop_signals[] = {
 	[INSTANCE_STOP_SMART] = SIGTERM,
@@ -27,15 +28,6 @@ static const char *const stop_names[] = {
 	[INSTANCE_STOP_IMMEDIATE] = "immediate",
 	[INSTANCE_STOP_KILL] = "kill",
 };
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static void
 sleep_ms(long ms)
@@ -99,9 +91,9 @@ instance_check_exit(struct instance *inst)
 		return false;
 	/* Backends of a postmaster that died (kill -9) may live on, holding the
 	 * output pipe open and the shared memory attached: end them now. Each
-	 * sits in a session of its own; with pgpod a subreaper they are its
-	 * children now. After a clean stop there are none. */
-	(void) kill(-pid, SIGKILL);
+	 * sits in a session of its own, so no group kill reaches them; with
+	 * pgpod a subreaper they are its children now. After a clean stop
+	 * there are none. */
 	(void) proc_kill_strays(SIGKILL);
 	inst->proc.pid = pid;	/* kept for messages; it is no longer running */
 	inst->running = false;
@@ -207,10 +199,10 @@ instance_check_lock(const char *pgdata)
 bool
 instance_wait_ready(struct instance *inst, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long long deadline = mono_ms() + timeout_ms;
 	long nap = 1;
 
-	while (now_ms() < deadline) {
+	while (mono_ms() < deadline) {
 		if (instance_check_exit(inst)) {
 			log_error("postgres exited during start-up with code %d%s%s", inst->exit_code,
 				  inst->proc.last[0] ? ": " : "", inst->proc.last);
@@ -232,20 +224,20 @@ instance_signal(struct instance *inst, enum instance_stop_mode mode)
 	if (!inst->running)
 		return;
 	log_info("stopping postgres (pid %d): %s shutdown", (int) inst->proc.pid, stop_names[mode]);
-	if (mode == INSTANCE_STOP_KILL)
-		(void) kill(-inst->proc.pid, SIGKILL);
-	else
-		(void) kill(inst->proc.pid, stop_signals[mode]);
+	/* SIGKILL too goes to the postmaster alone: its children have sessions
+	 * of their own and are killed once they are re-parented to pgpod
+	 * (instance_check_exit) */
+	(void) kill(inst->proc.pid, stop_signals[mode]);
 }
 
 bool
 instance_wait_exit(struct instance *inst, int timeout_ms)
 {
-	long deadline = now_ms() + timeout_ms;
+	long long deadline = mono_ms() + timeout_ms;
 	long nap = 1;
 
 	while (!instance_check_exit(inst)) {
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			return false;
 		sleep_ms(nap);
 		if (nap < 20)

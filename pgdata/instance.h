@@ -1,8 +1,8 @@
 /*
  * instance.h — one postgres postmaster run directly as pgpod's child (not
  * through pg_ctl), in its own process group, output captured into the log.
- * Stopping escalates smart -> fast -> immediate -> SIGKILL to the group and
- * never steps back down.
+ * Stopping escalates smart -> fast -> immediate -> SIGKILL and never steps
+ * back down; once the postmaster is gone, its leftover children get SIGKILL.
  */
 #ifndef PGPOD_INSTANCE_H
 #define PGPOD_INSTANCE_H
@@ -17,7 +17,7 @@ enum instance_stop_mode {
 	INSTANCE_STOP_SMART,		/* SIGTERM */
 	INSTANCE_STOP_FAST,		/* SIGINT */
 	INSTANCE_STOP_IMMEDIATE,	/* SIGQUIT */
-	INSTANCE_STOP_KILL,		/* SIGKILL to the process group */
+	INSTANCE_STOP_KILL,		/* SIGKILL, then to its leftover children */
 };
 
 struct instance {

@@ -136,7 +136,7 @@ monitor_query(long long started)
 	st = status_lock();
 	st->sql_ok = true;
 	st->sql_failing_since_ms = 0;
-	st->sql_at_ms = status_now_ms();
+	st->sql_at_ms = mono_ms();
 	st->ping = 1;
 	st->in_recovery = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	st->timeline = PQgetisnull(r, 0, 1) ? 0 : atoi(PQgetvalue(r, 0, 1));
@@ -210,7 +210,7 @@ monitor_main(void *arg)
 		up = st.postmaster_alive && (strcmp(st.pid_status, "ready") == 0
 					     || strcmp(st.pid_status, "standby") == 0);
 		pthread_mutex_unlock(&mon.lock);
-		started = status_now_ms();
+		started = mono_ms();
 		if (!up) {
 			PQfinish(mon.conn);
 			mon.conn = NULL;

@@ -104,7 +104,7 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url, const char *me
 	case SPATH_STARTUPZ:
 	case SPATH_READYZ:
 		code = status_probe(&st, path == SPATH_HEALTHZ ? PROBE_LIVENESS : path == SPATH_STARTUPZ
-				    ? PROBE_STARTUP : PROBE_READINESS, status_now_ms(), reason,
+				    ? PROBE_STARTUP : PROBE_READINESS, mono_ms(), reason,
 				    sizeof(reason));
 		return http_send(c, path, (unsigned) code, json, render_probe(code, reason), NULL);
 	case SPATH_STATUS:

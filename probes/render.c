@@ -48,7 +48,7 @@ render_status_json(const struct status *st)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *params = json_object_new_array();
-	long long now = status_now_ms();
+	long long now = mono_ms();
 	char when[40], reason[256], list[sizeof(st->pending_restart)];
 	char *out;
 	bool sql = st->sql_ok;

@@ -262,7 +262,7 @@ test_status_json_primary(void **state)
 	snprintf(st.boot_method, sizeof(st.boot_method), "initdb");
 	snprintf(st.boot_finished_at, sizeof(st.boot_finished_at), "2026-12-02T01:00:00Z");
 	st.boot_duration_s = 1.25;
-	st.last_tick_ms = status_now_ms();	/* the renderer asks the real clock */
+	st.last_tick_ms = mono_ms();	/* the renderer asks the real clock */
 	snprintf(st.pending_restart, sizeof(st.pending_restart), "max_connections,shared_buffers");
 	text = render_status_json(&st);
 	o = parse(text);
@@ -308,7 +308,7 @@ test_status_json_unknown_is_null(void **state)
 	st.postmaster_pid = 0;
 	st.sql_ok = false;
 	st.restarts = 2;
-	st.last_tick_ms = status_now_ms();
+	st.last_tick_ms = mono_ms();
 	snprintf(st.last_exit, sizeof(st.last_exit), "killed by signal 9 (Killed)");
 	text = render_status_json(&st);
 	o = parse(text);
