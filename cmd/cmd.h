@@ -11,7 +11,7 @@
 #include "inputs.h"
 #include "settings.h"
 #include "spec.h"
-#include "pgdata/initdb.h"
+#include "pgdata/boot.h"
 
 /* Each command returns an exit code from exitcodes.h. */
 int cmd_init(struct settings *set, int argc, char **argv);
@@ -20,6 +20,9 @@ int cmd_spec(struct settings *set, int argc, char **argv);
 int cmd_version(struct settings *set, int argc, char **argv);
 int cmd_status(struct settings *set, int argc, char **argv);
 int cmd_probe(struct settings *set, int argc, char **argv);
+int cmd_clone(struct settings *set, int argc, char **argv);
+int cmd_join(struct settings *set, int argc, char **argv);
+int cmd_promote(struct settings *set, int argc, char **argv);
 
 /* Shared by init and run: find PostgreSQL, read and validate the spec, load
  * its Secrets and ConfigMaps. Returns an exit code (EXIT_OK when usable). */
@@ -35,6 +38,6 @@ void cmd_usage(FILE *out);
 void cmd_signal_set(sigset_t *set);
 
 /* The exit code for a bootstrap result. */
-int cmd_bootstrap_exit(enum initdb_result r);
+int cmd_bootstrap_exit(enum boot_result r);
 
 #endif

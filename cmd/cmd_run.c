@@ -20,6 +20,7 @@
  * tick, and a change in the spec's or a Secret's directory (a ConfigMap
  * volume swaps a symlink) hashes them at once instead of within WATCH_MS.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -49,6 +50,8 @@
 #include "pgdata/instance.h"
 #include "pgdata/monitor.h"
 #include "pgdata/pgdata.h"
+#include "pgdata/promote.h"
+#include "pgdata/upstream.h"
 #include "probes/http.h"
 
 #define TICK_MS            100
@@ -85,7 +88,10 @@ struct sup {
 	/* bootstrap thread */
 	pthread_t        boot;
 	bool             booting;
-	enum initdb_result boot_result;
+	enum boot_method boot_method;
+	enum boot_result boot_result;
+	bool             promoting;	/* the thread promotes (spec.replica switched off) */
+	bool             promote_ok;
 	bool             reload_after_boot;
 
 	/* reload */
@@ -171,22 +177,52 @@ sup_describe_exit(int code, char *buf, size_t cap)
 /* Watch the directories of what a reload reads (see the file comment):
  * at start and after each reload, whose spec may name other Secrets.
  * Failures only cost latency: the hash every WATCH_MS still sees changes. */
+#define SUP_MAX_SECRETS 64
+
+/* The Secrets a reload reads: the app's, the superuser's, those of the
+ * external clusters and the replication Secret. */
+static size_t
+sup_secrets(const struct sup *s, const char **names, char *repl, size_t rcap)
+{
+	size_t n = 0;
+
+	inputs_replication_secret(s->spec, repl, rcap);
+	names[n++] = repl;
+	if (s->spec->app_secret != NULL)
+		names[n++] = s->spec->app_secret;
+	if (s->spec->superuser_secret != NULL)
+		names[n++] = s->spec->superuser_secret;
+	for (size_t i = 0; i < s->spec->n_externals && n + 4 <= SUP_MAX_SECRETS; i++) {
+		const struct spec_external *e = &s->spec->externals[i];
+		const struct spec_ref *refs[4] = { &e->password, &e->ssl_key, &e->ssl_cert,
+						   &e->ssl_root_cert };
+
+		for (int k = 0; k < 4; k++)
+			if (refs[k]->name != NULL)
+				names[n++] = refs[k]->name;
+	}
+	return n;
+}
+
+/* Watch the directories of what a reload reads (see the file comment):
+ * at start and after each reload, whose spec may name other Secrets.
+ * Failures only cost latency: the hash every WATCH_MS still sees changes. */
 static void
 sup_watch_inputs(struct sup *s)
 {
-	const char *secrets[2] = { s->spec->app_secret, s->spec->superuser_secret };
 	const uint32_t change = IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE
 		| IN_ATTRIB;
-	char dir[PATH_MAX];
+	const char *names[SUP_MAX_SECRETS];
+	char dir[PATH_MAX], repl[300];
+	size_t n;
 
 	if (s->ifd < 0)
 		return;
 	file_dirname(s->set->spec, dir, sizeof(dir));
 	(void) inotify_add_watch(s->ifd, dir, change);
-	for (int i = 0; i < 2; i++) {
-		if (secrets[i] == NULL)
-			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", s->set->secrets_dir, secrets[i]);
+	n = sup_secrets(s, names, repl, sizeof(repl));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", s->set->secrets_dir, names[i]);
 		(void) inotify_add_watch(s->ifd, dir, change);
 	}
 }
@@ -329,7 +365,7 @@ sup_stop_step(struct sup *s, int step)
 	sup_phase(PHASE_STOPPING);
 	if (s->booting) {
 		log_info("stopping the bootstrap: %s step", step_names[step]);
-		initdb_request_stop();
+		boot_request_stop();
 		proc_signal_all(boot_signals[step]);
 	} else if (s->inst.running) {
 		if (step < INSTANCE_STOP_KILL)
@@ -362,14 +398,49 @@ sup_hash_file(EVP_MD_CTX *ctx, const char *path)
 	}
 }
 
-/* The hash of what a reload reads: the spec and the password Secrets. */
+static int
+sup_cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Every key of a mounted Secret, in name order (Kubernetes' "..data"
+ * bookkeeping entries are skipped; the keys are symlinks into it). */
+static void
+sup_hash_dir(EVP_MD_CTX *ctx, const char *dir)
+{
+	char *names[256];
+	size_t n = 0;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	EVP_DigestUpdate(ctx, dir, strlen(dir) + 1);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && n < sizeof(names) / sizeof(names[0]))
+		if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)) != NULL)
+			n++;
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), sup_cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		sup_hash_file(ctx, path);
+		free(names[i]);
+	}
+}
+
+/* The hash of what a reload reads: the spec and its Secrets. */
 static void
 sup_watch_hash(const struct sup *s, char hex[65])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	const char *secrets[2] = { s->spec->app_secret, s->spec->superuser_secret };
+	const char *names[SUP_MAX_SECRETS];
+	char repl[300];
+	size_t nsecrets;
 
 	hex[0] = '\0';
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
@@ -377,15 +448,12 @@ sup_watch_hash(const struct sup *s, char hex[65])
 		return;
 	}
 	sup_hash_file(ctx, s->set->spec);
-	for (int i = 0; i < 2; i++) {
-		char path[PATH_MAX];
+	nsecrets = sup_secrets(s, names, repl, sizeof(repl));
+	for (size_t i = 0; i < nsecrets; i++) {
+		char dir[PATH_MAX];
 
-		if (secrets[i] == NULL)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/password", s->set->secrets_dir, secrets[i]);
-		sup_hash_file(ctx, path);
-		snprintf(path, sizeof(path), "%s/%s/username", s->set->secrets_dir, secrets[i]);
-		sup_hash_file(ctx, path);
+		snprintf(dir, sizeof(dir), "%s/%s", s->set->secrets_dir, names[i]);
+		sup_hash_dir(ctx, dir);
 	}
 	if (EVP_DigestFinal_ex(ctx, md, &n) == 1)
 		for (unsigned int i = 0; i < n && i < 32; i++)
@@ -399,6 +467,8 @@ password_changed(const char *old, const char *now)
 	return now != NULL && (old == NULL || strcmp(old, now) != 0);
 }
 
+static void *sup_boot_main(void *arg);
+
 static void
 sup_reload(struct sup *s, const char *why)
 {
@@ -406,9 +476,11 @@ sup_reload(struct sup *s, const char *why)
 	struct inputs nin;
 	char hash[CONFIG_HASH_HEX];
 	struct status *st;
+	bool promote;
 
 	if (s->booting) {
-		log_info("%s: the reload waits until the bootstrap is done", why);
+		log_info("%s: the reload waits until the %s is done", why,
+			 s->promoting ? "promotion" : "bootstrap");
 		s->reload_after_boot = true;
 		return;
 	}
@@ -417,7 +489,7 @@ sup_reload(struct sup *s, const char *why)
 		log_error("the changed spec is not applied; pgpod keeps running with the last good one");
 		return;
 	}
-	if (!config_write_all(s->set, ns, hash)) {
+	if (!upstream_write_config(s->set, ns, &nin, hash)) {
 		log_error("cannot write the managed configuration; the last good one stays in place");
 		inputs_free(&nin);
 		spec_free(ns);
@@ -429,6 +501,8 @@ sup_reload(struct sup *s, const char *why)
 	if (ns->superuser_secret != NULL && ns->enable_superuser_access != 0
 	    && password_changed(s->in.su_password, nin.su_password))
 		monitor_set_password("postgres", nin.su_password);
+	promote = s->spec->standby_enabled == 1 && ns->standby_enabled != 1
+		&& !boot_is_replica(s->set) && pgdata_has(s->set->pgdata, "standby.signal");
 	inputs_free(&s->in);
 	spec_free(s->spec);
 	s->spec = ns;
@@ -443,6 +517,15 @@ sup_reload(struct sup *s, const char *why)
 		s->nudge_at_ms = mono_ms() + 500;
 	}
 	log_info("configuration reloaded (config hash %s)", hash);
+	if (promote && s->inst.running) {
+		log_info("spec.replica.enabled is off now: promoting this instance");
+		s->promoting = true;
+		s->booting = pthread_create(&s->boot, NULL, sup_boot_main, s) == 0;
+		if (!s->booting) {
+			s->promoting = false;
+			log_error("cannot start the promotion thread; run `pgpod promote`");
+		}
+	}
 }
 
 /* ---- bootstrap ---- */
@@ -453,7 +536,10 @@ sup_boot_main(void *arg)
 	struct sup *s = arg;
 	uint64_t one = 1;
 
-	s->boot_result = initdb_bootstrap(s->set, s->spec, &s->in);
+	if (s->promoting)
+		s->promote_ok = promote_instance(s->set, s->spec, &s->in);
+	else
+		s->boot_result = boot_bootstrap(s->set, s->spec, &s->in, s->boot_method);
 	if (write(s->efd, &one, sizeof(one)) != sizeof(one))
 		log_error("cannot wake the supervisor loop: %s", strerror(errno));
 	return NULL;
@@ -480,7 +566,7 @@ sup_configure(struct sup *s)
 	char hash[CONFIG_HASH_HEX];
 	struct status *st;
 
-	if (!config_write_all(s->set, s->spec, hash)) {
+	if (!upstream_write_config(s->set, s->spec, &s->in, hash)) {
 		sup_give_up(s, EXIT_RUNTIME, "cannot write the managed configuration into \"%s\"",
 			    s->set->pgdata);
 		return false;
@@ -500,13 +586,25 @@ sup_boot_done(struct sup *s)
 		return;
 	pthread_join(s->boot, NULL);
 	s->booting = false;
+	if (s->promoting) {
+		s->promoting = false;
+		if (!s->promote_ok)
+			log_error("the promotion asked for by the spec failed (see above); run "
+				  "`pgpod promote` to try again");
+		monitor_nudge();
+		if (s->reload_after_boot) {
+			s->reload_after_boot = false;
+			sup_reload(s, "a change during the promotion");
+		}
+		return;
+	}
 	if (s->stopping) {
 		log_info("the bootstrap was stopped on request");
-		s->exit_code = s->boot_result == INITDB_DONE ? EXIT_OK : EXIT_RUNTIME;
+		s->exit_code = s->boot_result == BOOT_DONE ? EXIT_OK : EXIT_RUNTIME;
 		s->done = true;
 		return;
 	}
-	if (s->boot_result != INITDB_DONE && s->boot_result != INITDB_ALREADY) {
+	if (s->boot_result != BOOT_DONE && s->boot_result != BOOT_ALREADY) {
 		sup_give_up(s, cmd_bootstrap_exit(s->boot_result),
 			    "the bootstrap of \"%s\" failed; see the log above", s->set->pgdata);
 		return;
@@ -755,13 +853,16 @@ cmd_run(struct settings *set, int argc, char **argv)
 		return rc;
 	rc = cmd_drop_privileges(set);
 	state = pgdata_state(set->pgdata);
-	if (rc == EXIT_OK && state != PGDATA_BOOTSTRAPPED && s.spec->bootstrap != SPEC_BOOTSTRAP_INITDB) {
+	s.boot_method = boot_method_for(set, s.spec);
+	if (rc == EXIT_OK && state != PGDATA_BOOTSTRAPPED && s.spec->bootstrap == SPEC_BOOTSTRAP_RECOVERY
+	    && s.boot_method == BOOT_METHOD_INITDB) {
 		log_error("%s: the %s bootstrap is not available in this pgpod version",
 			  spec_path(s.spec, "bootstrap.method"), spec_bootstrap_name(s.spec->bootstrap));
 		rc = EXIT_BAD_USAGE;
 	}
-	if (rc == EXIT_OK && state != PGDATA_BOOTSTRAPPED && state != PGDATA_EMPTY)
-		rc = cmd_bootstrap_exit(initdb_bootstrap(set, s.spec, &s.in));	/* refuses, says why */
+	if (rc == EXIT_OK && state != PGDATA_BOOTSTRAPPED && state != PGDATA_EMPTY
+	    && state != PGDATA_PARTIAL)	/* refuses, says why */
+		rc = cmd_bootstrap_exit(boot_bootstrap(set, s.spec, &s.in, s.boot_method));
 	if (rc != EXIT_OK)
 		goto out;
 	status_init(set->pod_name, set->pgdata, sup_max_lag(&s));
@@ -775,7 +876,9 @@ cmd_run(struct settings *set, int argc, char **argv)
 		goto out_http;
 	s.exit_code = EXIT_OK;
 	s.next_watch_ms = 0;
-	if (state == PGDATA_EMPTY) {
+	if (state == PGDATA_EMPTY || state == PGDATA_PARTIAL) {
+		log_info("PGDATA \"%s\" is %s: bootstrapping this instance (%s)", set->pgdata,
+			 pgdata_state_name(state), boot_method_name(s.boot_method));
 		sup_phase(PHASE_BOOTSTRAPPING);
 		s.booting = pthread_create(&s.boot, NULL, sup_boot_main, &s) == 0;
 		if (!s.booting)
@@ -791,7 +894,7 @@ cmd_run(struct settings *set, int argc, char **argv)
 		struct timespec nap = { 0, 50 * 1000000L };
 		uint64_t n;
 
-		initdb_request_stop();
+		boot_request_stop();
 		proc_signal_all(SIGQUIT);
 		sup_reap(&s);
 		if (read(s.efd, &n, sizeof(n)) == sizeof(n)) {

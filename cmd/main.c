@@ -37,11 +37,14 @@ static const struct command commands[] = {
 	{ "version", cmd_version, 2 },
 	{ "status", cmd_status, 2 },
 	{ "probe", cmd_probe, 2 },
+	{ "clone", cmd_clone, 1 },
+	{ "join", cmd_join, 1 },
+	{ "promote", cmd_promote, 1 },
 };
 
 /* Contract commands that later releases implement. */
 static const char *const later[] = {
-	"clone", "restore", "join", "promote",
+	"restore",
 };
 
 void
@@ -53,6 +56,10 @@ cmd_usage(FILE *out)
 		"Commands:\n"
 		"  run          bootstrap if PGDATA is empty, then run postgres until SIGTERM\n"
 		"  init         initdb bootstrap only, then stop postgres and exit\n"
+		"  clone        pg_basebackup bootstrap only (bootstrap.pg_basebackup), then exit\n"
+		"  join         make this instance a streaming replica of the primary, then exit\n"
+		"  promote      promote the local standby (replica cluster) and apply the\n"
+		"               application-database rules it deferred\n"
 		"  spec check   print the normalized spec as JSON; exit 2 listing every error\n"
 		"  version      print the version and the libraries pgpod was built with\n"
 		"  status       print the instance status JSON (from the running pgpod, else from PGDATA)\n"
@@ -80,6 +87,12 @@ cmd_usage(FILE *out)
 		"                         units kB, MB, GB or Ki, Mi, Gi; spec.probes.readiness.maximumLag\n"
 		"                         wins when the spec sets it)\n"
 		"  --termination-log FILE PGPOD_TERMINATION_LOG, /dev/termination-log (why pgpod gave up)\n"
+		"  --instance-role ROLE   PGPOD_INSTANCE_ROLE, auto (primary, replica; auto: instance 1\n"
+		"                         by the pod name's ordinal bootstraps, the others join)\n"
+		"  --ordinal-base N       PGPOD_ORDINAL_BASE, 1 (the ordinal of instance 1: 1 for\n"
+		"                         CloudNativePG's name-1..name-N, 0 for a StatefulSet's name-0..)\n"
+		"  --primary-host HOST    PGPOD_PRIMARY_HOST, <cluster>-rw (where replicas join and stream)\n"
+		"  --primary-port PORT    PGPOD_PRIMARY_PORT, 5432\n"
 		"\n"
 		"Exit codes: 0 success; 1 runtime failure; 2 bad usage or invalid spec;\n"
 		"3 PGDATA holds data pgpod did not finish bootstrapping (refused, untouched);\n"
@@ -102,7 +115,7 @@ static int
 parse_options(struct settings *set, int argc, char **argv)
 {
 	char port[16] = "", level[16] = "", rmax[16] = "", rwin[16] = "", rint[16] = "";
-	char lag[32] = "";
+	char lag[32] = "", pport[16] = "", obase[16] = "";
 	struct option_def defs[] = {
 		{ "spec", "PGPOD_SPEC", "/etc/pgpod/cluster.yaml", set->spec, sizeof(set->spec) },
 		{ "secrets-dir", "PGPOD_SECRETS_DIR", "/etc/pgpod/secrets", set->secrets_dir, sizeof(set->secrets_dir) },
@@ -122,6 +135,11 @@ parse_options(struct settings *set, int argc, char **argv)
 		{ "max-lag", "PGPOD_MAX_LAG", "16MB", lag, sizeof(lag) },
 		{ "termination-log", "PGPOD_TERMINATION_LOG", "/dev/termination-log",
 		  set->termination_log, sizeof(set->termination_log) },
+		{ "instance-role", "PGPOD_INSTANCE_ROLE", "auto", set->instance_role,
+		  sizeof(set->instance_role) },
+		{ "primary-host", "PGPOD_PRIMARY_HOST", "", set->primary_host, sizeof(set->primary_host) },
+		{ "primary-port", "PGPOD_PRIMARY_PORT", "5432", pport, sizeof(pport) },
+		{ "ordinal-base", "PGPOD_ORDINAL_BASE", "1", obase, sizeof(obase) },
 	};
 	double d;
 	enum { NDEFS = sizeof(defs) / sizeof(defs[0]) };
@@ -160,6 +178,23 @@ parse_options(struct settings *set, int argc, char **argv)
 		return EXIT_BAD_USAGE;
 	}
 	set->pg_port = (int) p;
+	p = strtol(pport, &end, 10);
+	if (*end != '\0' || p < 1 || p > 65535) {
+		fprintf(stderr, "pgpod: --primary-port must be a port number (1-65535), got \"%s\"\n", pport);
+		return EXIT_BAD_USAGE;
+	}
+	set->primary_port = (int) p;
+	if (strcmp(obase, "0") != 0 && strcmp(obase, "1") != 0) {
+		fprintf(stderr, "pgpod: --ordinal-base must be 0 or 1, got \"%s\"\n", obase);
+		return EXIT_BAD_USAGE;
+	}
+	set->ordinal_base = obase[0] - '0';
+	if (strcmp(set->instance_role, "auto") != 0 && strcmp(set->instance_role, "primary") != 0
+	    && strcmp(set->instance_role, "replica") != 0) {
+		fprintf(stderr, "pgpod: --instance-role must be auto, primary or replica, got \"%s\"\n",
+			set->instance_role);
+		return EXIT_BAD_USAGE;
+	}
 	p = strtol(rmax, &end, 10);
 	if (*end != '\0' || p < 0 || p > 1000) {
 		fprintf(stderr, "pgpod: --restart-max must be 0..1000, got \"%s\"\n", rmax);

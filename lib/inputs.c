@@ -159,6 +159,84 @@ load_sqlrefs(const struct spec *s, const struct spec_sqlrefs *refs, const char *
 	load_refs(&refs->configmaps, configmaps_dir, "configmap", label, spec_path(s, key), out, d);
 }
 
+void
+inputs_replication_secret(const struct spec *s, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s-replication", s->name ? s->name : "pgpod");
+}
+
+const struct input_source *
+inputs_source(const struct inputs *in, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < in->n_sources; i++)
+		if (in->sources[i].name != NULL && strcmp(in->sources[i].name, name) == 0)
+			return &in->sources[i];
+	return NULL;
+}
+
+/* One Secret key of an externalClusters entry; a password loses its
+ * trailing newline, PEM texts are kept verbatim. */
+static void
+load_source_ref(const struct spec_ref *r, const char *dir, const char *path, bool strip,
+		char **out, struct diag *d)
+{
+	int err;
+
+	if (r->name == NULL)
+		return;
+	if (!inputs_read_key(dir, r->name, r->key, out, &err)) {
+		report_missing(d, path, "secret", dir, r->name, r->key, err);
+		return;
+	}
+	if (strip)
+		strip_newline(*out);
+}
+
+static void
+load_sources(const struct spec *s, const char *dir, struct inputs *in, struct diag *d)
+{
+	const char *base = s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters";
+
+	if (s->n_externals == 0)
+		return;
+	in->sources = calloc(s->n_externals, sizeof(*in->sources));
+	if (in->sources == NULL)
+		abort();
+	in->n_sources = s->n_externals;
+	for (size_t i = 0; i < s->n_externals; i++) {
+		const struct spec_external *e = &s->externals[i];
+		struct input_source *src = &in->sources[i];
+		char path[256];
+
+		src->name = e->name;
+		snprintf(path, sizeof(path), "%s[%zu].password", base, i);
+		load_source_ref(&e->password, dir, path, true, &src->password, d);
+		snprintf(path, sizeof(path), "%s[%zu].sslKey", base, i);
+		load_source_ref(&e->ssl_key, dir, path, false, &src->ssl_key, d);
+		snprintf(path, sizeof(path), "%s[%zu].sslCert", base, i);
+		load_source_ref(&e->ssl_cert, dir, path, false, &src->ssl_cert, d);
+		snprintf(path, sizeof(path), "%s[%zu].sslRootCert", base, i);
+		load_source_ref(&e->ssl_root_cert, dir, path, false, &src->ssl_root_cert, d);
+	}
+}
+
+/* streaming_replica's password, when the Secret is mounted (optional: a
+ * single instance needs none; `join` says so when it is missing). */
+static void
+load_replication(const struct spec *s, const char *dir, struct inputs *in, struct diag *d)
+{
+	char name[300];
+	int err;
+
+	inputs_replication_secret(s, name, sizeof(name));
+	if (!inputs_read_key(dir, name, "password", &in->replication_password, &err)) {
+		if (err != ENOENT)
+			report_missing(d, "replication secret", "secret", dir, name, "password", err);
+		return;
+	}
+	strip_newline(in->replication_password);
+}
+
 bool
 inputs_load(const struct spec *s, const char *secrets_dir, const char *configmaps_dir,
 	    struct inputs *in, struct diag *d)
@@ -172,7 +250,8 @@ inputs_load(const struct spec *s, const char *secrets_dir, const char *configmap
 		snprintf(path, sizeof(path), "%s", spec_path(s, "bootstrap.secret"));
 		if (load_basic_auth(secrets_dir, s->app_secret, path, &in->app_username,
 				    &in->app_password, d)
-		    && s->app_owner != NULL && strcmp(in->app_username, s->app_owner) != 0)
+		    && s->app_owner != NULL && strcmp(in->app_username, s->app_owner) != 0
+		    && s->bootstrap == SPEC_BOOTSTRAP_INITDB)
 			diag_error(d, path, "secret \"%s\" has username \"%s\" but the owner is \"%s\"; "
 				   "the username must match the owner", s->app_secret,
 				   in->app_username, s->app_owner);
@@ -200,6 +279,8 @@ inputs_load(const struct spec *s, const char *secrets_dir, const char *configmap
 		in->su_generated = true;
 	}
 	OPENSSL_cleanse(gen, sizeof(gen));
+	load_sources(s, secrets_dir, in, d);
+	load_replication(s, secrets_dir, in, d);
 	if (s->bootstrap == SPEC_BOOTSTRAP_INITDB) {
 		load_sqlrefs(s, &s->post_init_sql_refs, "postInitSQLRefs", secrets_dir,
 			     configmaps_dir, &in->post_init, d);
@@ -243,5 +324,15 @@ inputs_free(struct inputs *in)
 	sqlfiles_free(&in->post_init);
 	sqlfiles_free(&in->post_init_template);
 	sqlfiles_free(&in->post_init_application);
+	for (size_t i = 0; i < in->n_sources; i++) {
+		free_secret(&in->sources[i].password);
+		free_secret(&in->sources[i].ssl_key);
+		free(in->sources[i].ssl_cert);
+		free(in->sources[i].ssl_root_cert);
+	}
+	free(in->sources);
+	in->sources = NULL;
+	in->n_sources = 0;
+	free_secret(&in->replication_password);
 	in->app_username = NULL;
 }

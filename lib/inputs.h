@@ -24,6 +24,15 @@ struct sqlfiles {
 	size_t          n;
 };
 
+/* The Secret values of one externalClusters entry (NULL when not given). */
+struct input_source {
+	const char *name;	/* the entry's name (owned by the spec) */
+	char       *password;
+	char       *ssl_key;
+	char       *ssl_cert;
+	char       *ssl_root_cert;
+};
+
 struct inputs {
 	char *app_username;	/* from the app Secret, NULL when generated */
 	char *app_password;
@@ -33,7 +42,16 @@ struct inputs {
 	struct sqlfiles post_init;		/* postInitSQLRefs, secrets first */
 	struct sqlfiles post_init_template;
 	struct sqlfiles post_init_application;
+	struct input_source *sources;	/* one per spec.externalClusters entry */
+	size_t          n_sources;
+	char *replication_password;	/* Secret <cluster>-replication key password */
 };
+
+/* The Secret name holding streaming_replica's password: "<cluster>-replication". */
+void inputs_replication_secret(const struct spec *s, char *buf, size_t cap);
+
+/* The loaded values of the external cluster name; NULL if none. */
+const struct input_source *inputs_source(const struct inputs *in, const char *name);
 
 #define INPUT_MAX_BYTES (16 * 1024 * 1024)
 

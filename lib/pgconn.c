@@ -136,7 +136,7 @@ pgconn_literal(PGconn *c, const char *s)
 }
 
 bool
-pgconn_set_password(PGconn *c, const char *role, const char *password, bool create,
+pgconn_set_password(PGconn *c, const char *role, const char *password, const char *create,
 		    char *err, size_t cap)
 {
 	char *hash = PQencryptPasswordConn(c, password, role, "scram-sha-256");
@@ -158,8 +158,8 @@ pgconn_set_password(PGconn *c, const char *role, const char *password, bool crea
 	if (!pgconn_exec(c, "SET log_statement = 'none'; SET log_min_duration_statement = -1; "
 			 "SET log_min_error_statement = 'panic'", err, cap))
 		goto done;
-	if (asprintf(&sql, "%s ROLE %s%s PASSWORD %s", create ? "CREATE" : "ALTER", ident,
-		     create ? " LOGIN" : "", lit) < 0) {
+	if (asprintf(&sql, "%s ROLE %s%s%s PASSWORD %s", create ? "CREATE" : "ALTER", ident,
+		     create ? " " : "", create ? create : "", lit) < 0) {
 		sql = NULL;
 		snprintf(err, cap, "out of memory");
 		goto done;

@@ -43,8 +43,9 @@ char *pgconn_ident(PGconn *c, const char *s);
 char *pgconn_literal(PGconn *c, const char *s);
 
 /* Set a role's password hashed client-side with SCRAM-SHA-256; the
- * statement is not logged by the server. create: CREATE ROLE ... LOGIN. */
-bool pgconn_set_password(PGconn *c, const char *role, const char *password, bool create,
+ * statement is not logged by the server. create (e.g. "LOGIN"): CREATE
+ * ROLE with these options; NULL: ALTER ROLE. */
+bool pgconn_set_password(PGconn *c, const char *role, const char *password, const char *create,
 			 char *err, size_t cap) __attribute__((warn_unused_result));
 
 #endif

@@ -272,7 +272,7 @@ proc_emit_line(struct proc *p, const char *line, size_t len)
 
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
 		len--;
-	if (len == 0)
+	if (len == 0 || (p->filter != NULL && p->filter(p->filter_arg, line, len)))
 		return;
 	level = proc_line_level(line, len);
 	if (strcmp(p->logger, "postgres") == 0) {
@@ -363,14 +363,16 @@ proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 	}
 }
 
-bool
-proc_spawn(const struct argv *args, const struct argv *envp,
-	   const char *logger, bool new_pgroup, struct proc *p)
+static bool
+proc_spawn_with(const struct argv *args, const struct argv *envp, const char *logger,
+		bool new_pgroup, proc_filter filter, void *arg, struct proc *p)
 {
 	pid_t parent = getpid();
 	int fds[2];
 
 	memset(p, 0, sizeof(*p));
+	p->filter = filter;
+	p->filter_arg = arg;
 	p->pid = -1;
 	p->out_fd = -1;
 	snprintf(p->logger, sizeof(p->logger), "%s", logger);
@@ -402,6 +404,20 @@ proc_spawn(const struct argv *args, const struct argv *envp,
 	else
 		log_warn("cannot start the output reader of %s; its output is lost", logger);
 	return true;
+}
+
+bool
+proc_spawn(const struct argv *args, const struct argv *envp,
+	   const char *logger, bool new_pgroup, struct proc *p)
+{
+	return proc_spawn_with(args, envp, logger, new_pgroup, NULL, NULL, p);
+}
+
+bool
+proc_spawn_filtered(const struct argv *args, const struct argv *envp, const char *logger,
+		    proc_filter filter, void *arg, struct proc *p)
+{
+	return proc_spawn_with(args, envp, logger, false, filter, arg, p);
 }
 
 int

@@ -14,7 +14,12 @@
 
 #define PROC_LAST_MAX 512
 
+/* A line filter: true when it took the line (it is not logged then). */
+typedef bool (*proc_filter)(void *arg, const char *line, size_t len);
+
 struct proc {
+	proc_filter filter;
+	void     *filter_arg;
 	pid_t     pid;
 	int       out_fd;		/* read end of the output pipe */
 	pthread_t reader;
@@ -28,6 +33,12 @@ struct proc {
  * its own process group. */
 bool proc_spawn(const struct argv *args, const struct argv *envp,
 		const char *logger, bool new_pgroup, struct proc *p)
+	__attribute__((warn_unused_result));
+
+/* proc_spawn (own process group: no) with every output line offered to
+ * filter first (from the reader thread). */
+bool proc_spawn_filtered(const struct argv *args, const struct argv *envp, const char *logger,
+			 proc_filter filter, void *arg, struct proc *p)
 	__attribute__((warn_unused_result));
 
 /* Wait for the child (blocking, EINTR-safe), then drain its output.

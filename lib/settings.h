@@ -33,6 +33,10 @@ struct settings {
 	int  restart_interval_ms; /* at least this long between two starts */
 	long long max_lag_bytes; /* readiness limit of a standby's replay lag */
 	char termination_log[SETTINGS_PATH_MAX];
+	char instance_role[16];	/* auto, primary, replica */
+	char primary_host[256];	/* "" = <cluster>-rw */
+	int  primary_port;
+	int  ordinal_base;	/* the pod ordinal of instance 1 (1 CloudNativePG, 0 StatefulSet) */
 
 	/* derived */
 	int  pg_major;

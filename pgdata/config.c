@@ -80,7 +80,8 @@ render_setting(struct buf *b, const char *name, const char *value)
 }
 
 char *
-config_render(const struct settings *set, const struct spec *s)
+config_render(const struct settings *set, const struct spec *s,
+	      const struct config_standby *standby)
 {
 	struct buf b = { 0 };
 	char port[16];
@@ -108,6 +109,14 @@ config_render(const struct settings *set, const struct spec *s)
 		render_setting(&b, "shared_preload_libraries", libs);
 	for (size_t i = 0; i < s->parameters.n; i++)
 		render_setting(&b, s->parameters.items[i].key, s->parameters.items[i].value);
+	if (standby != NULL) {
+		buf_printf(&b, "# standby: streams from its upstream, follows its timeline changes\n");
+		render_setting(&b, "primary_conninfo", standby->conninfo);
+		render_setting(&b, "primary_slot_name", standby->slot ? standby->slot : "");
+		render_setting(&b, "recovery_target_timeline", "latest");
+		if (standby->min_apply_delay != NULL)
+			render_setting(&b, "recovery_min_apply_delay", standby->min_apply_delay);
+	}
 	return b.data;
 }
 
@@ -123,7 +132,9 @@ config_render_hba(const struct spec *s)
 		buf_printf(&b, "# spec.postgresql.pg_hba\n");
 	for (size_t i = 0; i < s->pg_hba.n; i++)
 		buf_printf(&b, "%s\n", s->pg_hba.items[i]);
-	buf_printf(&b, "# default: password authentication for everything else\n"
+	buf_printf(&b, "# default: replicas stream as streaming_replica; password authentication\n"
+		   "# for everything else\n"
+		   "host replication streaming_replica all scram-sha-256\n"
 		   "local all all scram-sha-256\n"
 		   "host all all all scram-sha-256\n");
 	return b.data;
@@ -179,11 +190,81 @@ config_ensure_include(const char *pgdata)
 	return ok;
 }
 
+static bool
+auto_key_managed(const char *line)
+{
+	static const char *const keys[] = {
+		"primary_conninfo", "primary_slot_name", "restore_command", "recovery_target",
+		"recovery_min_apply_delay", "promote_trigger_file",
+	};
+	size_t n;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		n = strlen(keys[i]);
+		/* recovery_target also covers recovery_target_time, _lsn, ... */
+		if (strncmp(line, keys[i], n) == 0
+		    && (line[n] == ' ' || line[n] == '=' || line[n] == '\t'
+			|| (i == 3 && line[n] == '_')))
+			return true;
+	}
+	return false;
+}
+
+char *
+config_strip_auto(const char *text)
+{
+	struct buf b = { 0 };
+	bool dropped = false;
+
+	buf_printf(&b, "%s", "");
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t) (nl - p) + 1 : strlen(p);
+
+		if (auto_key_managed(p))
+			dropped = true;
+		else
+			buf_printf(&b, "%.*s", (int) len, p);
+		p += len;
+	}
+	if (!dropped) {
+		free(b.data);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* Drop the standby settings a copy brought in postgresql.auto.conf. */
+static bool
+config_clean_auto(const char *pgdata)
+{
+	char path[PATH_MAX];
+	char *text = NULL, *clean;
+	size_t len = 0;
+	int err = 0;
+	bool ok = true;
+
+	snprintf(path, sizeof(path), "%s/postgresql.auto.conf", pgdata);
+	if (!file_read(path, 64 * 1024 * 1024, &text, &len, &err))
+		return err == ENOENT;
+	clean = config_strip_auto(text);
+	if (clean != NULL) {
+		log_info("dropped the source's standby settings from postgresql.auto.conf");
+		ok = file_write_atomic(path, clean, strlen(clean), 0600);
+	}
+	free(clean);
+	free(text);
+	return ok;
+}
+
 bool
-config_write_all(const struct settings *set, const struct spec *s, char *hash)
+config_write_all(const struct settings *set, const struct spec *s,
+		 const struct config_standby *standby, char *hash)
 {
 	char hex[CONFIG_HASH_HEX] = "";
-	char *conf = config_render(set, s);
+	char *conf = config_render(set, s, standby);
 	char *hba = config_render_hba(s);
 	char *ident = NULL;
 	struct buf full = { 0 };
@@ -206,7 +287,8 @@ config_write_all(const struct settings *set, const struct spec *s, char *hash)
 		&& config_write(set->pgdata, CONFIG_FILE, full.data)
 		&& config_write(set->pgdata, "pg_hba.conf", hba)
 		&& config_write(set->pgdata, "pg_ident.conf", ident)
-		&& config_ensure_include(set->pgdata);
+		&& config_ensure_include(set->pgdata)
+		&& config_clean_auto(set->pgdata);
 	if (ok && hash != NULL)
 		snprintf(hash, CONFIG_HASH_HEX, "%s", hex);
 done:

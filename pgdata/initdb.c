@@ -20,37 +20,11 @@
 #include "fileio.h"
 #include "instance.h"
 #include "log.h"
+#include "mono.h"
 #include "pgconn.h"
 #include "pgdata.h"
 #include "proc.h"
-
-#define START_TIMEOUT_MS (300 * 1000)
-#define STOP_TIMEOUT_MS  (60 * 1000)
-#define SMART_GRACE_MS   (5 * 1000)
-
-struct boot {
-	const struct settings *set;
-	const struct spec     *s;
-	const struct inputs   *in;
-	struct instance        inst;
-	PGconn                *conn;		/* to the postgres database */
-	char                   err[PGCONN_ERR_MAX + 512];
-	char                   hash[CONFIG_HASH_HEX];
-};
-
-struct boot_step {
-	const char *name;
-	bool (*run)(struct boot *b);
-};
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
+#include "roles.h"
 
 void
 initdb_build_args(const struct settings *set, const struct spec *s, const char *pwfile,
@@ -125,67 +99,9 @@ step_initdb(struct boot *b)
 }
 
 static bool
-step_configure(struct boot *b)
-{
-	if (!config_write_all(b->set, b->s, b->hash)) {
-		snprintf(b->err, sizeof(b->err), "cannot write the managed configuration");
-		return false;
-	}
-	return true;
-}
-
-static bool
 step_start(struct boot *b)
 {
-	struct argv extra;
-	bool ok;
-
-	/* no TCP while bootstrapping; fsync is off because the bootstrap is
-	 * flushed once with syncfs before it is marked complete */
-	argv_init(&extra);
-	argv_add(&extra, "-c");
-	argv_add(&extra, "listen_addresses=");
-	argv_add(&extra, "-c");
-	argv_addf(&extra, "unix_socket_directories=%s", b->set->run_dir);
-	argv_add(&extra, "-c");
-	argv_addf(&extra, "port=%d", b->set->pg_port);
-	argv_add(&extra, "-c");
-	argv_add(&extra, "fsync=off");
-	argv_add(&extra, "-c");
-	argv_add(&extra, "archive_mode=off");
-	/* SQL from Secrets must not reach the server log with its error */
-	argv_add(&extra, "-c");
-	argv_add(&extra, "log_min_error_statement=panic");
-	ok = instance_start(b->set, &extra, &b->inst);
-	argv_free(&extra);
-	if (!ok || !instance_wait_ready(&b->inst, START_TIMEOUT_MS)) {
-		snprintf(b->err, sizeof(b->err), "the temporary postgres did not start%s%s",
-			 b->inst.proc.last[0] ? ": " : "", b->inst.proc.last);
-		return false;
-	}
-	if (!pgconn_local(b->set->run_dir, b->set->pg_port, "postgres", &b->conn, b->err,
-			  sizeof(b->err)))
-		return false;
-	return true;
-}
-
-/* Keep a generated password where an operator can find it (0600). */
-static bool
-save_generated(struct boot *b, const char *role, const char *password)
-{
-	char dir[PATH_MAX];
-	char path[PATH_MAX + 64];
-	char created[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), "%s/passwords", b->set->run_dir);
-	snprintf(path, sizeof(path), "%s/%s", dir, role);
-	if (!file_mkdir_p(dir, 0700, created, sizeof(created))
-	    || !file_write_atomic(path, password, strlen(password), 0600)) {
-		snprintf(b->err, sizeof(b->err), "cannot save the generated password of \"%s\"", role);
-		return false;
-	}
-	log_info("generated a random password for role \"%s\" (stored in %s)", role, path);
-	return true;
+	return boot_start_temp(b, NULL);
 }
 
 static bool
@@ -200,9 +116,9 @@ step_owner(struct boot *b)
 		log_info("role \"%s\" exists already", b->s->app_owner);
 		return true;
 	}
-	if (b->in->app_generated && !save_generated(b, b->s->app_owner, b->in->app_password))
+	if (b->in->app_generated && !roles_save_generated(b->set, b->s->app_owner, b->in->app_password, b->err, sizeof(b->err)))
 		return false;
-	return pgconn_set_password(b->conn, b->s->app_owner, b->in->app_password, true,
+	return pgconn_set_password(b->conn, b->s->app_owner, b->in->app_password, "LOGIN",
 				   b->err, sizeof(b->err));
 }
 
@@ -212,14 +128,14 @@ run_sql(struct boot *b, PGconn *conn, const char *db, const char *label,
 	const char *origin, const char *sql)
 {
 	char err[PGCONN_ERR_MAX];
-	double t0 = now_s();
+	long long t0 = mono_ms();
 
 	if (!pgconn_exec(conn, sql, err, sizeof(err))) {
 		snprintf(b->err, sizeof(b->err), "%s%s%s%s failed in database \"%s\": %s", label,
 			 origin ? " (" : "", origin ? origin : "", origin ? ")" : "", db, err);
 		return false;
 	}
-	log_info("ran %s in database \"%s\" (%.0f ms)", label, db, (now_s() - t0) * 1000);
+	log_info("ran %s in database \"%s\" (%.0f ms)", label, db, (double) (mono_ms() - t0));
 	return true;
 }
 
@@ -302,50 +218,18 @@ step_post_init_app(struct boot *b)
 static bool
 step_superuser(struct boot *b)
 {
-	if (b->in->su_password == NULL)
-		return true;
-	if (b->in->su_generated && !save_generated(b, "postgres", b->in->su_password))
-		return false;
-	return pgconn_set_password(b->conn, "postgres", b->in->su_password, false,
-				   b->err, sizeof(b->err));
+	return roles_superuser(b->conn, b->set, b->in, b->err, sizeof(b->err));
 }
 
 static bool
-step_stop(struct boot *b)
+step_streaming_replica(struct boot *b)
 {
-	PQfinish(b->conn);
-	b->conn = NULL;
-	/*
-	 * Smart first: the backends of the sessions just closed may still be
-	 * exiting, and a fast shutdown would log FATAL "terminating connection
-	 * due to administrator command" for them. With no session left smart
-	 * is as quick as fast; fast follows if something lingers.
-	 */
-	instance_signal(&b->inst, INSTANCE_STOP_SMART);
-	if (!instance_wait_exit(&b->inst, SMART_GRACE_MS))
-		log_warn("the temporary postgres still has sessions after %d ms; stopping it fast",
-			 SMART_GRACE_MS);
-	if (!instance_stop(&b->inst, INSTANCE_STOP_FAST, STOP_TIMEOUT_MS) || b->inst.exit_code != 0) {
-		snprintf(b->err, sizeof(b->err), "the temporary postgres did not shut down cleanly "
-			 "(exit code %d)", b->inst.exit_code);
-		return false;
-	}
-	return true;
-}
-
-static bool
-step_sync(struct boot *b)
-{
-	if (!pgdata_sync(b->set->pgdata)) {
-		snprintf(b->err, sizeof(b->err), "cannot flush PGDATA to disk");
-		return false;
-	}
-	return true;
+	return roles_streaming_replica(b->conn, b->in->replication_password, b->err, sizeof(b->err));
 }
 
 static const struct boot_step steps[] = {
 	{ "initdb", step_initdb },
-	{ "configure", step_configure },
+	{ "configure", boot_step_configure },
 	{ "start temporary postgres", step_start },
 	{ "create owner role", step_owner },
 	{ "postInitSQL", step_post_init },
@@ -353,95 +237,15 @@ static const struct boot_step steps[] = {
 	{ "create application database", step_app_db },
 	{ "postInitApplicationSQL", step_post_init_app },
 	{ "set superuser password", step_superuser },
-	{ "stop temporary postgres", step_stop },
-	{ "flush to disk", step_sync },
+	{ "create streaming_replica", step_streaming_replica },
+	{ "stop temporary postgres", boot_step_stop },
+	{ "flush to disk", boot_step_sync },
 };
 
-static atomic_bool boot_stop_requested;
-
-void
-initdb_request_stop(void)
+enum boot_result
+initdb_bootstrap(struct boot *b)
 {
-	atomic_store(&boot_stop_requested, true);
-}
-
-/* The supervisor asks through initdb_request_stop(); a plain `pgpod init`
- * has SIGTERM/SIGINT blocked (cmd/ did it), and a pending one stops us. */
-static bool
-boot_interrupted(void)
-{
-	sigset_t pending;
-
-	if (atomic_load(&boot_stop_requested))
-		return true;
-	return sigpending(&pending) == 0
-		&& (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1);
-}
-
-static void
-boot_fail(struct boot *b, const char *step)
-{
-	char aside[PATH_MAX + 64];
-
-	log_error("bootstrap step \"%s\" failed: %s", step, b->err);
-	if (b->conn != NULL) {
-		PQfinish(b->conn);
-		b->conn = NULL;
-	}
-	if (b->inst.running)
-		(void) instance_stop(&b->inst, INSTANCE_STOP_FAST, STOP_TIMEOUT_MS);
-	if (pgdata_state(b->set->pgdata) == PGDATA_EMPTY) {
-		log_error("nothing was written to \"%s\"", b->set->pgdata);
-		return;
-	}
-	if (pgdata_move_aside(b->set->pgdata, aside, sizeof(aside)))
-		log_error("the failed attempt was moved aside to \"%s\" (nothing was deleted); "
-			  "fix the cause and run again", aside);
-}
-
-enum initdb_result
-initdb_bootstrap(const struct settings *set, const struct spec *s, const struct inputs *in)
-{
-	struct boot b = { .set = set, .s = s, .in = in };
-	enum pgdata_state st = pgdata_state(set->pgdata);
-	double start = now_s();
-
-	switch (st) {
-	case PGDATA_BOOTSTRAPPED:
-		log_info("PGDATA \"%s\" is already bootstrapped by pgpod; nothing to do", set->pgdata);
-		return INITDB_ALREADY;
-	case PGDATA_FOREIGN:
-	case PGDATA_UNKNOWN:
-		log_error("PGDATA \"%s\" is %s; pgpod never deletes data: move it aside or point "
-			  "--pgdata at an empty directory", set->pgdata, pgdata_state_name(st));
-		return INITDB_REFUSED;
-	case PGDATA_UNREADABLE:
-		log_error("PGDATA \"%s\" is %s", set->pgdata, pgdata_state_name(st));
-		return INITDB_FAILED;
-	case PGDATA_EMPTY:
-		break;
-	}
 	log_info("bootstrapping \"%s\" with initdb (database \"%s\", owner \"%s\", PostgreSQL %s)",
-		 set->pgdata, s->app_database, s->app_owner, set->pg_version);
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		double t0 = now_s();
-
-		if (boot_interrupted()) {
-			snprintf(b.err, sizeof(b.err), "interrupted by a signal");
-			boot_fail(&b, steps[i].name);
-			return INITDB_FAILED;
-		}
-		if (!steps[i].run(&b)) {
-			boot_fail(&b, steps[i].name);
-			return INITDB_FAILED;
-		}
-		log_debug("step \"%s\" done in %.0f ms", steps[i].name, (now_s() - t0) * 1000);
-	}
-	if (!pgdata_write_marker(set->pgdata, "initdb", now_s() - start)) {
-		snprintf(b.err, sizeof(b.err), "cannot write the completion marker");
-		boot_fail(&b, "mark complete");
-		return INITDB_FAILED;
-	}
-	log_info("bootstrap complete in %.2f s (config hash %s)", now_s() - start, b.hash);
-	return INITDB_DONE;
+		 b->set->pgdata, b->s->app_database, b->s->app_owner, b->set->pg_version);
+	return boot_run(b, "initdb", steps, sizeof(steps) / sizeof(steps[0]));
 }

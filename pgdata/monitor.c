@@ -176,7 +176,7 @@ monitor_passwords(bool in_recovery)
 		memmove(&mon.pw[0], &mon.pw[1], (mon.npw - 1) * sizeof(mon.pw[0]));
 		mon.npw--;
 		pthread_mutex_unlock(&mon.lock);
-		ok = pgconn_set_password(mon.conn, p.role, p.password, false, err, sizeof(err));
+		ok = pgconn_set_password(mon.conn, p.role, p.password, NULL, err, sizeof(err));
 		pthread_mutex_lock(&mon.lock);
 		if (ok) {
 			log_info("password of role \"%s\" changed (from its Secret)", p.role);

@@ -17,8 +17,8 @@
 #include "fileio.h"
 #include "log.h"
 
-static bool
-has_file(const char *dir, const char *name)
+bool
+pgdata_has(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -39,9 +39,11 @@ pgdata_state(const char *pgdata)
 	case FILE_DIR_NOT_EMPTY:
 		break;
 	}
-	if (has_file(pgdata, PGDATA_MARKER))
+	if (pgdata_has(pgdata, ".pgpod-copy"))
+		return PGDATA_PARTIAL;
+	if (pgdata_has(pgdata, PGDATA_MARKER))
 		return PGDATA_BOOTSTRAPPED;
-	if (has_file(pgdata, "PG_VERSION") && has_file(pgdata, "global/pg_control"))
+	if (pgdata_has(pgdata, "PG_VERSION") && pgdata_has(pgdata, "global/pg_control"))
 		return PGDATA_FOREIGN;
 	return PGDATA_UNKNOWN;
 }
@@ -52,6 +54,7 @@ pgdata_state_name(enum pgdata_state st)
 	static const char *const names[] = {
 		[PGDATA_EMPTY] = "empty",
 		[PGDATA_BOOTSTRAPPED] = "bootstrapped by pgpod",
+		[PGDATA_PARTIAL] = "a copy that was cut off",
 		[PGDATA_FOREIGN] = "a PostgreSQL data directory not bootstrapped by pgpod",
 		[PGDATA_UNKNOWN] = "not empty and not a PostgreSQL data directory",
 		[PGDATA_UNREADABLE] = "not a readable directory",

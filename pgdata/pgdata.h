@@ -14,6 +14,7 @@
 enum pgdata_state {
 	PGDATA_EMPTY,		/* missing or empty: bootstrap it */
 	PGDATA_BOOTSTRAPPED,	/* pgpod finished a bootstrap here */
+	PGDATA_PARTIAL,		/* a copy pgpod began was cut off (.pgpod-copy) */
 	PGDATA_FOREIGN,		/* a PostgreSQL data directory pgpod did not make */
 	PGDATA_UNKNOWN,		/* other files: refuse to touch */
 	PGDATA_UNREADABLE,
@@ -38,6 +39,9 @@ bool pgdata_read_marker(const char *pgdata, struct pgdata_marker *m);
 /* Rename pgdata to pgdata.failed-<UTC timestamp>; the new path goes to out. */
 bool pgdata_move_aside(const char *pgdata, char *out, size_t cap)
 	__attribute__((warn_unused_result));
+
+/* Whether PGDATA holds name (a file or directory). */
+bool pgdata_has(const char *pgdata, const char *name);
 
 /* Flush the whole file system holding pgdata (syncfs). */
 bool pgdata_sync(const char *pgdata) __attribute__((warn_unused_result));

@@ -223,7 +223,7 @@ test_render_managed_settings(void **state)
 
 	(void) state;
 	settings_init(&set);
-	conf = config_render(&set, s);
+	conf = config_render(&set, s, NULL);
 	assert_non_null(conf);
 	(void) line_at(conf, "listen_addresses = '0.0.0.0'");
 	(void) line_at(conf, "port = '5432'");
@@ -251,7 +251,7 @@ test_render_user_parameters(void **state)
 
 	(void) state;
 	settings_init(&set);
-	conf = config_render(&set, s);
+	conf = config_render(&set, s, NULL);
 	assert_non_null(conf);
 	last_managed = line_at(conf, "password_encryption = 'scram-sha-256'");
 	assert_true(line_at(conf, "work_mem = '64MB'") > last_managed);
@@ -274,7 +274,7 @@ test_render_minimal(void **state)
 	(void) state;
 	settings_init(&set);
 	set.pg_port = 6543;
-	conf = config_render(&set, s);
+	conf = config_render(&set, s, NULL);
 	assert_non_null(conf);
 	assert_int_equal(rules(conf, lines, 16), 7);
 	assert_string_equal(lines[1], "port = '6543'");
@@ -293,7 +293,7 @@ test_render_preload_parameter_wins(void **state)
 
 	(void) state;
 	settings_init(&set);
-	conf = config_render(&set, s);
+	conf = config_render(&set, s, NULL);
 	assert_non_null(conf);
 	assert_int_equal(count(conf, "shared_preload_libraries ="), 1);
 	(void) line_at(conf, "shared_preload_libraries = 'pg_stat_statements,pg_cron'");

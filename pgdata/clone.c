@@ -1,0 +1,660 @@
+/*
+ * clone.c — copies of a live server (see clone.h).
+ */
+#include "clone.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pg_config.h>
+#include <pg_config_manual.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "mono.h"
+#include "pgdata.h"
+#include "proc.h"
+#include "roles.h"
+
+#define CONNECT_TIMEOUT_S  "10"
+#define PROMOTE_TIMEOUT_MS (300 * 1000)
+
+/* ---- connecting to the source ---- */
+
+static bool
+contains(const char *hay, const char *needle)
+{
+	return strstr(hay, needle) != NULL;
+}
+
+void
+clone_explain_connect(const struct upstream *u, const char *where, const char *host,
+		      const char *port, const char *libpq_msg, char *out, size_t cap)
+{
+	char msg[1024];
+	size_t n = 0;
+
+	/* libpq's message on one line */
+	for (const char *p = libpq_msg; *p && n + 1 < sizeof(msg); p++)
+		msg[n++] = (*p == '\n' || *p == '\t') ? ' ' : *p;
+	while (n > 0 && msg[n - 1] == ' ')
+		n--;
+	msg[n] = '\0';
+	if (contains(msg, "exceeds max_wal_senders") || contains(msg, "replication slots are in use")
+	    || contains(msg, "remaining connection slots are reserved"))
+		snprintf(out, cap, "the source \"%s\" has no free WAL sender: %s; pg_basebackup needs "
+			 "two (one for the copy, one to stream WAL): raise max_wal_senders on the "
+			 "source or wait until one is free", u->name, msg);
+	else if (contains(msg, "must be superuser or replication role")
+		 || contains(msg, "permission denied to start WAL sender"))
+		snprintf(out, cap, "role \"%s\" may not replicate from the source \"%s\" (no REPLICATION "
+			 "privilege): %s; on the source run ALTER ROLE %s REPLICATION", u->user,
+			 u->name, msg, u->user);
+	else if (contains(msg, "no pg_hba.conf entry"))
+		snprintf(out, cap, "the source \"%s\" does not let \"%s\" in: its pg_hba.conf has no "
+			 "entry for this connection: %s; add one such as \"host replication %s "
+			 "<this address> scram-sha-256\" (or hostssl ... cert for TLS certificates)",
+			 u->name, u->user, msg, u->user);
+	else if (contains(msg, "authentication failed") || contains(msg, "no password supplied")
+		 || contains(msg, "password is empty") || contains(msg, "certificate")
+		 || contains(msg, "SSL") || contains(msg, "ssl"))
+		snprintf(out, cap, "authentication to the source \"%s\" as \"%s\" failed (%s "
+			 "authentication): %s; check the credentials in %s and the source's "
+			 "pg_hba.conf", u->name, u->user, u->auth, msg, where);
+	else if (contains(msg, "Connection refused") || contains(msg, "could not translate host")
+		 || contains(msg, "timeout expired") || contains(msg, "No route to host")
+		 || contains(msg, "Network is unreachable") || contains(msg, "could not connect"))
+		snprintf(out, cap, "cannot reach the source \"%s\" at %s:%s: %s; check host and port "
+			 "in %s and that the network lets this pod reach it", u->name, host, port,
+			 msg, where);
+	else
+		snprintf(out, cap, "cannot connect to the source \"%s\" at %s:%s: %s", u->name, host,
+			 port, msg);
+}
+
+/* Connect to the upstream; replication: a physical replication session. */
+static PGconn *
+source_connect(struct boot *b, bool replication)
+{
+	struct conninfo c = { 0 };
+	char host[256], port[16];
+	PGconn *conn;
+
+	conninfo_get(b->up.conn.text, "host", host, sizeof(host));
+	conninfo_get(b->up.conn.text, "port", port, sizeof(port));
+	conninfo_put_text(&c, b->up.conn.text);
+	if (!port[0])
+		snprintf(port, sizeof(port), "5432");
+	if (!host[0])
+		snprintf(host, sizeof(host), "localhost");
+	conninfo_get(b->up.conn.text, "connect_timeout", b->err, sizeof(b->err));
+	if (!b->err[0])
+		conninfo_add(&c, "connect_timeout", CONNECT_TIMEOUT_S);
+	conninfo_add(&c, "fallback_application_name", "pgpod");
+	if (replication) {
+		conninfo_add(&c, "replication", "true");
+	} else {
+		conninfo_get(b->up.conn.text, "dbname", b->err, sizeof(b->err));
+		if (!b->err[0])
+			conninfo_add(&c, "dbname", "postgres");
+	}
+	b->err[0] = '\0';
+	conn = PQconnectdb(c.text);
+	conninfo_free(&c);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		clone_explain_connect(&b->up, b->up_path, host, port, PQerrorMessage(conn), b->err,
+				      sizeof(b->err));
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/* Run a command that returns one row; its first column's value. */
+static bool
+query_value(struct boot *b, PGconn *c, const char *sql, int col, char *out, size_t cap)
+{
+	PGresult *r = PQexec(c, sql);
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQnfields(r) > col;
+
+	if (ok)
+		snprintf(out, cap, "%s", PQgetvalue(r, 0, col));
+	else
+		snprintf(b->err, sizeof(b->err), "the source \"%s\" did not answer %s: %s",
+			 b->up.name, sql, PQerrorMessage(c));
+	PQclear(r);
+	return ok;
+}
+
+bool
+clone_layout_matches(const char *name, const char *value, char *out, size_t cap)
+{
+	static const struct {
+		const char *name;
+		const char *mine;
+	} layout[] = {
+#define STR_(x) #x
+#define STR(x) STR_(x)
+		{ "block_size", STR(BLCKSZ) },
+		{ "wal_block_size", STR(XLOG_BLCKSZ) },
+		{ "max_identifier_length", STR(NAMEDATALEN) },
+		{ "max_index_keys", STR(INDEX_MAX_KEYS) },
+	};
+
+	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++) {
+		long mine, theirs;
+
+		if (strcmp(layout[i].name, name) != 0)
+			continue;
+		mine = strtol(layout[i].mine, NULL, 10);
+		if (strcmp(name, "max_identifier_length") == 0)
+			mine -= 1;	/* NAMEDATALEN counts the terminating zero */
+		theirs = strtol(value, NULL, 10);
+		if (mine == theirs)
+			return true;
+		snprintf(out, cap, "source and target are not binary compatible: %s is %ld on the "
+			 "source and %ld here; a physical copy needs the same build options and "
+			 "architecture (use a logical import instead)", name, theirs, mine);
+		return false;
+	}
+	return true;
+}
+
+/* Where a tablespace of the source would go here: it must be missing (and
+ * creatable) or empty, since pg_basebackup writes it at the same path. */
+static bool
+check_tablespace(struct boot *b, const char *name, const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		if (file_dir_state(path) == FILE_DIR_NOT_EMPTY || !S_ISDIR(st.st_mode)) {
+			snprintf(b->err, sizeof(b->err), "the source has tablespace \"%s\" at \"%s\", which "
+				 "is not an empty directory here; pgpod copies tablespaces to the same "
+				 "paths: mount an empty volume there or drop the tablespace on the source",
+				 name, path);
+			return false;
+		}
+		if (access(path, W_OK) != 0) {
+			snprintf(b->err, sizeof(b->err), "the source has tablespace \"%s\" at \"%s\", which "
+				 "this user cannot write here", name, path);
+			return false;
+		}
+		return true;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	while (strlen(dir) > 1) {
+		char parent[PATH_MAX];
+
+		file_dirname(dir, parent, sizeof(parent));
+		snprintf(dir, sizeof(dir), "%s", parent);
+		if (stat(dir, &st) == 0)
+			break;
+	}
+	if (access(dir, W_OK) != 0) {
+		snprintf(b->err, sizeof(b->err), "the source has tablespace \"%s\" at \"%s\", which cannot "
+			 "be created here (\"%s\" is not writable); mount a volume at that path", name,
+			 path, dir);
+		return false;
+	}
+	return true;
+}
+
+/* With a normal session (when pg_hba.conf allows one): the tablespaces. */
+static bool
+check_sql(struct boot *b)
+{
+	PGconn *c = source_connect(b, false);
+	PGresult *r;
+	bool ok = true;
+
+	if (c == NULL) {
+		log_info("no SQL session on the source \"%s\" (%s); its tablespaces are checked by "
+			 "pg_basebackup itself", b->up.name, b->err);
+		b->err[0] = '\0';
+		return true;
+	}
+	r = PQexec(c, "SELECT spcname, pg_catalog.pg_tablespace_location(oid) FROM "
+		   "pg_catalog.pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		for (int i = 0; ok && i < PQntuples(r); i++)
+			ok = check_tablespace(b, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+	} else {
+		log_warn("cannot list the tablespaces of the source \"%s\": %s", b->up.name,
+			 PQerrorMessage(c));
+	}
+	PQclear(r);
+	PQfinish(c);
+	return ok;
+}
+
+static bool
+step_check_source(struct boot *b)
+{
+	static const char *const layout[] = {
+		"block_size", "wal_block_size", "max_identifier_length", "max_index_keys",
+	};
+	char sysid[32] = "", tli[16] = "", lsn[32] = "", value[64];
+	PGconn *c, *second;
+	int major;
+
+	log_info("checking the source \"%s\" (as \"%s\", %s authentication)", b->up.name, b->up.user,
+		 b->up.auth);
+	if ((c = source_connect(b, true)) == NULL)
+		return false;
+	major = PQserverVersion(c) / 10000;
+	if (major != b->set->pg_major) {
+		snprintf(b->err, sizeof(b->err), "source and target must have the same major PostgreSQL "
+			 "version: source %d, target %d; use a PostgreSQL %d image here (or a source "
+			 "of version %d)", major, b->set->pg_major, major, b->set->pg_major);
+		PQfinish(c);
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "SHOW %s", layout[i]);
+		if (!query_value(b, c, sql, 0, value, sizeof(value))
+		    || !clone_layout_matches(layout[i], value, b->err, sizeof(b->err))) {
+			PQfinish(c);
+			return false;
+		}
+	}
+	if (!query_value(b, c, "IDENTIFY_SYSTEM", 0, sysid, sizeof(sysid))
+	    || !query_value(b, c, "IDENTIFY_SYSTEM", 1, tli, sizeof(tli))
+	    || !query_value(b, c, "IDENTIFY_SYSTEM", 2, lsn, sizeof(lsn))) {
+		PQfinish(c);
+		return false;
+	}
+	/* the copy takes one WAL sender and the WAL stream another */
+	second = source_connect(b, true);
+	PQfinish(second);
+	PQfinish(c);
+	if (second == NULL)
+		return false;
+	log_info("source \"%s\": PostgreSQL %d, system %s, timeline %s, WAL at %s", b->up.name, major,
+		 sysid, tli, lsn);
+	return check_sql(b);
+}
+
+/* join: the replica's physical slot on the primary, made before the copy
+ * so that the primary keeps the WAL the replica will need. */
+static bool
+step_slot(struct boot *b)
+{
+	PGconn *c = source_connect(b, true);
+	char sql[160];
+	PGresult *r;
+	bool ok;
+
+	if (c == NULL)
+		return false;
+	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" PHYSICAL RESERVE_WAL", b->up.slot);
+	r = PQexec(c, sql);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (ok) {
+		log_info("created the physical replication slot \"%s\" on the %s", b->up.slot, b->up.name);
+	} else if (contains(PQerrorMessage(c), "already exists")) {
+		log_info("the %s has the slot \"%s\" already: the replica uses it", b->up.name,
+			 b->up.slot);
+		ok = true;
+	} else {
+		snprintf(b->err, sizeof(b->err), "cannot create the replication slot \"%s\" on the %s: %s",
+			 b->up.slot, b->up.name, PQerrorMessage(c));
+	}
+	PQclear(r);
+	PQfinish(c);
+	return ok;
+}
+
+/* ---- the copy ---- */
+
+bool
+clone_parse_progress(const char *line, size_t len, long long *done_kb, long long *total_kb,
+		     int *pct)
+{
+	char buf[256];
+	char *p, *end;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	p = buf;
+	while (*p == ' ')
+		p++;
+	*done_kb = strtoll(p, &end, 10);
+	if (end == p || *end != '/')
+		return false;
+	p = end + 1;
+	*total_kb = strtoll(p, &end, 10);
+	if (end == p || strncmp(end, " kB (", 5) != 0)
+		return false;
+	p = end + 5;
+	*pct = (int) strtol(p, &end, 10);
+	return end != p && *end == '%';
+}
+
+struct progress {
+	const char *source;
+	long long   started_ms;
+	long long   logged_ms;
+	long long   done_kb;
+	long long   total_kb;
+};
+
+static bool
+progress_line(void *arg, const char *line, size_t len)
+{
+	struct progress *pr = arg;
+	long long done, total, now = mono_ms();
+	int pct;
+
+	if (!clone_parse_progress(line, len, &done, &total, &pct))
+		return false;
+	pr->done_kb = done;
+	pr->total_kb = total;
+	if (now - pr->logged_ms >= 1000 && pct < 100) {
+		double secs = (double) (now - pr->started_ms) / 1000;
+
+		pr->logged_ms = now;
+		log_info("copying from \"%s\": %d%% (%.1f MB of %.1f MB, %.1f MB/s)", pr->source, pct,
+			 (double) done / 1024, (double) total / 1024,
+			 secs > 0 ? (double) done / 1024 / secs : 0.0);
+	}
+	return true;
+}
+
+static bool
+step_copy(struct boot *b)
+{
+	struct progress pr = { .source = b->up.name, .started_ms = mono_ms() };
+	struct argv args, env;
+	struct proc p;
+	bool stopped = false;
+	int code = -1;
+	double secs;
+
+	pr.logged_ms = pr.started_ms;
+	argv_init(&args);
+	argv_init(&env);
+	argv_addf(&args, "%s/pg_basebackup", b->set->pg_bin);
+	argv_addf(&args, "--pgdata=%s/%s", b->set->pgdata, BOOT_STAGING);
+	argv_add(&args, "--wal-method=stream");
+	argv_add(&args, "--checkpoint=fast");
+	argv_add(&args, "--no-password");
+	argv_add(&args, "--progress");
+	/* a cut-off copy is moved aside, not deleted; one syncfs at the end */
+	argv_add(&args, "--no-clean");
+	argv_add(&args, "--no-sync");
+	if (b->up.slot[0])
+		argv_addf(&args, "--slot=%s", b->up.slot);
+	/* the connection string names files, never a password */
+	argv_addf(&args, "--dbname=%s", b->up.conn.text);
+	instance_tool_env(b->set, &env);
+	log_info("copying \"%s\" with pg_basebackup into \"%s\"", b->up.name, b->set->pgdata);
+	if (!proc_spawn_filtered(&args, &env, "pg_basebackup", progress_line, &pr, &p)) {
+		argv_free(&args);
+		argv_free(&env);
+		snprintf(b->err, sizeof(b->err), "cannot start pg_basebackup");
+		return false;
+	}
+	argv_free(&args);
+	argv_free(&env);
+	while (!proc_poll(&p, &code)) {
+		struct timespec nap = { 0, 50 * 1000000L };
+
+		if (!stopped && boot_interrupted()) {
+			log_info("stopping pg_basebackup (pid %d)", (int) p.pid);
+			(void) kill(p.pid, SIGTERM);
+			stopped = true;
+		}
+		nanosleep(&nap, NULL);
+	}
+	proc_finish(&p);
+	if (code != 0) {
+		snprintf(b->err, sizeof(b->err), "pg_basebackup exited with code %d%s%s", code,
+			 p.last[0] ? ": " : "", p.last);
+		return false;
+	}
+	secs = (double) (mono_ms() - pr.started_ms) / 1000;
+	log_info("copied %.1f MB from \"%s\" in %.1f s (%.1f MB/s)", (double) pr.done_kb / 1024,
+		 b->up.name, secs, secs > 0 ? (double) pr.done_kb / 1024 / secs : 0.0);
+	return true;
+}
+
+static bool
+remove_in(struct boot *b, const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (unlink(path) != 0 && errno != ENOENT) {
+		snprintf(b->err, sizeof(b->err), "cannot remove %s: %s", path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* Move the complete copy from PGDATA/.pgpod-copy into PGDATA. The
+ * source's marker and recovery signals are not ours to keep. */
+static bool
+step_finish_copy(struct boot *b)
+{
+	char staging[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+	bool ok = true;
+
+	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
+	if (!remove_in(b, staging, PGDATA_MARKER) || !remove_in(b, staging, "standby.signal")
+	    || !remove_in(b, staging, "recovery.signal"))
+		return false;
+	if ((d = opendir(staging)) == NULL) {
+		snprintf(b->err, sizeof(b->err), "cannot open %s: %s", staging, strerror(errno));
+		return false;
+	}
+	while (ok && (e = readdir(d)) != NULL) {
+		char from[PATH_MAX + 256], to[PATH_MAX + 256];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", staging, e->d_name);
+		snprintf(to, sizeof(to), "%s/%s", b->set->pgdata, e->d_name);
+		if (rename(from, to) != 0) {
+			snprintf(b->err, sizeof(b->err), "cannot move %s to %s: %s", from, to,
+				 strerror(errno));
+			ok = false;
+		}
+	}
+	closedir(d);
+	if (ok && (!file_fsync_dir(b->set->pgdata) || rmdir(staging) != 0
+		   || !file_fsync_dir(b->set->pgdata))) {
+		snprintf(b->err, sizeof(b->err), "cannot finish moving the copy into %s: %s",
+			 b->set->pgdata, strerror(errno));
+		ok = false;
+	}
+	return ok;
+}
+
+static bool
+write_signal(struct boot *b, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", b->set->pgdata, name);
+	if (!file_write_atomic(path, "", 0, 0600)) {
+		snprintf(b->err, sizeof(b->err), "cannot write %s: %s", path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool
+step_standby_signal(struct boot *b)
+{
+	return write_signal(b, "standby.signal");
+}
+
+/* The timeline postgres writes WAL on now. */
+static long
+current_timeline(PGconn *c)
+{
+	PGresult *r = PQexec(c, "SELECT pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn())");
+	long tli = -1;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		char hex[9];
+
+		snprintf(hex, sizeof(hex), "%s", PQgetvalue(r, 0, 0));
+		tli = strtol(hex, NULL, 16);
+	}
+	PQclear(r);
+	return tli;
+}
+
+/* The copy ends its recovery at the end of the WAL it has and starts a
+ * new timeline of its own: archive recovery (recovery.signal) with no
+ * archive to read from. */
+static bool
+step_start_new_timeline(struct boot *b)
+{
+	struct argv more;
+	long long deadline;
+	bool ok;
+
+	if (!write_signal(b, "recovery.signal"))
+		return false;
+	argv_init(&more);
+	argv_add(&more, "-c");
+	argv_add(&more, "restore_command=false");
+	ok = boot_start_temp(b, &more);
+	argv_free(&more);
+	if (!ok)
+		return false;
+	deadline = mono_ms() + PROMOTE_TIMEOUT_MS;
+	for (;;) {
+		char in_recovery[8] = "";
+		struct timespec nap = { 0, 50 * 1000000L };
+
+		if (!query_value(b, b->conn, "SELECT pg_catalog.pg_is_in_recovery()", 0, in_recovery,
+				 sizeof(in_recovery)))
+			return false;
+		if (strcmp(in_recovery, "f") == 0)
+			break;
+		if (mono_ms() > deadline) {
+			snprintf(b->err, sizeof(b->err), "the copy did not finish its recovery within %d s",
+				 PROMOTE_TIMEOUT_MS / 1000);
+			return false;
+		}
+		nanosleep(&nap, NULL);
+	}
+	log_info("the copy is an independent primary on timeline %ld", current_timeline(b->conn));
+	return true;
+}
+
+static bool
+step_roles(struct boot *b)
+{
+	return roles_apply_all(b->conn, b->set, b->s, b->in, b->err, sizeof(b->err));
+}
+
+static const struct boot_step clone_steps[] = {
+	{ "check the source", step_check_source },
+	{ "copy with pg_basebackup", step_copy },
+	{ "move the copy into place", step_finish_copy },
+	{ "configure", boot_step_configure },
+	{ "start on a new timeline", step_start_new_timeline },
+	{ "roles and application database", step_roles },
+	{ "stop temporary postgres", boot_step_stop },
+	{ "flush to disk", boot_step_sync },
+};
+
+/* A standby of the source: the application-database rules wait until it
+ * is promoted (a standby takes no writes). */
+static const struct boot_step standby_steps[] = {
+	{ "check the source", step_check_source },
+	{ "copy with pg_basebackup", step_copy },
+	{ "move the copy into place", step_finish_copy },
+	{ "standby.signal", step_standby_signal },
+	{ "configure", boot_step_configure },
+	{ "flush to disk", boot_step_sync },
+};
+
+static const struct boot_step join_steps[] = {
+	{ "check the primary", step_check_source },
+	{ "replication slot", step_slot },
+	{ "copy with pg_basebackup", step_copy },
+	{ "move the copy into place", step_finish_copy },
+	{ "standby.signal", step_standby_signal },
+	{ "configure", boot_step_configure },
+	{ "flush to disk", boot_step_sync },
+};
+
+static const char *
+external_path(const struct spec *s, const char *name, char *buf, size_t cap)
+{
+	const char *base = s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters";
+
+	for (size_t i = 0; i < s->n_externals; i++)
+		if (s->externals[i].name && strcmp(s->externals[i].name, name) == 0) {
+			snprintf(buf, cap, "%s[%zu] (\"%s\")", base, i, name);
+			return buf;
+		}
+	snprintf(buf, cap, "%s", base);
+	return buf;
+}
+
+enum boot_result
+clone_bootstrap(struct boot *b)
+{
+	char where[300];
+	const char *name;
+
+	switch (b->method) {
+	case BOOT_METHOD_JOIN:
+		if (b->in->replication_password == NULL) {
+			char secret[300];
+
+			inputs_replication_secret(b->s, secret, sizeof(secret));
+			log_error("a replica logs in to the primary as \"%s\" with the password in Secret "
+				  "\"%s\" key \"password\", which is not mounted (looked in %s/%s); mount "
+				  "it on every instance", ROLES_REPLICATION_USER, secret,
+				  b->set->secrets_dir, secret);
+			return BOOT_FAILED;
+		}
+		if (!upstream_primary(b->set, b->s, b->in, &b->up, b->err, sizeof(b->err)))
+			break;
+		b->up_path = "--primary-host/--primary-port and the replication Secret";
+		log_info("joining %s as a streaming replica (slot \"%s\")", b->up.name, b->up.slot);
+		return boot_run(b, "join", join_steps, sizeof(join_steps) / sizeof(join_steps[0]));
+	case BOOT_METHOD_REPLICA_CLUSTER:
+	case BOOT_METHOD_CLONE:
+		name = b->method == BOOT_METHOD_CLONE ? b->s->clone_source : b->s->standby_source;
+		if (!upstream_external(b->set, b->s, b->in, name, &b->up, b->err, sizeof(b->err)))
+			break;
+		b->up_path = external_path(b->s, name, where, sizeof(where));
+		if (b->method == BOOT_METHOD_CLONE) {
+			log_info("cloning \"%s\" with pg_basebackup (PostgreSQL %s here)", name,
+				 b->set->pg_version);
+			return boot_run(b, "pg_basebackup", clone_steps,
+					sizeof(clone_steps) / sizeof(clone_steps[0]));
+		}
+		log_info("bootstrapping a replica cluster of \"%s\": a standby that follows it until "
+			 "it is promoted", name);
+		return boot_run(b, "pg_basebackup", standby_steps,
+				sizeof(standby_steps) / sizeof(standby_steps[0]));
+	case BOOT_METHOD_INITDB:
+		break;
+	}
+	log_error("cannot prepare the connection to the source: %s", b->err);
+	return BOOT_FAILED;
+}

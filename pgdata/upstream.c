@@ -1,0 +1,156 @@
+/*
+ * upstream.c — copy and streaming sources (see upstream.h).
+ */
+#include "upstream.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "boot.h"
+#include "config.h"
+#include "log.h"
+#include "pgdata.h"
+#include "roles.h"
+
+static const struct spec_external *
+find_external(const struct spec *s, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < s->n_externals; i++)
+		if (s->externals[i].name != NULL && strcmp(s->externals[i].name, name) == 0)
+			return &s->externals[i];
+	return NULL;
+}
+
+static void
+describe_auth(struct upstream *u, const struct conn_files *f)
+{
+	if (f->ssl_cert != NULL && f->password != NULL)
+		snprintf(u->auth, sizeof(u->auth), "TLS client certificate and password");
+	else if (f->ssl_cert != NULL)
+		snprintf(u->auth, sizeof(u->auth), "TLS client certificate");
+	else if (f->password != NULL)
+		snprintf(u->auth, sizeof(u->auth), "password");
+	else
+		snprintf(u->auth, sizeof(u->auth), "no credentials (trust or peer)");
+}
+
+bool
+upstream_external(const struct settings *set, const struct spec *s, const struct inputs *in,
+		  const char *name, struct upstream *u, char *err, size_t cap)
+{
+	const struct spec_external *e = find_external(s, name);
+	const struct input_source *src = inputs_source(in, name);
+	struct conn_files f = { 0 };
+	char dir[PATH_MAX];
+	const char *user;
+
+	memset(u, 0, sizeof(*u));
+	if (e == NULL) {
+		snprintf(err, cap, "external cluster \"%s\" is not defined in externalClusters",
+			 name ? name : "");
+		return false;
+	}
+	u->kind = UPSTREAM_EXTERNAL;
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	user = kvlist_get(&e->conn, "user");
+	snprintf(u->user, sizeof(u->user), "%s", user ? user : set->os_user);
+	if (src != NULL)
+		f = (struct conn_files) { src->password, src->ssl_key, src->ssl_cert, src->ssl_root_cert };
+	describe_auth(u, &f);
+	conninfo_add_params(&u->conn, &e->conn);
+	if (kvlist_get(&e->conn, "application_name") == NULL)
+		conninfo_add(&u->conn, "application_name", set->pod_name);
+	snprintf(dir, sizeof(dir), "%s/external/%s", set->run_dir, name);
+	return conninfo_write_files(dir, &f, &u->conn, err, cap);
+}
+
+void
+upstream_slot_name(const char *pod, char *buf, size_t cap)
+{
+	size_t n = (size_t) snprintf(buf, cap, "pgpod_");
+
+	for (const char *p = pod; *p && n + 1 < cap && n < 63; p++)
+		buf[n++] = isalnum((unsigned char) *p) ? (char) tolower((unsigned char) *p) : '_';
+	buf[n] = '\0';
+}
+
+bool
+upstream_primary(const struct settings *set, const struct spec *s, const struct inputs *in,
+		 struct upstream *u, char *err, size_t cap)
+{
+	struct conn_files f = { .password = in->replication_password };
+	char host[300], port[16], dir[PATH_MAX];
+
+	memset(u, 0, sizeof(*u));
+	u->kind = UPSTREAM_PRIMARY;
+	if (set->primary_host[0])
+		snprintf(host, sizeof(host), "%s", set->primary_host);
+	else
+		snprintf(host, sizeof(host), "%s-rw", s->name ? s->name : "pgpod");
+	snprintf(port, sizeof(port), "%d", set->primary_port);
+	snprintf(u->name, sizeof(u->name), "primary %s:%s", host, port);
+	snprintf(u->user, sizeof(u->user), "%s", ROLES_REPLICATION_USER);
+	describe_auth(u, &f);
+	upstream_slot_name(set->pod_name, u->slot, sizeof(u->slot));
+	conninfo_add(&u->conn, "host", host);
+	conninfo_add(&u->conn, "port", port);
+	conninfo_add(&u->conn, "user", ROLES_REPLICATION_USER);
+	conninfo_add(&u->conn, "dbname", "postgres");
+	conninfo_add(&u->conn, "application_name", set->pod_name);
+	snprintf(dir, sizeof(dir), "%s/replication", set->run_dir);
+	return conninfo_write_files(dir, &f, &u->conn, err, cap);
+}
+
+bool
+upstream_of_standby(const struct settings *set, const struct spec *s, const struct inputs *in,
+		    struct upstream *u, char *err, size_t cap)
+{
+	memset(u, 0, sizeof(*u));
+	if (!pgdata_has(set->pgdata, "standby.signal"))
+		return true;
+	if (boot_is_replica(set))
+		return upstream_primary(set, s, in, u, err, cap);
+	if (s->standby_enabled == 1 && s->standby_source != NULL) {
+		if (!upstream_external(set, s, in, s->standby_source, u, err, cap))
+			return false;
+		u->min_apply_delay = s->standby_min_apply_delay;
+		return true;
+	}
+	/* a standby with nothing to follow (replica mode was switched off
+	 * while it was down): it waits for `pgpod promote` */
+	log_warn("PGDATA is a standby but the spec names no source for it (spec.replica is off); "
+		 "it stays in recovery until `pgpod promote`");
+	return true;
+}
+
+void
+upstream_free(struct upstream *u)
+{
+	conninfo_free(&u->conn);
+}
+
+bool
+upstream_write_config(const struct settings *set, const struct spec *s, const struct inputs *in,
+		      char *hash)
+{
+	struct upstream u;
+	char err[512];
+	struct config_standby sb = { 0 };
+	bool ok;
+
+	if (!upstream_of_standby(set, s, in, &u, err, sizeof(err))) {
+		log_error("cannot prepare the standby's connection: %s", err);
+		upstream_free(&u);
+		return false;
+	}
+	if (u.kind != UPSTREAM_NONE) {
+		sb.conninfo = u.conn.text;
+		sb.slot = u.slot[0] ? u.slot : NULL;
+		sb.min_apply_delay = u.min_apply_delay;
+	}
+	ok = config_write_all(set, s, u.kind != UPSTREAM_NONE ? &sb : NULL, hash);
+	upstream_free(&u);
+	return ok;
+}
