@@ -4,34 +4,6 @@
 # shutdown sequence, reloads, PID 1 in a PID namespace, and a log burst.
 . "$(dirname "$0")/lib.sh"
 
-# http_code PATH: the HTTP status of GET PATH on pgpod (000 when no answer).
-http_code() {
-	curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$HTTP_PORT$1"
-}
-
-# http_get PATH: the body.
-http_get() {
-	curl -s --max-time 2 "http://127.0.0.1:$HTTP_PORT$1"
-}
-
-# status_field KEY: one key of /pg/status, as JSON.
-status_field() {
-	http_get /pg/status | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin).get(sys.argv[1])))' "$1" 2>/dev/null
-}
-
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
-
-# wait_code PATH CODE SECONDS: wait (bounded) until PATH answers CODE.
-wait_code() {
-	local i=0
-	while [ $i -lt $(($3 * 20)) ]; do
-		[ "$(http_code "$1")" = "$2" ] && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
-
 postmaster_pid() { head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null; }
 
 test_probes_during_slow_bootstrap_then_status_and_metrics() {
