@@ -192,6 +192,20 @@ load_source_ref(const struct spec_ref *r, const char *dir, const char *path, boo
 		strip_newline(*out);
 }
 
+/* Only the sources the spec uses now have their Secrets read: the clone
+ * source, the replica cluster's source. */
+static bool
+source_used(const struct spec *s, const char *name)
+{
+	if (name == NULL)
+		return false;
+	if (s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP && s->clone_source != NULL
+	    && strcmp(s->clone_source, name) == 0)
+		return true;
+	return s->standby_enabled == 1 && s->standby_source != NULL
+		&& strcmp(s->standby_source, name) == 0;
+}
+
 static void
 load_sources(const struct spec *s, const char *dir, struct inputs *in, struct diag *d)
 {
@@ -209,6 +223,8 @@ load_sources(const struct spec *s, const char *dir, struct inputs *in, struct di
 		char path[256];
 
 		src->name = e->name;
+		if (!source_used(s, e->name))
+			continue;
 		snprintf(path, sizeof(path), "%s[%zu].password", base, i);
 		load_source_ref(&e->password, dir, path, true, &src->password, d);
 		snprintf(path, sizeof(path), "%s[%zu].sslKey", base, i);

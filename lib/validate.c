@@ -391,6 +391,18 @@ rule_sources(const struct spec *s, int major, struct diag *d)
 		for (size_t k = 0; k < i; k++)
 			if (s->externals[k].name && strcmp(s->externals[k].name, n) == 0)
 				diag_error(d, path, "\"%s\" is defined twice", n);
+		for (size_t k = 0; k < s->externals[i].conn.n; k++) {
+			const char *key = s->externals[i].conn.items[k].key;
+
+			if (strcmp(key, "password") == 0 || strcmp(key, "sslpassword") == 0) {
+				snprintf(path, sizeof(path), "%s[%zu].connectionParameters.%s",
+					 s->dialect == SPEC_DIALECT_CHART ? "externalClusters"
+					 : "spec.externalClusters", i, key);
+				diag_warn(d, path, "is ignored: pgpod never puts a password in a "
+					  "connection string; put it in a Secret and refer to it "
+					  "with \"password: {name, key}\"");
+			}
+		}
 	}
 	if (pgo)
 		return;
@@ -415,6 +427,10 @@ rule_sources(const struct spec *s, int major, struct diag *d)
 			diag_error(d, P("standby.source"), "is required when the replica cluster is enabled");
 		else if (find_external(s, s->standby_source) == NULL)
 			diag_error(d, P("standby.source"), "\"%s\" is not defined in externalClusters",
+				   s->standby_source);
+		else if (find_external(s, s->standby_source)->conn.n == 0)
+			diag_error(d, P("standby.source"), "external cluster \"%s\" has no "
+				   "connectionParameters: a replica cluster streams from it",
 				   s->standby_source);
 	}
 }

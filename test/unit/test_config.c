@@ -313,12 +313,13 @@ test_hba_order(void **state)
 
 	(void) state;
 	assert_non_null(hba);
-	assert_int_equal(rules(hba, lines, 16), 5);
+	assert_int_equal(rules(hba, lines, 16), 6);
 	assert_string_equal(lines[0], "local all postgres peer map=pgpod");
 	assert_string_equal(lines[1], "hostssl app app 10.0.0.0/8 scram-sha-256");
 	assert_string_equal(lines[2], "host replication streaming_replica all md5");
-	assert_string_equal(lines[3], "local all all scram-sha-256");
-	assert_string_equal(lines[4], "host all all all scram-sha-256");
+	assert_string_equal(lines[3], "host replication streaming_replica all scram-sha-256");
+	assert_string_equal(lines[4], "local all all scram-sha-256");
+	assert_string_equal(lines[5], "host all all all scram-sha-256");
 	free(hba);
 	spec_free(s);
 }
@@ -332,10 +333,11 @@ test_hba_defaults_only(void **state)
 
 	(void) state;
 	assert_non_null(hba);
-	assert_int_equal(rules(hba, lines, 16), 3);
+	assert_int_equal(rules(hba, lines, 16), 4);
 	assert_string_equal(lines[0], "local all postgres peer map=pgpod");
-	assert_string_equal(lines[1], "local all all scram-sha-256");
-	assert_string_equal(lines[2], "host all all all scram-sha-256");
+	assert_string_equal(lines[1], "host replication streaming_replica all scram-sha-256");
+	assert_string_equal(lines[2], "local all all scram-sha-256");
+	assert_string_equal(lines[3], "host all all all scram-sha-256");
 	free(hba);
 	spec_free(s);
 }
