@@ -59,7 +59,8 @@ done
 shift $((OPTIND - 1))
 [ "$#" -eq 0 ] || { echo "bench: unexpected argument: $1 (try -h)" >&2; exit 2; }
 for v in s:SCALE n:ROUNDS j:JROUNDS; do
-	[[ ${!v#*:} =~ ^[1-9][0-9]*$ ]] || { echo "bench: -${v%%:*} wants a positive integer" >&2; exit 2; }
+	name=${v#*:}
+	[[ ${!name} =~ ^[1-9][0-9]*$ ]] || { echo "bench: -${v%%:*} wants a positive integer" >&2; exit 2; }
 done
 [[ $WARMUP =~ ^[0-9]+$ ]] || { echo "bench: -w wants a non-negative integer" >&2; exit 2; }
 

@@ -90,7 +90,8 @@ struct sup {
 	bool             booting;
 	enum boot_method boot_method;
 	enum boot_result boot_result;
-	bool             promoting;	/* the thread promotes (spec.replica switched off) */
+	bool             promote_pending; /* spec.replica switched off: promote once ready */
+	bool             promoting;	/* the thread promotes */
 	bool             promote_ok;
 	bool             reload_after_boot;
 
@@ -469,6 +470,42 @@ password_changed(const char *old, const char *now)
 
 static void *sup_boot_main(void *arg);
 
+/* The first instance of a replica cluster while it is a standby: only it
+ * is promoted when spec.replica is switched off (a replica that joined,
+ * marker "join", never is). */
+static bool
+sup_designated_standby(const struct sup *s)
+{
+	struct pgdata_marker m;
+
+	return !boot_is_replica(s->set) && pgdata_has(s->set->pgdata, "standby.signal")
+		&& pgdata_read_marker(s->set->pgdata, &m) && strcmp(m.method, "join") != 0;
+}
+
+/* Promote in the task thread once postgres runs and answers (a standby
+ * answers once consistent: "standby" in postmaster.pid). */
+static void
+sup_maybe_promote(struct sup *s)
+{
+	struct status *st;
+	bool up;
+
+	if (!s->promote_pending || s->booting || s->stopping || !s->inst.running)
+		return;
+	st = status_lock();
+	up = st->phase == PHASE_RUNNING;
+	status_unlock();
+	if (!up)
+		return;
+	s->promote_pending = false;
+	s->promoting = true;
+	s->booting = pthread_create(&s->boot, NULL, sup_boot_main, s) == 0;
+	if (!s->booting) {
+		s->promoting = false;
+		log_error("cannot start the promotion thread; run `pgpod promote`");
+	}
+}
+
 static void
 sup_reload(struct sup *s, const char *why)
 {
@@ -502,7 +539,7 @@ sup_reload(struct sup *s, const char *why)
 	    && password_changed(s->in.su_password, nin.su_password))
 		monitor_set_password("postgres", nin.su_password);
 	promote = s->spec->standby_enabled == 1 && ns->standby_enabled != 1
-		&& !boot_is_replica(s->set) && pgdata_has(s->set->pgdata, "standby.signal");
+		&& sup_designated_standby(s);
 	inputs_free(&s->in);
 	spec_free(s->spec);
 	s->spec = ns;
@@ -517,14 +554,10 @@ sup_reload(struct sup *s, const char *why)
 		s->nudge_at_ms = mono_ms() + 500;
 	}
 	log_info("configuration reloaded (config hash %s)", hash);
-	if (promote && s->inst.running) {
+	if (promote) {
 		log_info("spec.replica.enabled is off now: promoting this instance");
-		s->promoting = true;
-		s->booting = pthread_create(&s->boot, NULL, sup_boot_main, s) == 0;
-		if (!s->booting) {
-			s->promoting = false;
-			log_error("cannot start the promotion thread; run `pgpod promote`");
-		}
+		s->promote_pending = true;
+		sup_maybe_promote(s);
 	}
 }
 
@@ -644,6 +677,7 @@ sup_check_postmaster(struct sup *s, long long now)
 		log_info("postgres is ready (%s) on port %d, %lld ms after its start", pst,
 			 s->set->pg_port, now - s->last_start_ms);
 		monitor_nudge();
+		sup_maybe_promote(s);
 	}
 }
 
@@ -885,6 +919,10 @@ cmd_run(struct settings *set, int argc, char **argv)
 			sup_give_up(&s, EXIT_RUNTIME, "cannot start the bootstrap thread");
 	} else {
 		sup_marker_status(&s);
+		s.promote_pending = s.spec->standby_enabled != 1 && sup_designated_standby(&s);
+		if (s.promote_pending)
+			log_info("PGDATA is a standby but spec.replica is not enabled: promoting it "
+				 "once postgres is up");
 		if (sup_configure(&s))
 			sup_start_postgres(&s);
 	}
