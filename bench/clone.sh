@@ -186,6 +186,19 @@ stats() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
 mbps() { awk -v mb="$1" -v us="$2" 'BEGIN { if (us > 0) printf "%.0f", mb / (us / 1e6); else printf "?" }'; }
+# account LOG: pgpod's own log lines (not postgres' or a tool's), each with
+# its offset from the first line; needs jq
+account() {
+	command -v jq >/dev/null || return 0
+	jq -R -r 'fromjson? | select(type == "object" and .logger == "pgpod") | "\(.ts)\t\(.msg)"' "$1" |
+		awk -F '\t' '$2 ~ /^Terminated/ { exit } {
+			split($1, a, "T"); split(a[2], b, ":"); sub(/Z$/, "", b[3])
+			t = b[1] * 3600 + b[2] * 60 + b[3]
+			if (NR == 1) t0 = t
+			m = $2; if (length(m) > 110) m = substr(m, 1, 107) "..."
+			printf "    +%6.2f s  %s\n", t - t0, m
+		}'
+}
 # psql_pg SOCKDIR PORT DB SQL: one value, as the postgres user over the socket
 psql_pg() {
 	timeout 30 "${as_pg[@]}" "$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$1" -p "$2" \
@@ -339,8 +352,7 @@ read -r n_med n_min n_max < <(stats "${N_T[@]}")
 # where pgpod's time went, from the log of its first timed round
 if [ -f "$W/clone-pgpod.log.keep" ]; then
 	echo "  pgpod clone, round 1, its own account:"
-	grep -o '"msg":"[^"]*\(copied\|independent primary\|bootstrap\)[^"]*"' "$W/clone-pgpod.log.keep" |
-		sed 's/^"msg":"/    /; s/"$//' || true
+	account "$W/clone-pgpod.log.keep"
 fi
 stop_pg "$SRC"
 PG_DIRS=()
@@ -492,8 +504,7 @@ read -r pj_med pj_min pj_max < <(stats "${PJ_T[@]}")
 read -r rj_med rj_min rj_max < <(stats "${RJ_T[@]}")
 if [ -f "$W/join-pgpod.log.keep" ]; then
 	echo "  pgpod replica, round 1, its own account:"
-	grep -o '"msg":"[^"]*\(copied\|slot\|bootstrap\)[^"]*"' "$W/join-pgpod.log.keep" |
-		sed 's/^"msg":"/    /; s/"$//' || true
+	account "$W/join-pgpod.log.keep"
 fi
 stop_pid "$PRIMARY"
 PGPOD_PIDS=()

@@ -7,6 +7,7 @@
 
 # The pg_hba.conf pgpod writes when the spec has no pg_hba lines.
 HBA_DEFAULT='local all postgres peer map=pgpod
+host replication streaming_replica all scram-sha-256
 local all all scram-sha-256
 host all all all scram-sha-256'
 

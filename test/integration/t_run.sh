@@ -6,6 +6,7 @@
 
 HBA_WITH_USER_LINE='local all postgres peer map=pgpod
 host app app 10.0.0.0 255.0.0.0 scram-sha-256
+host replication streaming_replica all scram-sha-256
 local all all scram-sha-256
 host all all all scram-sha-256'
 
