@@ -207,6 +207,15 @@ kvlist_get(const struct kvlist *l, const char *key)
 	return NULL;
 }
 
+const struct spec_external *
+spec_external_find(const struct spec *s, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < s->n_externals; i++)
+		if (s->externals[i].name != NULL && strcmp(s->externals[i].name, name) == 0)
+			return &s->externals[i];
+	return NULL;
+}
+
 bool
 spec_key_is_secret(const char *key)
 {

@@ -204,6 +204,9 @@ const char *spec_path(const struct spec *s, const char *key);
 /* Record that a member was read from the given document path. */
 void spec_set_origin(struct spec *s, int field, const char *path);
 
+/* The externalClusters entry called name; NULL when there is none. */
+const struct spec_external *spec_external_find(const struct spec *s, const char *name);
+
 struct spec *spec_new(void);
 void spec_free(struct spec *s);
 void spec_apply_defaults(struct spec *s);

@@ -363,15 +363,6 @@ rule_parameters(const struct spec *s, int major, struct diag *d)
 	}
 }
 
-static const struct spec_external *
-find_external(const struct spec *s, const char *name)
-{
-	for (size_t i = 0; i < s->n_externals; i++)
-		if (s->externals[i].name && strcmp(s->externals[i].name, name) == 0)
-			return &s->externals[i];
-	return NULL;
-}
-
 static void
 rule_sources(const struct spec *s, int major, struct diag *d)
 {
@@ -411,7 +402,7 @@ rule_sources(const struct spec *s, int major, struct diag *d)
 
 		if (s->clone_source == NULL)
 			diag_error(d, P("bootstrap.clone.source"), "is required for pg_basebackup");
-		else if ((e = find_external(s, s->clone_source)) == NULL)
+		else if ((e = spec_external_find(s, s->clone_source)) == NULL)
 			diag_error(d, P("bootstrap.clone.source"), "\"%s\" is not defined in "
 				   "externalClusters", s->clone_source);
 		else if (e->conn.n == 0)
@@ -419,16 +410,16 @@ rule_sources(const struct spec *s, int major, struct diag *d)
 				   "connectionParameters, which pg_basebackup needs", s->clone_source);
 	}
 	if (s->bootstrap == SPEC_BOOTSTRAP_RECOVERY && s->restore_source != NULL
-	    && find_external(s, s->restore_source) == NULL)
+	    && spec_external_find(s, s->restore_source) == NULL)
 		diag_error(d, P("bootstrap.restore.source"), "\"%s\" is not defined in externalClusters",
 			   s->restore_source);
 	if (s->standby_enabled == 1) {
 		if (s->standby_source == NULL)
 			diag_error(d, P("standby.source"), "is required when the replica cluster is enabled");
-		else if (find_external(s, s->standby_source) == NULL)
+		else if (spec_external_find(s, s->standby_source) == NULL)
 			diag_error(d, P("standby.source"), "\"%s\" is not defined in externalClusters",
 				   s->standby_source);
-		else if (find_external(s, s->standby_source)->conn.n == 0)
+		else if (spec_external_find(s, s->standby_source)->conn.n == 0)
 			diag_error(d, P("standby.source"), "external cluster \"%s\" has no "
 				   "connectionParameters: a replica cluster streams from it",
 				   s->standby_source);

@@ -603,13 +603,12 @@ static const char *
 external_path(const struct spec *s, const char *name, char *buf, size_t cap)
 {
 	const char *base = s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters";
+	const struct spec_external *e = spec_external_find(s, name);
 
-	for (size_t i = 0; i < s->n_externals; i++)
-		if (s->externals[i].name && strcmp(s->externals[i].name, name) == 0) {
-			snprintf(buf, cap, "%s[%zu] (\"%s\")", base, i, name);
-			return buf;
-		}
-	snprintf(buf, cap, "%s", base);
+	if (e != NULL)
+		snprintf(buf, cap, "%s[%td] (\"%s\")", base, e - s->externals, name);
+	else
+		snprintf(buf, cap, "%s", base);
 	return buf;
 }
 

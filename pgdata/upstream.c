@@ -14,15 +14,6 @@
 #include "pgdata.h"
 #include "roles.h"
 
-static const struct spec_external *
-find_external(const struct spec *s, const char *name)
-{
-	for (size_t i = 0; name != NULL && i < s->n_externals; i++)
-		if (s->externals[i].name != NULL && strcmp(s->externals[i].name, name) == 0)
-			return &s->externals[i];
-	return NULL;
-}
-
 static void
 describe_auth(struct upstream *u, const struct conn_files *f)
 {
@@ -40,7 +31,7 @@ bool
 upstream_external(const struct settings *set, const struct spec *s, const struct inputs *in,
 		  const char *name, struct upstream *u, char *err, size_t cap)
 {
-	const struct spec_external *e = find_external(s, name);
+	const struct spec_external *e = spec_external_find(s, name);
 	const struct input_source *src = inputs_source(in, name);
 	struct conn_files f = { 0 };
 	char dir[PATH_MAX];
