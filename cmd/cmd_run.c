@@ -424,7 +424,7 @@ sup_hash_dir(EVP_MD_CTX *ctx, const char *dir)
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), sup_cmp_names);
 	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX];
+		char path[PATH_MAX + 256];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		sup_hash_file(ctx, path);
