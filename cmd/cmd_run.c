@@ -659,14 +659,16 @@ sup_check_postmaster(struct sup *s, long long now)
 	struct status *st;
 	char pst[16];
 	pid_t pid;
-	bool became_ready = false;
+	bool became_ready = false, standby;
 
 	if (!s->inst.running)
 		return;
 	if (!instance_pidfile(s->set->pgdata, &pid, pst, sizeof(pst)) || pid != s->inst.proc.pid)
 		pst[0] = '\0';
+	standby = pgdata_has(s->set->pgdata, "standby.signal");
 	st = status_lock();
 	snprintf(st->pid_status, sizeof(st->pid_status), "%s", pst);
+	st->standby_signal = standby;
 	if ((st->phase == PHASE_STARTING || st->phase == PHASE_RESTARTING)
 	    && (strcmp(pst, "ready") == 0 || strcmp(pst, "standby") == 0)) {
 		st->phase = PHASE_RUNNING;

@@ -118,7 +118,8 @@ probe_readiness(const struct status *st, long long now_ms, char *reason, size_t 
 		snprintf(reason, cap, "postgres is not running (phase %s)", status_phase_name(st->phase));
 		return 503;
 	}
-	if (strcmp(st->pid_status, "ready") == 0) {
+	if (strcmp(st->pid_status, "ready") == 0 && !st->standby_signal
+	    && !(st->sql_ok && st->in_recovery)) {
 		if (st->sql_failing_since_ms != 0
 		    && now_ms - st->sql_failing_since_ms >= STATUS_SQL_GRACE_MS) {
 			snprintf(reason, cap, "postgres has not answered a query for %lld ms",
@@ -128,7 +129,7 @@ probe_readiness(const struct status *st, long long now_ms, char *reason, size_t 
 		snprintf(reason, cap, "accepting connections");
 		return 200;
 	}
-	if (strcmp(st->pid_status, "standby") != 0) {
+	if (strcmp(st->pid_status, "standby") != 0 && strcmp(st->pid_status, "ready") != 0) {
 		snprintf(reason, cap, "postgres is %s, not accepting connections",
 			 st->pid_status[0] ? st->pid_status : "starting");
 		return 503;

@@ -204,6 +204,18 @@ test_standby_readiness(void **state)
 	streaming_standby(&st);
 	st.sql_ok = false;
 	assert_int_equal(probe(&st, PROBE_READINESS), 503);
+	/* PostgreSQL 10+ writes "ready" for a hot standby too: standby.signal
+	 * or pg_is_in_recovery() tells, and the standby rules still apply */
+	streaming_standby(&st);
+	snprintf(st.pid_status, sizeof(st.pid_status), "ready");
+	st.streaming = false;
+	assert_probe_reason(&st, PROBE_READINESS, 503, "not streaming");
+	st.standby_signal = true;
+	st.sql_ok = false;
+	assert_probe_reason(&st, PROBE_READINESS, 503, "unknown");
+	st.sql_ok = true;
+	st.streaming = true;
+	assert_probe_reason(&st, PROBE_READINESS, 200, "standby streaming");
 	/* a standby still short of consistency says "starting" */
 	streaming_standby(&st);
 	snprintf(st.pid_status, sizeof(st.pid_status), "starting");
