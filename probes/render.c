@@ -85,6 +85,8 @@ render_status_json(const struct status *st)
 	json_object_object_add(o, "replayLsn", sql ? str_or_null(st->replay_lsn) : NULL);
 	json_object_object_add(o, "replayLagBytes", sql && st->replay_lag_bytes >= 0
 			       ? json_object_new_int64(st->replay_lag_bytes) : NULL);
+	json_object_object_add(o, "streaming", sql && st->in_recovery
+			       ? json_object_new_boolean(st->streaming) : NULL);
 	json_object_object_add(o, "pendingRestart", sql
 			       ? json_object_new_boolean(st->pending_restart[0] != '\0') : NULL);
 	json_object_object_add(o, "pendingRestartParameters", params);

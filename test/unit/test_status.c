@@ -307,7 +307,7 @@ test_status_json_unknown_is_null(void **state)
 {
 	static const char *const unknown[] = {
 		"postmasterPid", "isPrimary", "inRecovery", "timeline", "systemId", "currentLsn",
-		"replayLagBytes", "pendingRestart", "serverVersion", "bootstrap",
+		"replayLagBytes", "streaming", "pendingRestart", "serverVersion", "bootstrap",
 	};
 	struct status st;
 	struct json_object *o;
