@@ -22,7 +22,7 @@
 #
 #   bench/clone.sh [-s SCALE] [-n ROUNDS] [-w WARMUP] [-j JOIN_ROUNDS]
 #
-# Defaults: -s 50 (about 750 MB), -n 5, -w 1, -j 3. Environment: PGPOD
+# Defaults: -s 50 (about 770 MB), -n 5, -w 1, -j 5. Environment: PGPOD
 # (default ./pgpod of this repository), PG_BINDIR (default `pg_config
 # --bindir`, else /usr/lib/postgresql/15/bin).
 #
@@ -38,7 +38,7 @@ set -euo pipefail
 SCALE=50
 ROUNDS=5
 WARMUP=1
-JROUNDS=3
+JROUNDS=5
 GOAL=1.05
 
 usage() {
@@ -140,6 +140,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# a copy of the binary: a rebuild during the run does not change what is measured
+PGPOD_BUILD=$PGPOD
+cp "$PGPOD_BUILD" "$W/pgpod"
+PGPOD=$W/pgpod
 
 # ---- helpers ----------------------------------------------------------------
 
@@ -199,6 +203,45 @@ account() {
 			printf "    +%6.2f s  %s\n", t - t0, m
 		}'
 }
+# phases LOG: from pgpod's own timestamps, in µs, "COPY PRIVATE FLUSH START":
+# its pg_basebackup run; the private start of the copy (new timeline,
+# roles, stop; clone only, else 0); the rest of the bootstrap, which is the
+# syncfs (plus moving the copy in place and writing the configuration); from
+# the end of the bootstrap until postgres is ready (run only, else 0).
+# -1 for what is not found.
+phases() {
+	if ! command -v jq >/dev/null; then
+		echo "-1 -1 -1 -1"
+		return 0
+	fi
+	jq -R -r 'fromjson? | select(type == "object" and .logger == "pgpod") | "\(.ts)\t\(.msg)"' "$1" |
+		awk -F '\t' '
+			function us(ts,  a, b) {
+				split(ts, a, "T"); split(a[2], b, ":"); sub(/Z$/, "", b[3])
+				return (b[1] * 3600 + b[2] * 60 + b[3]) * 1e6
+			}
+			$2 ~ /^copying ".*" with pg_basebackup into/ && !s { s = us($1) }
+			$2 ~ /^copied / && !c { c = us($1) }
+			$2 ~ /^postgres exited with code/ && c && !x { x = us($1) }
+			$2 ~ /^bootstrap \(.*\) complete in/ && !d { d = us($1) }
+			$2 ~ /^postgres is ready/ && d && !r { r = us($1) }
+			END {
+				copy = (s && c) ? c - s : -1
+				priv = x ? x - c : 0
+				flush = (d && c) ? d - (x ? x : c) : -1
+				start = r ? r - d : 0
+				printf "%d %d %d %d\n", copy, priv, flush, start
+			}'
+}
+# warnings LABEL LOG: the warn and error lines of a pgpod log until its
+# SIGTERM (the stop's own FATALs are expected) go to $W/warnings, shown at
+# the end
+warnings() {
+	command -v jq >/dev/null || return 0
+	awk '/"msg":"Terminated: shutting down"/ { exit } { print }' "$2" |
+		jq -R -r --arg l "$1" 'fromjson? | select(type == "object" and (.level == "warn" or
+			.level == "error")) | "\($l): \(.level) [\(.logger)] \(.msg)"' >>"$W/warnings" || true
+}
 # psql_pg SOCKDIR PORT DB SQL: one value, as the postgres user over the socket
 psql_pg() {
 	timeout 30 "${as_pg[@]}" "$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$1" -p "$2" \
@@ -216,7 +259,7 @@ pgbench_load() {
 
 version=$("$PG_BINDIR/postgres" --version 2>/dev/null || echo "postgres ?")
 echo "bench/clone.sh: pgpod clone and a joining pgpod replica vs pg_basebackup (+ pg_ctl)"
-echo "postgres: $version ($PG_BINDIR); pgpod: $("$PGPOD" version 2>/dev/null | head -n 1) ($PGPOD)"
+echo "postgres: $version ($PG_BINDIR); pgpod: $("$PGPOD" version 2>/dev/null | head -n 1) ($PGPOD_BUILD)"
 echo "machine: $(nproc) cpus, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo);" \
 	"work dir $W on $(df -P "$W" | awk 'NR == 2 {print $1}')"
 echo "user: $(id -un)${as_pg:+ (raw tools through runuser -u postgres; pgpod drops to postgres itself)}"
@@ -305,6 +348,8 @@ run_pgpod_clone() {
 		exit 1
 	fi
 	ELAPSED=$((t1 - t0))
+	read -r PH_COPY PH_PRIV PH_FLUSH PH_START < <(phases "$log")
+	warnings "pgpod clone round $1" "$log"
 	[ "$1" != 1 ] || cp "$log" "$W/clone-pgpod.log.keep"
 	rm -rf "$W/tgt/pgdata" "$W/tgt/run" "$log"
 }
@@ -330,25 +375,35 @@ done
 P_T=()
 B_T=()
 N_T=()
+PC_T=()
+PP_T=()
+PF_T=()
 for i in $(seq 1 "$ROUNDS"); do
 	if [ $((i % 2)) -eq 1 ]; then
-		run_pgpod_clone "$i"; p=$ELAPSED
+		run_pgpod_clone "$i"; p=$ELAPSED; pc=$PH_COPY; pp=$PH_PRIV; pf=$PH_FLUSH
 		run_bare "$i"; b=$ELAPSED
 		run_bare "$i" --no-sync; n=$ELAPSED
 	else
 		run_bare "$i" --no-sync; n=$ELAPSED
 		run_bare "$i"; b=$ELAPSED
-		run_pgpod_clone "$i"; p=$ELAPSED
+		run_pgpod_clone "$i"; p=$ELAPSED; pc=$PH_COPY; pp=$PH_PRIV; pf=$PH_FLUSH
 	fi
 	P_T+=("$p")
 	B_T+=("$b")
 	N_T+=("$n")
-	printf '  round %d: pgpod clone %s, pg_basebackup %s, pg_basebackup --no-sync %s\n' \
-		"$i" "$(secs "$p")" "$(secs "$b")" "$(secs "$n")"
+	PC_T+=("$pc")
+	PP_T+=("$pp")
+	PF_T+=("$pf")
+	printf '  round %d: pgpod clone %s (pg_basebackup %s, private start %s, flush %s),' \
+		"$i" "$(secs "$p")" "$(secs "$pc")" "$(secs "$pp")" "$(secs "$pf")"
+	printf ' pg_basebackup %s, pg_basebackup --no-sync %s\n' "$(secs "$b")" "$(secs "$n")"
 done
 read -r p_med p_min p_max < <(stats "${P_T[@]}")
 read -r b_med b_min b_max < <(stats "${B_T[@]}")
 read -r n_med n_min n_max < <(stats "${N_T[@]}")
+read -r pc_med pc_min pc_max < <(stats "${PC_T[@]}")
+read -r pp_med pp_min pp_max < <(stats "${PP_T[@]}")
+read -r pf_med pf_min pf_max < <(stats "${PF_T[@]}")
 # where pgpod's time went, from the log of its first timed round
 if [ -f "$W/clone-pgpod.log.keep" ]; then
 	echo "  pgpod clone, round 1, its own account:"
@@ -438,7 +493,9 @@ run_pgpod_join() {
 	fi
 	ELAPSED=$((t1 - t0))
 	stop_pid "$pid"
+	read -r PH_COPY PH_PRIV PH_FLUSH PH_START < <(phases "$log")
 	PGPOD_PIDS=("$PRIMARY")
+	warnings "pgpod replica round $1" "$log"
 	[ "$1" != 1 ] || cp "$log" "$W/join-pgpod.log.keep"
 	rm -rf "$W/replica/pgdata" "$W/replica/run" "$log"
 	drop_slots
@@ -487,27 +544,38 @@ run_raw_join() {
 
 PJ_T=()
 RJ_T=()
+JC_T=()
+JF_T=()
+JS_T=()
 for i in $(seq 1 "$JROUNDS"); do
 	if [ $((i % 2)) -eq 1 ]; then
-		run_pgpod_join "$i"; p=$ELAPSED
+		run_pgpod_join "$i"; p=$ELAPSED; jc=$PH_COPY; jf=$PH_FLUSH; js=$PH_START
 		run_raw_join "$i"; r=$ELAPSED
 	else
 		run_raw_join "$i"; r=$ELAPSED
-		run_pgpod_join "$i"; p=$ELAPSED
+		run_pgpod_join "$i"; p=$ELAPSED; jc=$PH_COPY; jf=$PH_FLUSH; js=$PH_START
 	fi
 	PJ_T+=("$p")
 	RJ_T+=("$r")
-	printf '  round %d: pgpod replica ready %s, raw replica streaming %s\n' "$i" "$(secs "$p")" \
-		"$(secs "$r")"
+	JC_T+=("$jc")
+	JF_T+=("$jf")
+	JS_T+=("$js")
+	printf '  round %d: pgpod replica ready %s (pg_basebackup %s, flush %s, postgres start %s),' \
+		"$i" "$(secs "$p")" "$(secs "$jc")" "$(secs "$jf")" "$(secs "$js")"
+	printf ' raw replica streaming %s\n' "$(secs "$r")"
 done
 read -r pj_med pj_min pj_max < <(stats "${PJ_T[@]}")
 read -r rj_med rj_min rj_max < <(stats "${RJ_T[@]}")
+read -r jc_med jc_min jc_max < <(stats "${JC_T[@]}")
+read -r jf_med jf_min jf_max < <(stats "${JF_T[@]}")
+read -r js_med js_min js_max < <(stats "${JS_T[@]}")
 if [ -f "$W/join-pgpod.log.keep" ]; then
 	echo "  pgpod replica, round 1, its own account:"
 	account "$W/join-pgpod.log.keep"
 fi
 stop_pid "$PRIMARY"
 PGPOD_PIDS=()
+warnings "pgpod primary" "$W/primary.log"
 
 # ==== summary ===================================================================
 
@@ -515,12 +583,19 @@ row() { # LABEL MEDIAN_US MIN_US MAX_US MB REF_US
 	printf '| %s | %s | %s – %s | %s | %s |\n' "$1" "$(secs "$2")" "$(secs "$3")" "$(secs "$4")" \
 		"$(mbps "$5" "$2")" "$(ratio "$2" "$6")"
 }
+part() { # LABEL MEDIAN_US MIN_US MAX_US: a part of pgpod's time, from its log
+	[ "$2" -ge 0 ] || return 0
+	printf '| &nbsp;&nbsp;%s | %s | %s – %s | | |\n' "$1" "$(secs "$2")" "$(secs "$3")" "$(secs "$4")"
+}
 echo
 echo "## clone of pgbench -s $SCALE ($DB_MB MiB), median of $ROUNDS"
 echo
 echo "| what | wall time | min – max | MiB/s | ratio to pg_basebackup |"
 echo "|---|---|---|---|---|"
 row "pgpod clone" "$p_med" "$p_min" "$p_max" "$DB_MB" "$b_med"
+part "of which its pg_basebackup --no-sync" "$pc_med" "$pc_min" "$pc_max"
+part "of which the private start (timeline, roles, stop)" "$pp_med" "$pp_min" "$pp_max"
+part "of which the flush (syncfs)" "$pf_med" "$pf_min" "$pf_max"
 row "pg_basebackup -X stream -c fast" "$b_med" "$b_min" "$b_max" "$DB_MB" "$b_med"
 row "pg_basebackup ... --no-sync (no flush, reference)" "$n_med" "$n_min" "$n_max" "$DB_MB" "$b_med"
 echo
@@ -529,6 +604,9 @@ echo
 echo "| what | start → ready | min – max | MiB/s | ratio to raw |"
 echo "|---|---|---|---|---|"
 row "pgpod run bench-2 → /readyz 200" "$pj_med" "$pj_min" "$pj_max" "$PDB_MB" "$rj_med"
+part "of which its pg_basebackup --no-sync" "$jc_med" "$jc_min" "$jc_max"
+part "of which the flush (syncfs)" "$jf_med" "$jf_min" "$jf_max"
+part "of which postgres' start until ready" "$js_med" "$js_min" "$js_max"
 row "pg_basebackup -R + pg_ctl start → streaming" "$rj_med" "$rj_min" "$rj_max" "$PDB_MB" "$rj_med"
 echo
 awk -v p="$p_med" -v b="$b_med" -v goal="$GOAL" 'BEGIN {
@@ -537,4 +615,14 @@ awk -v p="$p_med" -v b="$b_med" -v goal="$GOAL" 'BEGIN {
 		(r <= goal) ? "met" : "NOT met"
 }'
 echo "joining replica: pgpod / raw = $(ratio "$pj_med" "$rj_med")" \
-	"(pgpod also creates a replication slot and waits for its status query; raw has no slot)"
+	"(pgpod also creates a replication slot; raw has no slot)"
+echo "notes: the parts of pgpod's time are medians of their own, from its log's timestamps;"
+echo "  pgpod flushes with one syncfs of the whole filesystem holding PGDATA (here the one"
+echo "  under $W, shared with the source and everything else), pg_basebackup fsyncs its own files;"
+echo "  the raw replica is polled with psql (a process per poll), pgpod's /readyz with curl"
+if [ -s "$W/warnings" ]; then
+	echo "pgpod warn/error log lines ($(wc -l <"$W/warnings"), first 20):"
+	head -n 20 "$W/warnings" | cut -c 1-200 | sed 's/^/  /'
+else
+	echo "pgpod logged no warn or error line"
+fi

@@ -109,10 +109,9 @@ upstream_of_standby(const struct settings *set, const struct spec *s, const stru
 		u->min_apply_delay = s->standby_min_apply_delay;
 		return true;
 	}
-	/* a standby with nothing to follow (replica mode was switched off
-	 * while it was down): it waits for `pgpod promote` */
-	log_warn("PGDATA is a standby but the spec names no source for it (spec.replica is off); "
-		 "it stays in recovery until `pgpod promote`");
+	/* replica mode was switched off: the supervisor promotes it */
+	log_info("PGDATA is a standby but spec.replica is off: it follows no source and is "
+		 "promoted (by `pgpod run` once postgres is up, or by `pgpod promote`)");
 	return true;
 }
 
