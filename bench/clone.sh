@@ -20,6 +20,12 @@
 #      `pgpod run --pod-name bench-1` and loaded with pgbench -s SCALE;
 #      J rounds each, alternating.
 #
+# pgpod's time is also split into parts from the timestamps of its own log
+# (its pg_basebackup, the private start, the syncfs, postgres' start, the
+# wait for /readyz), and its warn/error log lines are listed at the end.
+# jq is needed for those parts only. The binary is copied at the start, so
+# a rebuild during the run does not change what is measured.
+#
 #   bench/clone.sh [-s SCALE] [-n ROUNDS] [-w WARMUP] [-j JOIN_ROUNDS]
 #
 # Defaults: -s 50 (about 770 MB), -n 5, -w 1, -j 5. Environment: PGPOD
@@ -203,15 +209,17 @@ account() {
 			printf "    +%6.2f s  %s\n", t - t0, m
 		}'
 }
-# phases LOG: from pgpod's own timestamps, in µs, "COPY PRIVATE FLUSH START":
+# phases LOG: from pgpod's own timestamps, in µs, "COPY PRIVATE FLUSH START
+# READYAT":
 # its pg_basebackup run; the private start of the copy (new timeline,
 # roles, stop; clone only, else 0); the rest of the bootstrap, which is the
 # syncfs (plus moving the copy in place and writing the configuration); from
-# the end of the bootstrap until postgres is ready (run only, else 0).
+# the end of the bootstrap until postgres is ready (run only, else 0); when
+# postgres was ready, from pgpod's first log line (run only, else -1).
 # -1 for what is not found.
 phases() {
 	if ! command -v jq >/dev/null; then
-		echo "-1 -1 -1 -1"
+		echo "-1 -1 -1 -1 -1"
 		return 0
 	fi
 	jq -R -r 'fromjson? | select(type == "object" and .logger == "pgpod") | "\(.ts)\t\(.msg)"' "$1" |
@@ -220,6 +228,7 @@ phases() {
 				split(ts, a, "T"); split(a[2], b, ":"); sub(/Z$/, "", b[3])
 				return (b[1] * 3600 + b[2] * 60 + b[3]) * 1e6
 			}
+			NR == 1 { f = us($1) }
 			$2 ~ /^copying ".*" with pg_basebackup into/ && !s { s = us($1) }
 			$2 ~ /^copied / && !c { c = us($1) }
 			$2 ~ /^postgres exited with code/ && c && !x { x = us($1) }
@@ -230,7 +239,7 @@ phases() {
 				priv = x ? x - c : 0
 				flush = (d && c) ? d - (x ? x : c) : -1
 				start = r ? r - d : 0
-				printf "%d %d %d %d\n", copy, priv, flush, start
+				printf "%d %d %d %d %d\n", copy, priv, flush, start, r ? r - f : -1
 			}'
 }
 # warnings LABEL LOG: the warn and error lines of a pgpod log until its
@@ -348,7 +357,7 @@ run_pgpod_clone() {
 		exit 1
 	fi
 	ELAPSED=$((t1 - t0))
-	read -r PH_COPY PH_PRIV PH_FLUSH PH_START < <(phases "$log")
+	read -r PH_COPY PH_PRIV PH_FLUSH PH_START PH_READYAT < <(phases "$log")
 	warnings "pgpod clone round $1" "$log"
 	[ "$1" != 1 ] || cp "$log" "$W/clone-pgpod.log.keep"
 	rm -rf "$W/tgt/pgdata" "$W/tgt/run" "$log"
@@ -493,7 +502,11 @@ run_pgpod_join() {
 	fi
 	ELAPSED=$((t1 - t0))
 	stop_pid "$pid"
-	read -r PH_COPY PH_PRIV PH_FLUSH PH_START < <(phases "$log")
+	read -r PH_COPY PH_PRIV PH_FLUSH PH_START PH_READYAT < <(phases "$log")
+	# from postgres ready (its log line) until /readyz answered 200 (an
+	# upper bound: it includes the few ms from our clock to pgpod's first line)
+	PH_HTTP=-1
+	[ "$PH_READYAT" -lt 0 ] || PH_HTTP=$((ELAPSED - PH_READYAT))
 	PGPOD_PIDS=("$PRIMARY")
 	warnings "pgpod replica round $1" "$log"
 	[ "$1" != 1 ] || cp "$log" "$W/join-pgpod.log.keep"
@@ -547,21 +560,24 @@ RJ_T=()
 JC_T=()
 JF_T=()
 JS_T=()
+JH_T=()
 for i in $(seq 1 "$JROUNDS"); do
 	if [ $((i % 2)) -eq 1 ]; then
-		run_pgpod_join "$i"; p=$ELAPSED; jc=$PH_COPY; jf=$PH_FLUSH; js=$PH_START
+		run_pgpod_join "$i"; p=$ELAPSED; jc=$PH_COPY; jf=$PH_FLUSH; js=$PH_START; jh=$PH_HTTP
 		run_raw_join "$i"; r=$ELAPSED
 	else
 		run_raw_join "$i"; r=$ELAPSED
-		run_pgpod_join "$i"; p=$ELAPSED; jc=$PH_COPY; jf=$PH_FLUSH; js=$PH_START
+		run_pgpod_join "$i"; p=$ELAPSED; jc=$PH_COPY; jf=$PH_FLUSH; js=$PH_START; jh=$PH_HTTP
 	fi
 	PJ_T+=("$p")
 	RJ_T+=("$r")
 	JC_T+=("$jc")
 	JF_T+=("$jf")
 	JS_T+=("$js")
-	printf '  round %d: pgpod replica ready %s (pg_basebackup %s, flush %s, postgres start %s),' \
+	JH_T+=("$jh")
+	printf '  round %d: pgpod replica ready %s (pg_basebackup %s, flush %s, postgres start %s,' \
 		"$i" "$(secs "$p")" "$(secs "$jc")" "$(secs "$jf")" "$(secs "$js")"
+	printf ' then /readyz 200 after %s),' "$(secs "$jh")"
 	printf ' raw replica streaming %s\n' "$(secs "$r")"
 done
 read -r pj_med pj_min pj_max < <(stats "${PJ_T[@]}")
@@ -569,6 +585,7 @@ read -r rj_med rj_min rj_max < <(stats "${RJ_T[@]}")
 read -r jc_med jc_min jc_max < <(stats "${JC_T[@]}")
 read -r jf_med jf_min jf_max < <(stats "${JF_T[@]}")
 read -r js_med js_min js_max < <(stats "${JS_T[@]}")
+read -r jh_med jh_min jh_max < <(stats "${JH_T[@]}")
 if [ -f "$W/join-pgpod.log.keep" ]; then
 	echo "  pgpod replica, round 1, its own account:"
 	account "$W/join-pgpod.log.keep"
@@ -607,6 +624,7 @@ row "pgpod run bench-2 → /readyz 200" "$pj_med" "$pj_min" "$pj_max" "$PDB_MB" 
 part "of which its pg_basebackup --no-sync" "$jc_med" "$jc_min" "$jc_max"
 part "of which the flush (syncfs)" "$jf_med" "$jf_min" "$jf_max"
 part "of which postgres' start until ready" "$js_med" "$js_min" "$js_max"
+part "of which postgres ready until /readyz 200" "$jh_med" "$jh_min" "$jh_max"
 row "pg_basebackup -R + pg_ctl start → streaming" "$rj_med" "$rj_min" "$rj_max" "$PDB_MB" "$rj_med"
 echo
 awk -v p="$p_med" -v b="$b_med" -v goal="$GOAL" 'BEGIN {

@@ -415,9 +415,9 @@ proc_spawn(const struct argv *args, const struct argv *envp,
 
 bool
 proc_spawn_filtered(const struct argv *args, const struct argv *envp, const char *logger,
-		    proc_filter filter, void *arg, struct proc *p)
+		    bool new_pgroup, proc_filter filter, void *arg, struct proc *p)
 {
-	return proc_spawn_with(args, envp, logger, false, filter, arg, p);
+	return proc_spawn_with(args, envp, logger, new_pgroup, filter, arg, p);
 }
 
 int

@@ -35,10 +35,10 @@ bool proc_spawn(const struct argv *args, const struct argv *envp,
 		const char *logger, bool new_pgroup, struct proc *p)
 	__attribute__((warn_unused_result));
 
-/* proc_spawn (own process group: no) with every output line offered to
- * filter first (from the reader thread). */
+/* proc_spawn with every output line offered to filter first (from the
+ * reader thread). */
 bool proc_spawn_filtered(const struct argv *args, const struct argv *envp, const char *logger,
-			 proc_filter filter, void *arg, struct proc *p)
+			 bool new_pgroup, proc_filter filter, void *arg, struct proc *p)
 	__attribute__((warn_unused_result));
 
 /* Wait for the child (blocking, EINTR-safe), then drain its output.

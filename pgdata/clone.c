@@ -5,9 +5,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pg_config.h>
 #include <pg_config_manual.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +319,73 @@ step_slot(struct boot *b)
 
 /* ---- the copy ---- */
 
+/*
+ * Write-behind while pg_basebackup runs with --no-sync: the copy sits in
+ * the page cache until something flushes it, and a flush at the end would
+ * wait for all of it. A thread flushes PGDATA's file system every
+ * FLUSH_EVERY_MS meanwhile, so the disk writes while the network copies;
+ * the final syncfs then has little left to do.
+ */
+#define FLUSH_EVERY_MS 500
+
+struct flusher {
+	pthread_t       thread;
+	bool            running;
+	int             fd;
+	pthread_mutex_t lock;
+	pthread_cond_t  cond;
+	bool            stop;
+};
+
+static void *
+flusher_main(void *arg)
+{
+	struct flusher *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	while (!f->stop) {
+		struct timespec until;
+
+		pthread_mutex_unlock(&f->lock);
+		(void) syncfs(f->fd);
+		pthread_mutex_lock(&f->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += FLUSH_EVERY_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!f->stop && pthread_cond_timedwait(&f->cond, &f->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+static void
+flusher_start(struct flusher *f, const char *dir)
+{
+	memset(f, 0, sizeof(*f));
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	f->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	f->running = f->fd >= 0 && pthread_create(&f->thread, NULL, flusher_main, f) == 0;
+}
+
+static void
+flusher_stop(struct flusher *f)
+{
+	if (f->running) {
+		pthread_mutex_lock(&f->lock);
+		f->stop = true;
+		pthread_cond_signal(&f->cond);
+		pthread_mutex_unlock(&f->lock);
+		pthread_join(f->thread, NULL);
+	}
+	if (f->fd >= 0)
+		close(f->fd);
+	pthread_mutex_destroy(&f->lock);
+	pthread_cond_destroy(&f->cond);
+}
+
 bool
 clone_parse_progress(const char *line, size_t len, long long *done_kb, long long *total_kb,
 		     int *pct)
@@ -379,8 +448,10 @@ step_copy(struct boot *b)
 	struct progress pr = { .source = b->up.name, .started_ms = mono_ms() };
 	struct argv args, env;
 	struct proc p;
+	struct flusher fl;
 	bool stopped = false;
 	int code = -1;
+	pid_t pid;
 	double secs;
 
 	pr.logged_ms = pr.started_ms;
@@ -401,7 +472,9 @@ step_copy(struct boot *b)
 	argv_addf(&args, "--dbname=%s", b->up.conn.text);
 	instance_tool_env(b->set, &env);
 	log_info("copying \"%s\" with pg_basebackup into \"%s\"", b->up.name, b->set->pgdata);
-	if (!proc_spawn_filtered(&args, &env, "pg_basebackup", progress_line, &pr, &p)) {
+	/* its own process group: pg_basebackup forks the WAL streamer, which
+	 * must stop with it */
+	if (!proc_spawn_filtered(&args, &env, "pg_basebackup", true, progress_line, &pr, &p)) {
 		argv_free(&args);
 		argv_free(&env);
 		snprintf(b->err, sizeof(b->err), "cannot start pg_basebackup");
@@ -409,17 +482,23 @@ step_copy(struct boot *b)
 	}
 	argv_free(&args);
 	argv_free(&env);
+	pid = p.pid;
+	flusher_start(&fl, b->set->pgdata);
 	while (!proc_poll(&p, &code)) {
 		struct timespec nap = { 0, 50 * 1000000L };
 
 		if (!stopped && boot_interrupted()) {
-			log_info("stopping pg_basebackup (pid %d)", (int) p.pid);
-			(void) kill(p.pid, SIGTERM);
+			log_info("stopping pg_basebackup (pid %d) and its WAL streamer", (int) p.pid);
+			(void) kill(-p.pid, SIGTERM);
 			stopped = true;
 		}
 		nanosleep(&nap, NULL);
 	}
+	/* a WAL streamer left behind would hold the output pipe (and a WAL
+	 * sender of the source) */
+	(void) kill(-pid, SIGKILL);
 	proc_finish(&p);
+	flusher_stop(&fl);
 	if (code != 0) {
 		snprintf(b->err, sizeof(b->err), "pg_basebackup exited with code %d%s%s", code,
 			 p.last[0] ? ": " : "", p.last);

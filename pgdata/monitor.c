@@ -19,6 +19,7 @@
 #include "status.h"
 
 #define MONITOR_PERIOD_MS   1000
+#define MONITOR_CATCHUP_MS  100	/* a standby not streaming yet */
 #define MONITOR_CONNECT_S   2
 #define MONITOR_STATEMENT_MS 2000
 #define MONITOR_DEADLINE_MS  (MONITOR_STATEMENT_MS + 500)	/* client side */
@@ -204,6 +205,7 @@ monitor_main(void *arg)
 		struct status st;
 		struct timespec until;
 		long long started;
+		int period;
 		bool up;
 
 		status_get(&st);
@@ -227,9 +229,14 @@ monitor_main(void *arg)
 		}
 		if (mon.stop)
 			break;
+		/* a standby that does not stream yet is asked again soon: its
+		 * readiness waits for the first answer that says it streams */
+		status_get(&st);
+		period = up && st.sql_ok && st.in_recovery && !st.streaming
+			? MONITOR_CATCHUP_MS : MONITOR_PERIOD_MS;
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long) MONITOR_PERIOD_MS % 1000 * 1000000L;
-		until.tv_sec += MONITOR_PERIOD_MS / 1000 + until.tv_nsec / 1000000000L;
+		until.tv_nsec += (long) (period % 1000) * 1000000L;
+		until.tv_sec += period / 1000 + until.tv_nsec / 1000000000L;
 		until.tv_nsec %= 1000000000L;
 		while (!mon.stop && !mon.nudged
 		       && pthread_cond_timedwait(&mon.cond, &mon.lock, &until) != ETIMEDOUT)
