@@ -252,6 +252,7 @@ boot_bootstrap(const struct settings *set, const struct spec *s, const struct in
 	case PGDATA_PARTIAL:
 		log_warn("PGDATA \"%s\" holds a copy that was cut off; moving it aside and starting "
 			 "again", set->pgdata);
+		clone_kill_leftover(set->pgdata);
 		if (!pgdata_move_aside(set->pgdata, aside, sizeof(aside)))
 			return BOOT_FAILED;
 		log_info("the cut-off copy is kept in \"%s\"", aside);

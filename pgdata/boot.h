@@ -30,6 +30,7 @@
 #include "spec.h"
 
 #define BOOT_STAGING ".pgpod-copy"
+#define BOOT_STAGING_PID ".pgpod-copy.pid"	/* pg_basebackup's process group */
 
 enum boot_result {
 	BOOT_DONE,		/* bootstrapped now */

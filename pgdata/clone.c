@@ -442,6 +442,99 @@ progress_line(void *arg, const char *line, size_t len)
 	return true;
 }
 
+/* Where a later run finds pg_basebackup's group if pgpod is killed. */
+static void
+record_pgid(struct boot *b, pid_t pid)
+{
+	char path[PATH_MAX], text[32];
+	int n = snprintf(text, sizeof(text), "%d\n", (int) pid);
+
+	snprintf(path, sizeof(path), "%s/%s", b->set->pgdata, BOOT_STAGING_PID);
+	if (!file_write_atomic(path, text, (size_t) n, 0600))
+		log_warn("cannot record pg_basebackup's process group in %s", path);
+}
+
+/* Whether /proc/<pid> is in process group pgid and runs pg_basebackup
+ * into staging. */
+static bool
+is_our_copier(const char *pid, pid_t pgid, const char *staging)
+{
+	char path[300], buf[4096];
+	const char *paren;
+	int fd, group = 0;
+	char state;
+	ssize_t n;
+	bool tool = false, ours = false;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	if (paren == NULL || sscanf(paren + 1, " %c %*d %d", &state, &group) != 2 || group != pgid)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (const char *a = buf; a < buf + n; a += strlen(a) + 1) {
+		const char *base = strrchr(a, '/');
+
+		tool = tool || strcmp(base ? base + 1 : a, "pg_basebackup") == 0;
+		ours = ours || (strncmp(a, "--pgdata=", 9) == 0 && strcmp(a + 9, staging) == 0);
+	}
+	return tool && ours;
+}
+
+void
+clone_kill_leftover(const char *pgdata)
+{
+	char path[PATH_MAX], staging[PATH_MAX], *text = NULL;
+	size_t len;
+	int err;
+	long pgid;
+
+	snprintf(path, sizeof(path), "%s/%s", pgdata, BOOT_STAGING_PID);
+	snprintf(staging, sizeof(staging), "%s/%s", pgdata, BOOT_STAGING);
+	if (!file_read(path, 64, &text, &len, &err))
+		return;
+	pgid = strtol(text, NULL, 10);
+	free(text);
+	if (pgid <= 1)
+		return;
+	for (int round = 0; round < 50; round++) {
+		struct timespec nap = { 0, 100 * 1000000L };
+		struct dirent *e;
+		DIR *d = opendir("/proc");
+		int found = 0;
+
+		if (d == NULL)
+			return;
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] < '1' || e->d_name[0] > '9'
+			    || !is_our_copier(e->d_name, (pid_t) pgid, staging))
+				continue;
+			if (found++ == 0 && round == 0)
+				log_warn("pg_basebackup of the cut-off copy still runs (process group %ld): "
+					 "stopping it", pgid);
+			(void) kill((pid_t) strtol(e->d_name, NULL, 10), SIGKILL);
+		}
+		closedir(d);
+		if (found == 0)
+			return;
+		nanosleep(&nap, NULL);
+	}
+	log_warn("pg_basebackup of the cut-off copy (process group %ld) did not stop", pgid);
+}
+
 static bool
 step_copy(struct boot *b)
 {
@@ -483,6 +576,7 @@ step_copy(struct boot *b)
 	argv_free(&args);
 	argv_free(&env);
 	pid = p.pid;
+	record_pgid(b, pid);
 	flusher_start(&fl, b->set->pgdata);
 	while (!proc_poll(&p, &code)) {
 		struct timespec nap = { 0, 50 * 1000000L };
@@ -556,6 +650,7 @@ step_finish_copy(struct boot *b)
 	}
 	closedir(d);
 	if (ok && (!file_fsync_dir(b->set->pgdata) || rmdir(staging) != 0
+		   || !remove_in(b, b->set->pgdata, BOOT_STAGING_PID)
 		   || !file_fsync_dir(b->set->pgdata))) {
 		snprintf(b->err, sizeof(b->err), "cannot finish moving the copy into %s: %s",
 			 b->set->pgdata, strerror(errno));

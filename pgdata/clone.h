@@ -17,6 +17,13 @@
 
 enum boot_result clone_bootstrap(struct boot *b);
 
+/* A copy that was cut off (pgpod was killed) may have left pg_basebackup's
+ * WAL streamer running, holding WAL senders of the source and writing into
+ * the copy: kill the process group recorded in PGDATA/.pgpod-copy.pid —
+ * only processes of pg_basebackup for this PGDATA — and wait until it is
+ * gone (bounded). */
+void clone_kill_leftover(const char *pgdata);
+
 /* What went wrong connecting to a source, for people: libpq's message
  * sorted into unreachable / authentication / privilege / WAL senders,
  * with what to do (exposed for unit tests). */

@@ -39,7 +39,7 @@ pgdata_state(const char *pgdata)
 	case FILE_DIR_NOT_EMPTY:
 		break;
 	}
-	if (pgdata_has(pgdata, ".pgpod-copy"))
+	if (pgdata_has(pgdata, ".pgpod-copy") || pgdata_has(pgdata, ".pgpod-copy.pid"))
 		return PGDATA_PARTIAL;
 	if (pgdata_has(pgdata, PGDATA_MARKER))
 		return PGDATA_BOOTSTRAPPED;

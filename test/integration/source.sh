@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # test/integration/source.sh — plain PostgreSQL "source" servers for the
 # integration tests (what `pgpod clone`, `pgpod join` and replica clusters copy
 # from), and TLS certificates made with openssl.
@@ -188,7 +189,7 @@ source_timeline() {
 source_bg() {
 	local _sb_var=$1 _sb_pid
 	shift
-	if [ $IS_ROOT = 1 ]; then
+	if [ "$IS_ROOT" = 1 ]; then
 		(cd / && exec setpriv --reuid=postgres --regid=postgres --init-groups "$@") \
 			</dev/null >>"$SRC_DIR/bg.log" 2>&1 &
 	else
@@ -201,6 +202,7 @@ source_bg() {
 
 # pgbench_fingerprint_sql: SQL printing "count|md5" of pgbench_accounts, the
 # same on every copy of the same data.
+# shellcheck disable=SC2034 # used by the test files
 pgbench_fingerprint_sql="SELECT count(*) || '|' || md5(string_agg(aid || ':' || abalance, ',' ORDER BY aid)) FROM pgbench_accounts"
 
 # make_secret NAME KEY VALUE: the file $SECRETS/NAME/KEY holding VALUE (no
@@ -249,6 +251,6 @@ make_certs() {
 		return 1
 	}
 	chmod 0755 "$d"
-	[ $IS_ROOT = 1 ] && chown -R postgres: "$d"
+	[ "$IS_ROOT" = 1 ] && chown -R postgres: "$d"
 	return 0
 }
