@@ -542,6 +542,7 @@ step_copy(struct boot *b)
 	struct argv args, env;
 	struct proc p;
 	struct flusher fl;
+	char created[PATH_MAX];
 	bool stopped = false;
 	int code = -1;
 	pid_t pid;
@@ -564,6 +565,14 @@ step_copy(struct boot *b)
 	/* the connection string names files, never a password */
 	argv_addf(&args, "--dbname=%s", b->up.conn.text);
 	instance_tool_env(b->set, &env);
+	/* PGDATA is gone when a cut-off copy was just moved aside */
+	if (!file_mkdir_p(b->set->pgdata, 0700, created, sizeof(created))) {
+		snprintf(b->err, sizeof(b->err), "cannot create %s: %s", b->set->pgdata,
+			 strerror(errno));
+		argv_free(&args);
+		argv_free(&env);
+		return false;
+	}
 	log_info("copying \"%s\" with pg_basebackup into \"%s\"", b->up.name, b->set->pgdata);
 	/* its own process group: pg_basebackup forks the WAL streamer, which
 	 * must stop with it */
