@@ -177,14 +177,12 @@ proc_reap_all(void (*orphan)(pid_t pid, int code))
 	return n;
 }
 
-/* The parent and state of pid from /proc/pid/stat ("pid (comm) S ppid"),
- * comm may hold anything, so parse after its last ')'. */
-static bool
-proc_stat(const char *pid, pid_t *ppid, char *state)
+bool
+proc_stat_of(const char *pid, struct proc_stat *st)
 {
-	char path[64], buf[512];
+	char path[300], buf[512];
 	const char *paren;
-	int fd, ppid_i;
+	int fd, ppid_i, pgrp_i;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
@@ -196,10 +194,13 @@ proc_stat(const char *pid, pid_t *ppid, char *state)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
+	/* "pid (comm) S ppid pgrp ...": comm may hold anything, parse after
+	 * its last ')' */
 	paren = strrchr(buf, ')');
-	if (paren == NULL || sscanf(paren + 1, " %c %d", state, &ppid_i) != 2)
+	if (paren == NULL || sscanf(paren + 1, " %c %d %d", &st->state, &ppid_i, &pgrp_i) != 3)
 		return false;
-	*ppid = (pid_t) ppid_i;
+	st->ppid = (pid_t) ppid_i;
+	st->pgrp = (pid_t) pgrp_i;
 	return true;
 }
 
@@ -214,12 +215,12 @@ proc_kill_strays(int sig)
 	if (d == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
-		pid_t pid, ppid;
-		char state;
+		struct proc_stat st;
+		pid_t pid;
 		bool ours;
 
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !proc_stat(e->d_name, &ppid, &state)
-		    || ppid != self)
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !proc_stat_of(e->d_name, &st)
+		    || st.ppid != self)
 			continue;
 		pid = (pid_t) strtol(e->d_name, NULL, 10);
 		pthread_mutex_lock(&proc_table_lock);
@@ -228,7 +229,7 @@ proc_kill_strays(int sig)
 		if (ours)
 			continue;
 		n++;
-		if (state != 'Z')
+		if (st.state != 'Z')
 			(void) kill(pid, sig);
 	}
 	closedir(d);

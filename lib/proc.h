@@ -76,6 +76,15 @@ size_t proc_reap_all(void (*orphan)(pid_t pid, int code));
  * zombies not yet reaped included. */
 size_t proc_kill_strays(int sig);
 
+/* What /proc/<pid>/stat says of a process. */
+struct proc_stat {
+	char  state;	/* R, S, Z, ... */
+	pid_t ppid;
+	pid_t pgrp;
+};
+
+bool proc_stat_of(const char *pid, struct proc_stat *st) __attribute__((warn_unused_result));
+
 /* Send sig to every registered child that is still running. */
 void proc_signal_all(int sig);
 

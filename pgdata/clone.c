@@ -459,38 +459,24 @@ record_pgid(struct boot *b, pid_t pid)
 static bool
 is_our_copier(const char *pid, pid_t pgid, const char *staging)
 {
-	char path[300], buf[4096];
-	const char *paren;
-	int fd, group = 0;
-	char state;
-	ssize_t n;
+	char path[300], *args = NULL;
+	struct proc_stat st;
+	size_t n = 0;
+	int err;
 	bool tool = false, ours = false;
 
-	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	if (paren == NULL || sscanf(paren + 1, " %c %*d %d", &state, &group) != 2 || group != pgid)
+	if (!proc_stat_of(pid, &st) || st.pgrp != pgid)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (!file_read(path, 64 * 1024, &args, &n, &err))
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	for (const char *a = buf; a < buf + n; a += strlen(a) + 1) {
+	for (const char *a = args; a < args + n; a += strlen(a) + 1) {
 		const char *base = strrchr(a, '/');
 
 		tool = tool || strcmp(base ? base + 1 : a, "pg_basebackup") == 0;
 		ours = ours || (strncmp(a, "--pgdata=", 9) == 0 && strcmp(a + 9, staging) == 0);
 	}
+	free(args);
 	return tool && ours;
 }
 
