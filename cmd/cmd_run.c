@@ -51,6 +51,7 @@
 #include "pgdata/monitor.h"
 #include "pgdata/pgdata.h"
 #include "pgdata/promote.h"
+#include "pgdata/roles.h"
 #include "pgdata/upstream.h"
 #include "probes/http.h"
 
@@ -538,6 +539,10 @@ sup_reload(struct sup *s, const char *why)
 	if (ns->superuser_secret != NULL && ns->enable_superuser_access != 0
 	    && password_changed(s->in.su_password, nin.su_password))
 		monitor_set_password("postgres", nin.su_password);
+	/* the primary takes a rotated replication Secret; replicas read it
+	 * from their rewritten pgpass at their next connection */
+	if (password_changed(s->in.replication_password, nin.replication_password))
+		monitor_set_password(ROLES_REPLICATION_USER, nin.replication_password);
 	promote = s->spec->standby_enabled == 1 && ns->standby_enabled != 1
 		&& sup_designated_standby(s);
 	inputs_free(&s->in);

@@ -333,7 +333,37 @@ test_clone_with_password_by_pgpod_run_cnpg() {
 			"$PGDATA"/pgpod-bootstrap.json
 	done
 	expect_log_lines_json "$RUN_OUT"
+	expect_copy_progress "$RUN_OUT"
 	stop_target_run
+}
+
+# expect_copy_progress FILE: pg_basebackup's progress reached the log as
+# pgpod's lines - percentages and sizes at most once a second - and a
+# summary with the size and the rate.
+expect_copy_progress() {
+	python3 - "$1" <<'PY' || fail "the copy's progress lines are wrong (see above)"
+import json, re, sys
+from datetime import datetime
+prog, summary = [], None
+for line in open(sys.argv[1]):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    m = d.get("msg", "")
+    if re.fullmatch(r'copying from "src": \d{1,2}% \(\d+\.\d MB of \d+\.\d MB, \d+\.\d MB/s\)', m):
+        prog.append(datetime.strptime(d["ts"], "%Y-%m-%dT%H:%M:%S.%fZ"))
+    elif re.fullmatch(r'copied \d+\.\d MB from "src" in \d+\.\d s \(\d+\.\d MB/s\)', m):
+        summary = m
+    elif m.startswith("copying from") or re.match(r"\s*\d+/\d+ kB", m):
+        print("    unexpected progress line: " + m); sys.exit(1)
+if summary is None:
+    print("    no summary line 'copied N MB from \"src\" in T s (R MB/s)'"); sys.exit(1)
+gaps = [(b - a).total_seconds() for a, b in zip(prog, prog[1:])]
+if any(g < 0.95 for g in gaps):
+    print("    progress lines closer than a second: %s" % gaps); sys.exit(1)
+print("    %d progress line(s); %s" % (len(prog), summary))
+PY
 }
 
 # ------------------------------------------------------------- copies, TLS

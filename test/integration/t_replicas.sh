@@ -611,6 +611,49 @@ test_replica_cluster_promoted_by_switching_replica_off_in_spec() {
 	stop_node 1 "shut down"
 }
 
+# A rotated replication Secret: the primary gives streaming_replica the new
+# password (the old one stops working), the replica's pgpass is rewritten,
+# and the replica streams again with it after its connection is cut.
+test_rotated_replication_secret_reaches_primary_and_replica() {
+	local APP_PW REPL_PW NEW_PW i
+	nodes_alloc 2 || return
+	cluster_spec "$T/c.yaml" c
+	NODE_SPEC=([1]="$T/c.yaml" [2]="$T/c.yaml")
+	make_basic_auth app-secret app APP_PW
+	make_password_secret c-replication REPL_PW
+	start_node 1 c-1
+	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1 || return
+	start_node 2 c-2
+	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 2 || return
+	NEW_PW=$(new_password)
+	printf '%s' "$NEW_PW" | put_file "$SECRETS/c-replication/password"
+	i=0
+	while [ $i -lt 100 ] && ! repl_login "${NODE_PORT[1]}" "$NEW_PW" >/dev/null 2>&1; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	repl_login "${NODE_PORT[1]}" "$NEW_PW" >"$T/new.out" 2>&1 ||
+		fail "the primary did not take the rotated password within 10 s: $(cat "$T/new.out")$(ntail 1)"
+	repl_login "${NODE_PORT[1]}" "$REPL_PW" >/dev/null 2>&1 && fail "the old replication password still works"
+	i=0
+	while [ $i -lt 100 ] && ! grep -qF "$NEW_PW" "$T/n2/run/replication/pgpass" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	expect_grep "the replica's pgpass has the new password" "$NEW_PW" "$T/n2/run/replication/pgpass"
+	expect_eq "mode of the rewritten pgpass" 600 "$(stat -c %a "$T/n2/run/replication/pgpass" 2>&1)"
+	# cut the replica's connection: it must log in again, with the new password
+	nsql 1 postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_replication WHERE application_name = 'c-2'" >/dev/null 2>&1
+	nwait_code 2 /readyz 503 10 || true
+	wait_rows 1 postgres "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'c-2' AND state = 'streaming'" 1 30 ||
+		fail "the replica did not stream again with the rotated password$(ntail 2)"
+	nwait_code 2 /readyz 200 30 || fail "the replica is not ready again after the rotation"
+	expect_no_grep "no replication password in the logs" "$NEW_PW" "${NODE_OUT[1]}" "${NODE_OUT[2]}" \
+		"${NODE_ERR[1]}" "${NODE_ERR[2]}"
+	stop_node 2 "shut down in recovery"
+	stop_node 1 "shut down"
+}
+
 test_join_command_needs_replication_secret_then_joins() {
 	# shellcheck disable=SC2034 # set by make_basic_auth
 	local APP_PW REPL_PW rc marker
