@@ -86,7 +86,7 @@ static PGconn *
 source_connect(struct boot *b, bool replication)
 {
 	struct conninfo c = { 0 };
-	char host[256], port[16];
+	char host[256], port[16], given[256];
 	PGconn *conn;
 
 	conninfo_get(b->up.conn.text, "host", host, sizeof(host));
@@ -96,18 +96,17 @@ source_connect(struct boot *b, bool replication)
 		snprintf(port, sizeof(port), "5432");
 	if (!host[0])
 		snprintf(host, sizeof(host), "localhost");
-	conninfo_get(b->up.conn.text, "connect_timeout", b->err, sizeof(b->err));
-	if (!b->err[0])
+	conninfo_get(b->up.conn.text, "connect_timeout", given, sizeof(given));
+	if (!given[0])
 		conninfo_add(&c, "connect_timeout", CONNECT_TIMEOUT_S);
 	conninfo_add(&c, "fallback_application_name", "pgpod");
 	if (replication) {
 		conninfo_add(&c, "replication", "true");
 	} else {
-		conninfo_get(b->up.conn.text, "dbname", b->err, sizeof(b->err));
-		if (!b->err[0])
+		conninfo_get(b->up.conn.text, "dbname", given, sizeof(given));
+		if (!given[0])
 			conninfo_add(&c, "dbname", "postgres");
 	}
-	b->err[0] = '\0';
 	conn = PQconnectdb(c.text);
 	conninfo_free(&c);
 	if (PQstatus(conn) != CONNECTION_OK) {
@@ -246,6 +245,7 @@ step_check_source(struct boot *b)
 	};
 	char sysid[32] = "", tli[16] = "", lsn[32] = "", value[64];
 	PGconn *c, *second;
+	PGresult *r;
 	int major;
 
 	log_info("checking the source \"%s\" (as \"%s\", %s authentication)", b->up.name, b->up.user,
@@ -270,12 +270,18 @@ step_check_source(struct boot *b)
 			return false;
 		}
 	}
-	if (!query_value(b, c, "IDENTIFY_SYSTEM", 0, sysid, sizeof(sysid))
-	    || !query_value(b, c, "IDENTIFY_SYSTEM", 1, tli, sizeof(tli))
-	    || !query_value(b, c, "IDENTIFY_SYSTEM", 2, lsn, sizeof(lsn))) {
+	r = PQexec(c, "IDENTIFY_SYSTEM");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) < 3) {
+		snprintf(b->err, sizeof(b->err), "the source \"%s\" did not answer IDENTIFY_SYSTEM: %s",
+			 b->up.name, PQerrorMessage(c));
+		PQclear(r);
 		PQfinish(c);
 		return false;
 	}
+	snprintf(sysid, sizeof(sysid), "%s", PQgetvalue(r, 0, 0));
+	snprintf(tli, sizeof(tli), "%s", PQgetvalue(r, 0, 1));
+	snprintf(lsn, sizeof(lsn), "%s", PQgetvalue(r, 0, 2));
+	PQclear(r);
 	/* the copy takes one WAL sender and the WAL stream another */
 	second = source_connect(b, true);
 	PQfinish(second);
