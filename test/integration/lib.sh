@@ -280,19 +280,25 @@ pgpod_cmd() {
 pgpod_init() { pgpod_cmd init "$@"; }
 pgpod_spec_check() { pgpod_cmd "spec check" "$@"; }
 
-# pgpod_run_bg [ARGS...]: start `pgpod run` in the background (its own process
-# group, default signal dispositions); its PID in $RUN_PID and in $T/.pids.
-pgpod_run_bg() {
+# pgpod_bg CMD [ARGS...]: start `pgpod CMD` in the background (its own
+# process group, default signal dispositions); its PID in $RUN_PID and in
+# $T/.pids, its output in $RUN_OUT / $RUN_ERR.
+pgpod_bg() {
+	local cmd=$1
+	shift
 	pgpod_opts
-	_next_out run
+	_next_out "$cmd"
 	set -m
-	(cd "$T" && exec "$PGPOD" run "${PGPOD_OPTS[@]}" "$@") </dev/null >"$LAST_OUT" 2>"$LAST_ERR" &
+	(cd "$T" && exec "$PGPOD" "$cmd" "${PGPOD_OPTS[@]}" "$@") </dev/null >"$LAST_OUT" 2>"$LAST_ERR" &
 	RUN_PID=$!
 	set +m
 	RUN_OUT=$LAST_OUT
 	RUN_ERR=$LAST_ERR
 	echo "$RUN_PID" >>"$T/.pids"
 }
+
+# pgpod_run_bg [ARGS...]: `pgpod run` in the background (see pgpod_bg).
+pgpod_run_bg() { pgpod_bg run "$@"; }
 
 # wait_exit PID SECONDS VAR: wait (bounded) for our child PID to exit; its exit
 # status into VAR, or "timeout".

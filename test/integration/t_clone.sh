@@ -269,14 +269,13 @@ stop_target_run() {
 # pgpod_clone_bg: `pgpod clone` in the background, its PID in CLONE_PID
 # (and $T/.pids), its standard output in CLONE_OUT (and LAST_OUT).
 pgpod_clone_bg() {
-	pgpod_opts
-	_next_out clone
-	set -m
-	(cd "$T" && exec "$PGPOD" clone "${PGPOD_OPTS[@]}" "$@") </dev/null >"$LAST_OUT" 2>"$LAST_ERR" &
-	CLONE_PID=$!
-	set +m
-	CLONE_OUT=$LAST_OUT
-	echo "$CLONE_PID" >>"$T/.pids"
+	local keep_pid=${RUN_PID:-} keep_out=${RUN_OUT:-} keep_err=${RUN_ERR:-}
+	pgpod_bg clone "$@"
+	CLONE_PID=$RUN_PID
+	CLONE_OUT=$RUN_OUT
+	RUN_PID=$keep_pid
+	RUN_OUT=$keep_out
+	RUN_ERR=$keep_err
 }
 
 # ------------------------------------------------------- copies, passwords
