@@ -148,12 +148,6 @@ boot_stop_temp(struct boot *b)
 }
 
 bool
-boot_step_stop(struct boot *b)
-{
-	return boot_stop_temp(b);
-}
-
-bool
 boot_step_sync(struct boot *b)
 {
 	if (!pgdata_sync(b->set->pgdata)) {

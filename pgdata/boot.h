@@ -94,7 +94,6 @@ enum boot_result boot_run(struct boot *b, const char *what, const struct boot_st
  * bootstrap is flushed once at the end); more: extra "-c" settings. */
 bool boot_start_temp(struct boot *b, const struct argv *more);
 bool boot_stop_temp(struct boot *b);
-bool boot_step_stop(struct boot *b);
 bool boot_step_sync(struct boot *b);
 bool boot_step_configure(struct boot *b);
 

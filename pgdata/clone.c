@@ -749,7 +749,7 @@ static const struct boot_step clone_steps[] = {
 	{ "configure", boot_step_configure },
 	{ "start on a new timeline", step_start_new_timeline },
 	{ "roles and application database", step_roles },
-	{ "stop temporary postgres", boot_step_stop },
+	{ "stop temporary postgres", boot_stop_temp },
 	{ "flush to disk", boot_step_sync },
 };
 

@@ -116,7 +116,9 @@ step_owner(struct boot *b)
 		log_info("role \"%s\" exists already", b->s->app_owner);
 		return true;
 	}
-	if (b->in->app_generated && !roles_save_generated(b->set, b->s->app_owner, b->in->app_password, b->err, sizeof(b->err)))
+	if (b->in->app_generated
+	    && !roles_save_generated(b->set, b->s->app_owner, b->in->app_password, b->err,
+				     sizeof(b->err)))
 		return false;
 	return pgconn_set_password(b->conn, b->s->app_owner, b->in->app_password, "LOGIN",
 				   b->err, sizeof(b->err));
@@ -182,30 +184,8 @@ step_post_init_template(struct boot *b)
 static bool
 step_app_db(struct boot *b)
 {
-	const char *db = b->s->app_database;
-	char *dbq = NULL, *ownq = NULL, *sql = NULL;
-	bool found = false, ok = false;
-
-	if (!pgconn_exists(b->conn, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
-			   db, &found, b->err, sizeof(b->err)))
-		return false;
-	dbq = pgconn_ident(b->conn, db);
-	ownq = pgconn_ident(b->conn, b->s->app_owner);
-	if (dbq == NULL || ownq == NULL
-	    || asprintf(&sql, found ? "ALTER DATABASE %s OWNER TO %s" : "CREATE DATABASE %s OWNER %s",
-			dbq, ownq) < 0) {
-		snprintf(b->err, sizeof(b->err), "cannot build the statement: %s", PQerrorMessage(b->conn));
-		sql = NULL;
-		goto done;
-	}
-	if (found)
-		log_info("database \"%s\" exists already; making \"%s\" its owner", db, b->s->app_owner);
-	ok = pgconn_exec(b->conn, sql, b->err, sizeof(b->err));
-done:
-	free(sql);
-	PQfreemem(dbq);
-	PQfreemem(ownq);
-	return ok;
+	return roles_database_owned(b->conn, b->s->app_database, b->s->app_owner, b->err,
+				    sizeof(b->err));
 }
 
 static bool
@@ -238,7 +218,7 @@ static const struct boot_step steps[] = {
 	{ "postInitApplicationSQL", step_post_init_app },
 	{ "set superuser password", step_superuser },
 	{ "create streaming_replica", step_streaming_replica },
-	{ "stop temporary postgres", boot_step_stop },
+	{ "stop temporary postgres", boot_stop_temp },
 	{ "flush to disk", boot_step_sync },
 };
 

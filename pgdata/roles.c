@@ -100,10 +100,7 @@ roles_app_database(PGconn *c, const struct settings *set, const struct spec *s,
 {
 	const char *db = s->app_database, *owner = s->app_owner;
 	bool matches = in->app_username != NULL && strcmp(in->app_username, owner) == 0;
-	bool role_found = false;
-	char current[256];
-	char *dbq = NULL, *ownq = NULL, *sql = NULL;
-	bool ok = false;
+	bool role_found = false, ok;
 
 	if (db == NULL || owner == NULL)
 		return true;
@@ -143,6 +140,16 @@ roles_app_database(PGconn *c, const struct settings *set, const struct spec *s,
 	} else {
 		log_info("role \"%s\" exists: its password is left as it is (no Secret)", owner);
 	}
+	return roles_database_owned(c, db, owner, err, cap);
+}
+
+bool
+roles_database_owned(PGconn *c, const char *db, const char *owner, char *err, size_t cap)
+{
+	char current[256];
+	char *dbq = NULL, *ownq = NULL, *sql = NULL;
+	bool ok = false;
+
 	if (!db_owner(c, db, current, sizeof(current), err, cap))
 		return false;
 	dbq = pgconn_ident(c, db);
@@ -165,6 +172,8 @@ roles_app_database(PGconn *c, const struct settings *set, const struct spec *s,
 		goto done;
 	}
 	ok = sql != NULL && pgconn_exec(c, sql, err, cap);
+	if (sql == NULL)
+		snprintf(err, cap, "out of memory");
 done:
 	free(sql);
 	PQfreemem(dbq);

@@ -36,6 +36,10 @@ bool roles_app_database(PGconn *c, const struct settings *set, const struct spec
 			const struct inputs *in, char *err, size_t cap)
 	__attribute__((warn_unused_result));
 
+/* Rules 1 and 3: db exists, owned by owner (created or given to it). */
+bool roles_database_owned(PGconn *c, const char *db, const char *owner, char *err, size_t cap)
+	__attribute__((warn_unused_result));
+
 /* The superuser's password, when a superuser Secret is given (or
  * enableSuperuserAccess asks for a generated one). */
 bool roles_superuser(PGconn *c, const struct settings *set, const struct inputs *in,
