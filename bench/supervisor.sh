@@ -57,8 +57,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$((56000 + RANDOM % 1000))
-HTTP=$((57000 + RANDOM % 1000))
+PORT=$((26000 + RANDOM % 1000))
+HTTP=$((27000 + RANDOM % 1000))
 mkdir -p "$W/secrets/app-secret"
 printf app >"$W/secrets/app-secret/username"
 head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$W/secrets/app-secret/password"
@@ -223,9 +223,9 @@ if ! command -v patroni >/dev/null ||
 	exit 0
 fi
 echo "== Patroni $(patroni --version 2>/dev/null | awk '{print $2}') (Raft DCS, loop_wait 10 s), same machine"
-PPORT=$((58000 + RANDOM % 500))
-PAPI=$((58500 + RANDOM % 500))
-PRAFT=$((59000 + RANDOM % 500))
+PPORT=$((28000 + RANDOM % 500))
+PAPI=$((28500 + RANDOM % 500))
+PRAFT=$((29000 + RANDOM % 500))
 mkdir -p "$W/patroni/raft" "$W/patroni/data"
 cat >"$W/patroni/patroni.yml" <<EOF
 scope: bench

@@ -163,7 +163,14 @@ last_output_tail() {
 
 # ---------------------------------------------------------------- ports
 
-IT_NEXT_PORT=$((55000 + ($$ % 400) * 10))
+# Test ports lie below the kernel's ephemeral range (ip_local_port_range,
+# 32768-60999 by default): a port in that range can be taken by any outgoing
+# connection between the moment it is found free and the moment a server
+# binds it, which made a replica's postgres fail with "Address already in use".
+IT_PORT_HI=$(( $(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768) - 1 ))
+[ "$IT_PORT_HI" -gt 10000 ] || IT_PORT_HI=32767
+IT_PORT_LO=$((IT_PORT_HI - 8000))
+IT_NEXT_PORT=$((IT_PORT_LO + ($$ % 700) * 10))
 
 port_is_free() {
 	if command -v ss >/dev/null 2>&1; then
@@ -173,13 +180,13 @@ port_is_free() {
 	fi
 }
 
-# alloc_port VAR: the next free TCP port (55000-59999) into VAR.
+# alloc_port VAR: the next free TCP port (IT_PORT_LO-IT_PORT_HI) into VAR.
 alloc_port() {
 	local _ap_tries=0 _ap_p
 	while [ $_ap_tries -lt 500 ]; do
 		_ap_p=$IT_NEXT_PORT
 		IT_NEXT_PORT=$((IT_NEXT_PORT + 1))
-		[ $IT_NEXT_PORT -gt 59999 ] && IT_NEXT_PORT=55000
+		[ $IT_NEXT_PORT -gt $IT_PORT_HI ] && IT_NEXT_PORT=$IT_PORT_LO
 		_ap_tries=$((_ap_tries + 1))
 		if port_is_free "$_ap_p" && [ ! -e "/tmp/.s.PGSQL.$_ap_p" ]; then
 			printf -v "$1" '%s' "$_ap_p"
