@@ -549,6 +549,7 @@ sup_reload(struct sup *s, const char *why)
 	spec_free(s->spec);
 	s->spec = ns;
 	s->in = nin;
+	monitor_set_instances(s->spec->instances);
 	st = status_lock();
 	snprintf(st->config_hash, sizeof(st->config_hash), "%s", hash);
 	st->max_lag_bytes = sup_max_lag(s);
@@ -913,6 +914,7 @@ cmd_run(struct settings *set, int argc, char **argv)
 	proc_reap_central(true);
 	if (!http_start(set->listen, &http))
 		goto out_central;
+	monitor_set_instances(s.spec->instances);
 	if (!monitor_start(set))
 		goto out_http;
 	s.exit_code = EXIT_OK;

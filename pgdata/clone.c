@@ -299,26 +299,20 @@ static bool
 step_slot(struct boot *b)
 {
 	PGconn *c = source_connect(b, true);
-	char sql[160];
-	PGresult *r;
-	bool ok;
+	char err[512];
+	bool existed, ok;
 
 	if (c == NULL)
 		return false;
-	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" PHYSICAL RESERVE_WAL", b->up.slot);
-	r = PQexec(c, sql);
-	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (ok) {
-		log_info("created the physical replication slot \"%s\" on the %s", b->up.slot, b->up.name);
-	} else if (contains(PQerrorMessage(c), "already exists")) {
+	ok = upstream_create_slot(c, b->up.slot, &existed, err, sizeof(err));
+	if (ok && existed)
 		log_info("the %s has the slot \"%s\" already: the replica uses it", b->up.name,
 			 b->up.slot);
-		ok = true;
-	} else {
+	else if (ok)
+		log_info("created the physical replication slot \"%s\" on the %s", b->up.slot, b->up.name);
+	else
 		snprintf(b->err, sizeof(b->err), "cannot create the replication slot \"%s\" on the %s: %s",
-			 b->up.slot, b->up.name, PQerrorMessage(c));
-	}
-	PQclear(r);
+			 b->up.slot, b->up.name, err);
 	PQfinish(c);
 	return ok;
 }

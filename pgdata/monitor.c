@@ -6,6 +6,7 @@
  */
 #include "monitor.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -14,9 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "conninfo.h"
 #include "log.h"
 #include "pgconn.h"
 #include "status.h"
+#include "upstream.h"
 
 #define MONITOR_PERIOD_MS   1000
 #define MONITOR_CATCHUP_MS  100	/* a standby not streaming yet */
@@ -24,6 +27,11 @@
 #define MONITOR_STATEMENT_MS 2000
 #define MONITOR_DEADLINE_MS  (MONITOR_STATEMENT_MS + 500)	/* client side */
 #define MONITOR_MAX_PASSWORDS 4
+#define MONITOR_SLOTS_MS    10000	/* replication slots are looked at this often */
+#define MONITOR_SLOT_GRACE_MS 30000	/* an unused slot of a removed instance lives this long */
+#define MONITOR_SLOT_WAIT_MS 3000	/* a standby not streaming this long checks its slot */
+#define MONITOR_SLOT_CONNECT "2"	/* seconds, to the primary */
+#define MONITOR_MAX_STALE   16
 
 /* One round trip for everything /pg/status shows. Functions that fail on
  * a standby (pg_current_wal_lsn, pg_walfile_name) are behind CASE. */
@@ -44,6 +52,13 @@ static const char status_query[] =
 	" current_setting('server_version')"
 	" FROM (SELECT pg_is_in_recovery() AS rec) r";
 
+/* A slot of an instance outside spec.instances, unused since. */
+struct stale_slot {
+	char      name[64];
+	long long since;
+	bool      seen;
+};
+
 struct pending_password {
 	char *role;
 	char *password;
@@ -62,7 +77,14 @@ static struct {
 	size_t          npw;
 	PGconn         *conn;
 	bool            warned;
-} mon = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	int             instances;	/* spec.instances; < 1: not given */
+	long long       slots_at;	/* next look at the slots */
+	long long       not_streaming_since;
+	bool            slot_warned;
+	struct stale_slot stale[MONITOR_MAX_STALE];
+	size_t          nstale;
+} mon = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+	.instances = -1 };
 
 static void
 copy_field(PGresult *r, int col, char *dst, size_t cap)
@@ -196,6 +218,184 @@ monitor_passwords(bool in_recovery)
 	}
 }
 
+/* ---- replication slots ---- */
+
+/* The instance number of a replica's slot name when it is one of this
+ * cluster's (pgpod_<pod name prefix>_<ordinal>), else 0. The prefix is
+ * this pod's name without its "-<ordinal>". */
+static long
+slot_instance(const char *slot)
+{
+	const char *pod = mon.set->pod_name, *dash = strrchr(pod, '-');
+	char prefix[256], want[64];
+	const char *rest;
+	char *end;
+	long n;
+
+	if (dash == NULL || dash == pod || (size_t) (dash - pod) + 2 > sizeof(prefix))
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%.*s-", (int) (dash - pod), pod);
+	upstream_slot_name(prefix, want, sizeof(want));
+	if (strncmp(slot, want, strlen(want)) != 0)
+		return 0;
+	rest = slot + strlen(want);
+	if (!isdigit((unsigned char) rest[0]) || strlen(rest) > 9)
+		return 0;
+	n = strtol(rest, &end, 10);
+	if (*end != '\0' || n < mon.set->ordinal_base)
+		return 0;
+	return n - mon.set->ordinal_base + 1;
+}
+
+static struct stale_slot *
+stale_find(const char *name, long long now)
+{
+	for (size_t i = 0; i < mon.nstale; i++)
+		if (strcmp(mon.stale[i].name, name) == 0)
+			return &mon.stale[i];
+	if (mon.nstale == MONITOR_MAX_STALE)
+		return NULL;
+	snprintf(mon.stale[mon.nstale].name, sizeof(mon.stale[0].name), "%s", name);
+	mon.stale[mon.nstale].since = now;
+	return &mon.stale[mon.nstale++];
+}
+
+static void
+drop_slot(const struct stale_slot *z, long inst, int instances)
+{
+	char *lit = pgconn_literal(mon.conn, z->name);
+	char sql[200];
+	bool timed_out;
+	PGresult *r;
+
+	if (lit == NULL)
+		return;
+	snprintf(sql, sizeof(sql), "SELECT pg_drop_replication_slot(%s)", lit);
+	PQfreemem(lit);
+	r = pgconn_query_deadline(mon.conn, sql, MONITOR_DEADLINE_MS, &timed_out);
+	if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK)
+		log_info("dropped the replication slot \"%s\" of instance %ld: spec.instances is %d "
+			 "and nothing used the slot for %d s, so it no longer holds WAL back",
+			 z->name, inst, instances, MONITOR_SLOT_GRACE_MS / 1000);
+	else
+		log_warn("cannot drop the unused replication slot \"%s\" of instance %ld: %s", z->name,
+			 inst, r ? PQresultErrorMessage(r) : timed_out ? "no answer" : PQerrorMessage(mon.conn));
+	PQclear(r);
+}
+
+/* A primary: drop the physical slots of replicas outside spec.instances
+ * once they have been unused for the grace time (a scaled-down replica's
+ * slot would otherwise keep WAL until the disk is full). */
+static void
+slots_of_primary(int instances, long long now)
+{
+	bool timed_out;
+	PGresult *r = pgconn_query_deadline(mon.conn,
+		"SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical' AND NOT active"
+		" AND slot_name LIKE 'pgpod\\_%'", MONITOR_DEADLINE_MS, &timed_out);
+	size_t keep = 0;
+
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		return;		/* the status query reports a failing server */
+	}
+	for (size_t i = 0; i < mon.nstale; i++)
+		mon.stale[i].seen = false;
+	for (int row = 0; row < PQntuples(r); row++) {
+		const char *name = PQgetvalue(r, row, 0);
+		long inst = slot_instance(name);
+		struct stale_slot *z;
+
+		if (inst < 1 || inst <= instances)
+			continue;
+		z = stale_find(name, now);
+		if (z == NULL)
+			continue;
+		z->seen = true;
+		if (now - z->since >= MONITOR_SLOT_GRACE_MS) {
+			drop_slot(z, inst, instances);
+			z->seen = false;
+		}
+	}
+	PQclear(r);
+	for (size_t i = 0; i < mon.nstale; i++)
+		if (mon.stale[i].seen)
+			mon.stale[keep++] = mon.stale[i];
+	mon.nstale = keep;
+}
+
+/* A standby that does not stream: make sure its slot exists on the
+ * primary (it may have been dropped while this replica was away, e.g.
+ * scaled down and up again with its volume kept). Only slots pgpod names;
+ * the connection is postgres' own primary_conninfo. */
+static void
+slot_of_standby(void)
+{
+	bool timed_out, existed;
+	PGresult *r = pgconn_query_deadline(mon.conn,
+		"SELECT current_setting('primary_conninfo'), current_setting('primary_slot_name')",
+		MONITOR_DEADLINE_MS, &timed_out);
+	char slot[64], err[512];
+	struct conninfo c = { 0 };
+	PGconn *p;
+
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1
+	    || strncmp(PQgetvalue(r, 0, 1), "pgpod_", 6) != 0 || !PQgetvalue(r, 0, 0)[0]) {
+		PQclear(r);
+		return;
+	}
+	snprintf(slot, sizeof(slot), "%s", PQgetvalue(r, 0, 1));
+	conninfo_put_text(&c, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	conninfo_add(&c, "connect_timeout", MONITOR_SLOT_CONNECT);
+	conninfo_add(&c, "replication", "true");
+	p = PQconnectdb(c.text);
+	conninfo_free(&c);
+	if (PQstatus(p) != CONNECTION_OK) {
+		snprintf(err, sizeof(err), "%s", PQerrorMessage(p));
+	} else if (upstream_create_slot(p, slot, &existed, err, sizeof(err))) {
+		if (!existed)
+			log_warn("this standby's replication slot \"%s\" was missing on the primary: "
+				 "created it again (WAL the standby still needs may be gone; if it "
+				 "does not catch up, clone it again)", slot);
+		mon.slot_warned = false;
+		PQfinish(p);
+		return;
+	}
+	PQfinish(p);
+	err[strcspn(err, "\n")] = '\0';
+	if (!mon.slot_warned)
+		log_warn("this standby does not stream, and its slot \"%s\" on the primary cannot be "
+			 "checked: %s", slot, err);
+	mon.slot_warned = true;
+}
+
+/* Called with mon.lock held; the SQL runs without it. */
+static void
+monitor_slots(const struct status *st)
+{
+	long long now = mono_ms();
+	int instances = mon.instances;
+	bool standby = st->in_recovery;
+
+	if (!standby || st->streaming)
+		mon.not_streaming_since = 0;
+	else if (mon.not_streaming_since == 0)
+		mon.not_streaming_since = now;
+	if (now < mon.slots_at
+	    || (standby && (mon.not_streaming_since == 0
+			    || now - mon.not_streaming_since < MONITOR_SLOT_WAIT_MS))
+	    || (!standby && instances < 1))
+		return;
+	mon.slots_at = now + MONITOR_SLOTS_MS;
+	pthread_mutex_unlock(&mon.lock);
+	if (standby)
+		slot_of_standby();
+	else
+		slots_of_primary(instances, now);
+	pthread_mutex_lock(&mon.lock);
+}
+
 static void *
 monitor_main(void *arg)
 {
@@ -226,6 +426,8 @@ monitor_main(void *arg)
 		if (up && mon.conn != NULL) {
 			status_get(&st);
 			monitor_passwords(st.in_recovery || !st.sql_ok);
+			if (st.sql_ok && mon.conn != NULL)
+				monitor_slots(&st);
 		}
 		if (mon.stop)
 			break;
@@ -291,6 +493,14 @@ monitor_set_password(const char *role, const char *password)
 	}
 	mon.nudged = true;
 	pthread_cond_signal(&mon.cond);
+	pthread_mutex_unlock(&mon.lock);
+}
+
+void
+monitor_set_instances(int instances)
+{
+	pthread_mutex_lock(&mon.lock);
+	mon.instances = instances;
 	pthread_mutex_unlock(&mon.lock);
 }
 

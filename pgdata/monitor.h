@@ -3,7 +3,7 @@
  * the running postgres over the local socket what only SQL can tell
  * (recovery, timeline, LSNs, replay lag, pending restarts, version) and
  * stores it in the shared status; it also applies password changes of
- * rotated Secrets. Every call is bounded by connect and statement timeouts.
+ * rotated Secrets and looks after replicas' replication slots. Every call is bounded by connect and statement timeouts.
  */
 #ifndef PGPOD_MONITOR_H
 #define PGPOD_MONITOR_H
@@ -21,6 +21,12 @@ void monitor_nudge(void);
  * as soon as a primary answers; a newer request for the role replaces an
  * older one. The password is copied and wiped after use. */
 void monitor_set_password(const char *role, const char *password);
+
+/* spec.instances (< 1: not given). A primary drops the physical slots
+ * pgpod made for replicas outside 1..instances once they have been
+ * unused for 30 s; a standby that does not stream re-creates its own slot
+ * on the primary when it is missing. */
+void monitor_set_instances(int instances);
 
 void monitor_stop(void);
 

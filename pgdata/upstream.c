@@ -68,6 +68,31 @@ upstream_slot_name(const char *pod, char *buf, size_t cap)
 }
 
 bool
+upstream_create_slot(PGconn *c, const char *slot, bool *existed, char *err, size_t cap)
+{
+	char sql[160];
+	PGresult *r;
+	bool ok;
+
+	*existed = false;
+	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" PHYSICAL RESERVE_WAL", slot);
+	r = PQexec(c, sql);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok && PQresultStatus(r) == PGRES_FATAL_ERROR
+	    && strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
+		      : "", "42710") == 0) {
+		*existed = true;	/* duplicate_object */
+		ok = true;
+	}
+	if (!ok) {
+		snprintf(err, cap, "%s", PQerrorMessage(c));
+		err[strcspn(err, "\n")] = '\0';
+	}
+	PQclear(r);
+	return ok;
+}
+
+bool
 upstream_primary(const struct settings *set, const struct spec *s, const struct inputs *in,
 		 struct upstream *u, char *err, size_t cap)
 {

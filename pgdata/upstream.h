@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libpq-fe.h>
+
 #include "conninfo.h"
 #include "inputs.h"
 #include "settings.h"
@@ -53,6 +55,12 @@ void upstream_free(struct upstream *u);
 /* The physical slot name of a replica: pgpod_<pod name>, lower case,
  * other characters as '_' (at most 63). */
 void upstream_slot_name(const char *pod, char *buf, size_t cap);
+
+/* Create the physical slot (reserving WAL from now) through the
+ * replication connection c. *existed: it was there already, which is no
+ * failure. False with the server's message in err. */
+bool upstream_create_slot(PGconn *c, const char *slot, bool *existed, char *err, size_t cap)
+	__attribute__((warn_unused_result));
 
 /* Write PGDATA's managed configuration with the standby settings of
  * upstream_of_standby(). hash (may be NULL) receives the config hash. */

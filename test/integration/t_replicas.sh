@@ -169,8 +169,9 @@ put_file() {
 	cat >"$1.new" && chmod 644 "$1.new" && mv "$1.new" "$1"
 }
 
-# cluster_spec FILE NAME [MAXIMUM_LAG]: an initdb Cluster NAME (app owned by
-# app, Secret app-secret), spec.probes.readiness.maximumLag when given.
+# cluster_spec FILE NAME [MAXIMUM_LAG] [INSTANCES]: an initdb Cluster NAME of
+# INSTANCES (3) instances (app owned by app, Secret app-secret),
+# spec.probes.readiness.maximumLag when given.
 cluster_spec() {
 	{
 		cat <<EOF
@@ -179,7 +180,7 @@ kind: Cluster
 metadata:
   name: $2
 spec:
-  instances: 3
+  instances: ${4:-3}
 EOF
 		[ -z "${3:-}" ] || printf '  probes:\n    readiness:\n      maximumLag: %s\n' "$3"
 		cat <<EOF
@@ -651,6 +652,67 @@ test_rotated_replication_secret_reaches_primary_and_replica() {
 	expect_no_grep "no replication password in the logs" "$NEW_PW" "${NODE_OUT[1]}" "${NODE_OUT[2]}" \
 		"${NODE_ERR[1]}" "${NODE_ERR[2]}"
 	stop_node 2 "shut down in recovery"
+	stop_node 1 "shut down"
+}
+
+# slots NODE: the primary's physical slots as "name active", one per line.
+slots() {
+	nsql "$1" postgres "SELECT slot_name || ' ' || active FROM pg_replication_slots ORDER BY 1" 2>&1
+}
+
+# wait_slot_gone N SLOT SECS: poll instance N's slots until SLOT is not one.
+wait_slot_gone() {
+	local i
+	for ((i = 0; i < $3 * 4; i++)); do
+		[ "$(nsql "$1" postgres "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$2'" 2>/dev/null)" = 0 ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+test_slots_of_removed_replicas_dropped_missing_slot_made_again() {
+	# shellcheck disable=SC2034 # set by make_basic_auth
+	local APP_PW REPL_PW t0
+	nodes_alloc 2 || return
+	cluster_spec "$T/s.yaml" s "" 2
+	NODE_SPEC=([1]="$T/s.yaml" [2]="$T/s.yaml")
+	make_basic_auth app-secret app APP_PW
+	make_password_secret s-replication REPL_PW
+	start_node 1 s-1
+	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1 || return
+	start_node 2 s-2
+	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 2 || return
+	# slots the primary must keep (another prefix, not a pgpod name, an
+	# instance in range) and one of an instance outside spec.instances
+	nsql 1 postgres "SELECT count(pg_create_physical_replication_slot(n)) FROM unnest(ARRAY['pgpod_s_5', 'pgpod_other_7', 'keepme', 'pgpod_s_x']) n" >/dev/null 2>&1 ||
+		fail "cannot create the test's slots on instance 1"
+	t0=$(ms_now)
+	# a replica whose slot is gone while it is away makes it again
+	stop_node 2 "shut down in recovery"
+	nsql 1 postgres "SELECT pg_drop_replication_slot('pgpod_s_2')" >/dev/null 2>&1 || fail "cannot drop pgpod_s_2"
+	start_node 2 s-2
+	expect_ready "$(ms_now)" 40 2 || return
+	expect_grep "instance 2 says it made its slot again" 'replication slot \"pgpod_s_2\" was missing on the primary' "$(nout 2)"
+	wait_rows 1 postgres "SELECT active FROM pg_replication_slots WHERE slot_name = 'pgpod_s_2'" t 10 ||
+		fail "instance 2 does not use its slot again: $(slots 1)"
+	echo "    a replica whose slot was dropped: /readyz 200 again after ${READY_MS[2]} ms"
+	expect_eq "slots kept on instance 1 with spec.instances 2" "keepme false
+pgpod_other_7 false
+pgpod_s_2 true
+pgpod_s_5 false
+pgpod_s_x false" "$(slots 1)"
+	# scaled down to one instance, the replica stopped: its slot goes 30 s
+	# after the spec says so, and that of instance 5 30 s after it was made
+	stop_node 2 "shut down in recovery"
+	cluster_spec "$T/s.yaml" s "" 1
+	wait_slot_gone 1 pgpod_s_5 45 || fail "pgpod_s_5 (instance 5 of 2) not dropped within 45 s: $(slots 1)$(ntail 1)"
+	[ $(($(ms_now) - t0)) -ge 29000 ] || fail "pgpod_s_5 dropped after $(($(ms_now) - t0)) ms, before its 30 s grace"
+	echo "    the slot of instance 5 dropped $(($(ms_now) - t0)) ms after it was made"
+	expect_grep "instance 1 says why it dropped the slot" 'dropped the replication slot \"pgpod_s_5\" of instance 5: spec.instances is' "$(nout 1)"
+	wait_slot_gone 1 pgpod_s_2 45 || fail "pgpod_s_2 not dropped within 45 s of spec.instances 1: $(slots 1)$(ntail 1)"
+	expect_eq "slots kept on instance 1 with spec.instances 1" "keepme false
+pgpod_other_7 false
+pgpod_s_x false" "$(slots 1)"
 	stop_node 1 "shut down"
 }
 
