@@ -574,7 +574,7 @@ step_copy(struct boot *b)
 	record_pgid(b, pid);
 	flusher_start(&fl, b->set->pgdata);
 	while (!proc_poll(&p, &code)) {
-		struct timespec nap = { 0, 50 * 1000000L };
+		struct timespec nap = { 0, 10 * 1000000L };	/* its end is seen within 10 ms */
 
 		if (!stopped && boot_interrupted()) {
 			log_info("stopping pg_basebackup (pid %d) and its WAL streamer", (int) p.pid);
@@ -712,7 +712,7 @@ step_start_new_timeline(struct boot *b)
 	deadline = mono_ms() + PROMOTE_TIMEOUT_MS;
 	for (;;) {
 		char in_recovery[8] = "";
-		struct timespec nap = { 0, 50 * 1000000L };
+		struct timespec nap = { 0, 10 * 1000000L };	/* a query on the local socket */
 
 		if (!query_value(b, b->conn, "SELECT pg_catalog.pg_is_in_recovery()", 0, in_recovery,
 				 sizeof(in_recovery)))
