@@ -40,12 +40,10 @@ boot_method_name(enum boot_method m)
 	return method_names[m];
 }
 
-/* The instance number from the pod name's trailing "-<ordinal>"; 0 when
- * the name has none. */
-static long
-pod_instance(const struct settings *set)
+long
+boot_pod_instance(const struct settings *set, const char *pod)
 {
-	const char *dash = strrchr(set->pod_name, '-');
+	const char *dash = strrchr(pod, '-');
 	char *end;
 	long n;
 
@@ -62,7 +60,7 @@ boot_is_replica(const struct settings *set)
 {
 	if (strcmp(set->instance_role, "auto") != 0)
 		return strcmp(set->instance_role, "replica") == 0;
-	return pod_instance(set) > 1;
+	return boot_pod_instance(set, set->pod_name) > 1;
 }
 
 enum boot_method

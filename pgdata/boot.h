@@ -52,6 +52,10 @@ enum boot_method {
 enum boot_method boot_method_for(const struct settings *set, const struct spec *s);
 const char *boot_method_name(enum boot_method m);
 
+/* The instance number of a pod name from its trailing "-<ordinal>" and
+ * --ordinal-base (instance 1 is the first ordinal); 0 when it has none. */
+long boot_pod_instance(const struct settings *set, const char *pod);
+
 /* Whether this instance is a replica of its cluster's primary (not
  * instance 1); the pod name's ordinal decides unless --instance-role. */
 bool boot_is_replica(const struct settings *set);

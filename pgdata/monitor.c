@@ -6,7 +6,6 @@
  */
 #include "monitor.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "boot.h"
 #include "conninfo.h"
 #include "log.h"
 #include "pgconn.h"
@@ -81,6 +81,7 @@ static struct {
 	long long       slots_at;	/* next look at the slots */
 	long long       not_streaming_since;
 	bool            slot_warned;
+	char            pod_prefix[256];	/* this pod's name without "-<ordinal>"; "": none */
 	struct stale_slot stale[MONITOR_MAX_STALE];
 	size_t          nstale;
 } mon = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
@@ -220,31 +221,19 @@ monitor_passwords(bool in_recovery)
 
 /* ---- replication slots ---- */
 
-/* The instance number of a replica's slot name when it is one of this
- * cluster's (pgpod_<pod name prefix>_<ordinal>), else 0. The prefix is
- * this pod's name without its "-<ordinal>". */
+/* The instance number of a slot that pgpod makes for a pod of this
+ * cluster (upstream_slot_name of "<pod prefix>-<ordinal>"), else 0. */
 static long
 slot_instance(const char *slot)
 {
-	const char *pod = mon.set->pod_name, *dash = strrchr(pod, '-');
-	char prefix[256], want[64];
-	const char *rest;
-	char *end;
-	long n;
+	const char *us = strrchr(slot, '_');
+	char pod[sizeof(mon.pod_prefix) + 16], want[64];
 
-	if (dash == NULL || dash == pod || (size_t) (dash - pod) + 2 > sizeof(prefix))
+	if (us == NULL || strlen(us + 1) > 9)
 		return 0;
-	snprintf(prefix, sizeof(prefix), "%.*s-", (int) (dash - pod), pod);
-	upstream_slot_name(prefix, want, sizeof(want));
-	if (strncmp(slot, want, strlen(want)) != 0)
-		return 0;
-	rest = slot + strlen(want);
-	if (!isdigit((unsigned char) rest[0]) || strlen(rest) > 9)
-		return 0;
-	n = strtol(rest, &end, 10);
-	if (*end != '\0' || n < mon.set->ordinal_base)
-		return 0;
-	return n - mon.set->ordinal_base + 1;
+	snprintf(pod, sizeof(pod), "%s-%s", mon.pod_prefix, us + 1);
+	upstream_slot_name(pod, want, sizeof(want));
+	return strcmp(want, slot) == 0 ? boot_pod_instance(mon.set, pod) : 0;
 }
 
 static struct stale_slot *
@@ -385,7 +374,7 @@ monitor_slots(const struct status *st)
 	if (now < mon.slots_at
 	    || (standby && (mon.not_streaming_since == 0
 			    || now - mon.not_streaming_since < MONITOR_SLOT_WAIT_MS))
-	    || (!standby && instances < 1))
+	    || (!standby && (instances < 1 || !mon.pod_prefix[0])))
 		return;
 	mon.slots_at = now + MONITOR_SLOTS_MS;
 	pthread_mutex_unlock(&mon.lock);
@@ -456,6 +445,10 @@ monitor_start(const struct settings *set)
 {
 	mon.set = set;
 	mon.stop = false;
+	mon.pod_prefix[0] = '\0';
+	if (boot_pod_instance(set, set->pod_name) > 0)
+		snprintf(mon.pod_prefix, sizeof(mon.pod_prefix), "%.*s",
+			 (int) (strrchr(set->pod_name, '-') - set->pod_name), set->pod_name);
 	if (pthread_create(&mon.thread, NULL, monitor_main, NULL) != 0) {
 		log_error("cannot start the status thread: %s", strerror(errno));
 		return false;

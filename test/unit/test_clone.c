@@ -317,6 +317,24 @@ test_instance_role(void **state)
 }
 
 static void
+test_pod_instance(void **state)
+{
+	struct settings one = { .ordinal_base = 1 }, zero = { .ordinal_base = 0 };
+
+	(void) state;
+	assert_int_equal(boot_pod_instance(&one, "pg-1"), 1);
+	assert_int_equal(boot_pod_instance(&one, "my-pg-12"), 12);
+	assert_int_equal(boot_pod_instance(&zero, "pg-0"), 1);
+	assert_int_equal(boot_pod_instance(&zero, "pg-4"), 5);
+	/* not an ordinal, or below the base */
+	assert_int_equal(boot_pod_instance(&one, "pg-0"), 0);
+	assert_int_equal(boot_pod_instance(&one, "pg"), 0);
+	assert_int_equal(boot_pod_instance(&one, "pg-x"), 0);
+	assert_int_equal(boot_pod_instance(&one, "pg-2x"), 0);
+	assert_int_equal(boot_pod_instance(&one, "pg-"), 0);
+}
+
+static void
 test_method_for(void **state)
 {
 	struct settings set = { .ordinal_base = 1 };
@@ -352,6 +370,7 @@ main(void)
 		cmocka_unit_test(test_render_standby),
 		cmocka_unit_test(test_slot_names),
 		cmocka_unit_test(test_instance_role),
+		cmocka_unit_test(test_pod_instance),
 		cmocka_unit_test(test_method_for),
 	};
 
