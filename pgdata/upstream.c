@@ -71,6 +71,7 @@ bool
 upstream_create_slot(PGconn *c, const char *slot, bool *existed, char *err, size_t cap)
 {
 	char sql[160];
+	const char *state;
 	PGresult *r;
 	bool ok;
 
@@ -78,12 +79,9 @@ upstream_create_slot(PGconn *c, const char *slot, bool *existed, char *err, size
 	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" PHYSICAL RESERVE_WAL", slot);
 	r = PQexec(c, sql);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-	if (!ok && PQresultStatus(r) == PGRES_FATAL_ERROR
-	    && strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
-		      : "", "42710") == 0) {
-		*existed = true;	/* duplicate_object */
-		ok = true;
-	}
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (!ok && state != NULL && strcmp(state, "42710") == 0)	/* duplicate_object */
+		ok = *existed = true;
 	if (!ok) {
 		snprintf(err, cap, "%s", PQerrorMessage(c));
 		err[strcspn(err, "\n")] = '\0';
