@@ -8,7 +8,7 @@
 #include "cmd.h"
 #include "exitcodes.h"
 #include "log.h"
-#include "pgdata/boot.h"
+#include "pgdata/method.h"
 #include "pgdata/promote.h"
 
 int
@@ -17,6 +17,7 @@ cmd_bootstrap_exit(enum boot_result r)
 	switch (r) {
 	case BOOT_DONE:
 	case BOOT_ALREADY:
+	case BOOT_PENDING:
 		return EXIT_OK;
 	case BOOT_REFUSED:
 		return EXIT_PGDATA_REFUSED;
@@ -26,10 +27,11 @@ cmd_bootstrap_exit(enum boot_result r)
 	return EXIT_RUNTIME;
 }
 
-/* Load the spec, check that it fits the command, bootstrap by method. */
+/* Load the spec, ask the method table what the command runs, run it. */
 static int
-bootstrap_only(struct settings *set, int argc, const char *cmd, enum boot_method method)
+bootstrap_only(struct settings *set, int argc, const char *cmd)
 {
+	const struct method *m;
 	struct spec *s;
 	struct inputs in;
 	int rc;
@@ -41,22 +43,13 @@ bootstrap_only(struct settings *set, int argc, const char *cmd, enum boot_method
 	rc = cmd_load_spec(set, &s, &in);
 	if (rc != EXIT_OK)
 		return rc;
-	if (method == BOOT_METHOD_INITDB && s->bootstrap != SPEC_BOOTSTRAP_INITDB) {
-		log_error("%s: the spec asks for the %s bootstrap; `pgpod init` only runs initdb",
-			  spec_path(s, "bootstrap.method"), spec_bootstrap_name(s->bootstrap));
+	m = method_for_command(cmd, s);
+	if (m == NULL)
 		rc = EXIT_BAD_USAGE;
-	} else if (method == BOOT_METHOD_CLONE && s->standby_enabled == 1) {
-		method = BOOT_METHOD_REPLICA_CLUSTER;
-	} else if (method == BOOT_METHOD_CLONE && s->bootstrap != SPEC_BOOTSTRAP_PG_BASEBACKUP) {
-		log_error("%s: the spec asks for the %s bootstrap; `pgpod clone` needs "
-			  "bootstrap.pg_basebackup (with a source in externalClusters)",
-			  spec_path(s, "bootstrap.method"), spec_bootstrap_name(s->bootstrap));
-		rc = EXIT_BAD_USAGE;
-	}
 	if (rc == EXIT_OK)
 		rc = cmd_drop_privileges(set);
 	if (rc == EXIT_OK)
-		rc = cmd_bootstrap_exit(boot_bootstrap(set, s, &in, method));
+		rc = cmd_bootstrap_exit(method_bootstrap(set, s, &in, m));
 	inputs_free(&in);
 	spec_free(s);
 	return rc;
@@ -66,21 +59,21 @@ int
 cmd_init(struct settings *set, int argc, char **argv)
 {
 	(void) argv;
-	return bootstrap_only(set, argc, "init", BOOT_METHOD_INITDB);
+	return bootstrap_only(set, argc, "init");
 }
 
 int
 cmd_clone(struct settings *set, int argc, char **argv)
 {
 	(void) argv;
-	return bootstrap_only(set, argc, "clone", BOOT_METHOD_CLONE);
+	return bootstrap_only(set, argc, "clone");
 }
 
 int
 cmd_join(struct settings *set, int argc, char **argv)
 {
 	(void) argv;
-	return bootstrap_only(set, argc, "join", BOOT_METHOD_JOIN);
+	return bootstrap_only(set, argc, "join");
 }
 
 int

@@ -47,6 +47,8 @@
 #include "log.h"
 #include "status.h"
 #include "pgdata/config.h"
+#include "pgdata/identity.h"
+#include "pgdata/method.h"
 #include "pgdata/instance.h"
 #include "pgdata/monitor.h"
 #include "pgdata/pgdata.h"
@@ -89,7 +91,7 @@ struct sup {
 	/* bootstrap thread */
 	pthread_t        boot;
 	bool             booting;
-	enum boot_method boot_method;
+	const struct method *boot_method;
 	enum boot_result boot_result;
 	bool             promote_pending; /* spec.replica switched off: promote once ready */
 	bool             promoting;	/* the thread promotes */
@@ -479,7 +481,7 @@ sup_designated_standby(const struct sup *s)
 {
 	struct pgdata_marker m;
 
-	return !boot_is_replica(s->set) && pgdata_has(s->set->pgdata, "standby.signal")
+	return !identity_is_replica(s->set) && pgdata_has(s->set->pgdata, "standby.signal")
 		&& pgdata_read_marker(s->set->pgdata, &m) && strcmp(m.method, "join") != 0;
 }
 
@@ -527,7 +529,7 @@ sup_reload(struct sup *s, const char *why)
 		log_error("the changed spec is not applied; pgpod keeps running with the last good one");
 		return;
 	}
-	if (!upstream_write_config(s->set, ns, &nin, hash)) {
+	if (!upstream_configure(s->set, ns, &nin, hash)) {
 		log_error("cannot write the managed configuration; the last good one stays in place");
 		inputs_free(&nin);
 		spec_free(ns);
@@ -578,7 +580,7 @@ sup_boot_main(void *arg)
 	if (s->promoting)
 		s->promote_ok = promote_instance(s->set, s->spec, &s->in);
 	else
-		s->boot_result = boot_bootstrap(s->set, s->spec, &s->in, s->boot_method);
+		s->boot_result = method_bootstrap(s->set, s->spec, &s->in, s->boot_method);
 	if (write(s->efd, &one, sizeof(one)) != sizeof(one))
 		log_error("cannot wake the supervisor loop: %s", strerror(errno));
 	return NULL;
@@ -605,7 +607,7 @@ sup_configure(struct sup *s)
 	char hash[CONFIG_HASH_HEX];
 	struct status *st;
 
-	if (!upstream_write_config(s->set, s->spec, &s->in, hash)) {
+	if (!upstream_configure(s->set, s->spec, &s->in, hash)) {
 		sup_give_up(s, EXIT_RUNTIME, "cannot write the managed configuration into \"%s\"",
 			    s->set->pgdata);
 		return false;
@@ -895,16 +897,11 @@ cmd_run(struct settings *set, int argc, char **argv)
 		return rc;
 	rc = cmd_drop_privileges(set);
 	state = pgdata_state(set->pgdata);
-	s.boot_method = boot_method_for(set, s.spec);
-	if (rc == EXIT_OK && state != PGDATA_BOOTSTRAPPED && s.spec->bootstrap == SPEC_BOOTSTRAP_RECOVERY
-	    && s.boot_method == BOOT_METHOD_INITDB) {
-		log_error("%s: the %s bootstrap is not available in this pgpod version",
-			  spec_path(s.spec, "bootstrap.method"), spec_bootstrap_name(s.spec->bootstrap));
+	s.boot_method = method_for(set, s.spec);
+	if (rc == EXIT_OK && state != PGDATA_BOOTSTRAPPED && !method_available(s.boot_method, s.spec))
 		rc = EXIT_BAD_USAGE;
-	}
-	if (rc == EXIT_OK && state != PGDATA_BOOTSTRAPPED && state != PGDATA_EMPTY
-	    && state != PGDATA_PARTIAL)	/* refuses, says why */
-		rc = cmd_bootstrap_exit(boot_bootstrap(set, s.spec, &s.in, s.boot_method));
+	if (rc == EXIT_OK)	/* refuses a PGDATA pgpod did not make, says why */
+		rc = cmd_bootstrap_exit(boot_admit(set, state));
 	if (rc != EXIT_OK)
 		goto out;
 	status_init(set->pod_name, set->pgdata, sup_max_lag(&s));
@@ -921,7 +918,7 @@ cmd_run(struct settings *set, int argc, char **argv)
 	s.next_watch_ms = 0;
 	if (state == PGDATA_EMPTY || state == PGDATA_PARTIAL) {
 		log_info("PGDATA \"%s\" is %s: bootstrapping this instance (%s)", set->pgdata,
-			 pgdata_state_name(state), boot_method_name(s.boot_method));
+			 pgdata_state_name(state), s.boot_method->name);
 		sup_phase(PHASE_BOOTSTRAPPING);
 		s.booting = pthread_create(&s.boot, NULL, sup_boot_main, &s) == 0;
 		if (!s.booting)

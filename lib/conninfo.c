@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "log.h"
 
 static void
 conninfo_put(struct conninfo *c, const char *s, size_t n)
@@ -103,43 +104,39 @@ conninfo_pgpass_line(const char *password)
  * key=path to c. */
 static bool
 put_file(const char *dir, const char *name, const char *text, const char *key,
-	 struct conninfo *c, char *err, size_t cap)
+	 struct conninfo *c)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (text == NULL) {
 		if (unlink(path) != 0 && errno != ENOENT) {
-			snprintf(err, cap, "cannot remove %s: %s", path, strerror(errno));
+			log_error("cannot remove \"%s\": %s", path, strerror(errno));
 			return false;
 		}
 		return true;
 	}
-	if (!file_write_atomic(path, text, strlen(text), 0600)) {
-		snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
-		return false;
-	}
+	if (!file_write_atomic(path, text, strlen(text), 0600))
+		return false;	/* errors have already been logged */
 	conninfo_add(c, key, path);
 	return true;
 }
 
 bool
-conninfo_write_files(const char *dir, const struct conn_files *f, struct conninfo *c,
-		     char *err, size_t cap)
+conninfo_write_files(const char *dir, const struct conn_files *f, struct conninfo *c)
 {
 	char created[PATH_MAX];
 	char *pgpass = f->password ? conninfo_pgpass_line(f->password) : NULL;
 	bool ok;
 
 	if (!file_mkdir_p(dir, 0700, created, sizeof(created))) {
-		snprintf(err, cap, "cannot create %s: %s", dir, strerror(errno));
 		free(pgpass);
-		return false;
+		return false;	/* errors have already been logged */
 	}
-	ok = put_file(dir, "pgpass", pgpass, "passfile", c, err, cap)
-		&& put_file(dir, "tls.key", f->ssl_key, "sslkey", c, err, cap)
-		&& put_file(dir, "tls.crt", f->ssl_cert, "sslcert", c, err, cap)
-		&& put_file(dir, "ca.crt", f->ssl_root_cert, "sslrootcert", c, err, cap);
+	ok = put_file(dir, "pgpass", pgpass, "passfile", c)
+		&& put_file(dir, "tls.key", f->ssl_key, "sslkey", c)
+		&& put_file(dir, "tls.crt", f->ssl_cert, "sslcert", c)
+		&& put_file(dir, "ca.crt", f->ssl_root_cert, "sslrootcert", c);
 	if (pgpass != NULL) {
 		explicit_bzero(pgpass, strlen(pgpass));
 		free(pgpass);

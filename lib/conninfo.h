@@ -48,9 +48,9 @@ char *conninfo_pgpass_line(const char *password);
 /* Write the files of f under dir (created 0700) atomically, each 0600
  * (pgpass, tls.key, tls.crt, ca.crt); files f does not have are removed.
  * Then append passfile=/sslkey=/sslcert=/sslrootcert= to c for those
- * written. False (with errno-style text in err) on a write failure. */
-bool conninfo_write_files(const char *dir, const struct conn_files *f, struct conninfo *c,
-			  char *err, size_t cap) __attribute__((warn_unused_result));
+ * written. False on a write failure (logged). */
+bool conninfo_write_files(const char *dir, const struct conn_files *f, struct conninfo *c)
+	__attribute__((warn_unused_result));
 
 /* The value of key in a connection string built here ("" when absent). */
 void conninfo_get(const char *text, const char *key, char *buf, size_t cap);

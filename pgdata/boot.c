@@ -4,75 +4,41 @@
  */
 #include "boot.h"
 
-#include <ctype.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "clone.h"
 #include "config.h"
-#include "fileio.h"
-#include "initdb.h"
 #include "log.h"
 #include "mono.h"
+#include "pgconn.h"
 #include "pgdata.h"
-#include "upstream.h"
 
 #define START_TIMEOUT_MS (300 * 1000)
 #define STOP_TIMEOUT_MS  (60 * 1000)
 #define SMART_GRACE_MS   (5 * 1000)
 
-static const char *const method_names[] = {
-	[BOOT_METHOD_INITDB] = "initdb",
-	[BOOT_METHOD_CLONE] = "pg_basebackup",
-	[BOOT_METHOD_REPLICA_CLUSTER] = "replica cluster",
-	[BOOT_METHOD_JOIN] = "join",
-};
-
-const char *
-boot_method_name(enum boot_method m)
+enum boot_result
+boot_admit(const struct settings *set, enum pgdata_state st)
 {
-	return method_names[m];
-}
-
-long
-boot_pod_instance(const struct settings *set, const char *pod)
-{
-	const char *dash = strrchr(pod, '-');
-	char *end;
-	long n;
-
-	if (dash == NULL || !isdigit((unsigned char) dash[1]))
-		return 0;
-	n = strtol(dash + 1, &end, 10);
-	if (*end != '\0' || n < set->ordinal_base)
-		return 0;
-	return n - set->ordinal_base + 1;
-}
-
-bool
-boot_is_replica(const struct settings *set)
-{
-	if (strcmp(set->instance_role, "auto") != 0)
-		return strcmp(set->instance_role, "replica") == 0;
-	return boot_pod_instance(set, set->pod_name) > 1;
-}
-
-enum boot_method
-boot_method_for(const struct settings *set, const struct spec *s)
-{
-	if (boot_is_replica(set))
-		return BOOT_METHOD_JOIN;
-	if (s->standby_enabled == 1)
-		return BOOT_METHOD_REPLICA_CLUSTER;
-	if (s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP)
-		return BOOT_METHOD_CLONE;
-	return BOOT_METHOD_INITDB;
+	switch (st) {
+	case PGDATA_BOOTSTRAPPED:
+		log_info("PGDATA \"%s\" is already bootstrapped by pgpod; nothing to do", set->pgdata);
+		return BOOT_ALREADY;
+	case PGDATA_FOREIGN:
+	case PGDATA_UNKNOWN:
+		log_error("PGDATA \"%s\" is %s; pgpod never deletes data: move it aside or point "
+			  "--pgdata at an empty directory", set->pgdata, pgdata_state_name(st));
+		return BOOT_REFUSED;
+	case PGDATA_UNREADABLE:
+		log_error("PGDATA \"%s\" is %s", set->pgdata, pgdata_state_name(st));
+		return BOOT_FAILED;
+	case PGDATA_EMPTY:
+	case PGDATA_PARTIAL:
+		break;
+	}
+	return BOOT_PENDING;
 }
 
 /* ---- shared steps ---- */
@@ -80,11 +46,7 @@ boot_method_for(const struct settings *set, const struct spec *s)
 bool
 boot_step_configure(struct boot *b)
 {
-	if (!upstream_write_config(b->set, b->s, b->in, b->hash)) {
-		snprintf(b->err, sizeof(b->err), "cannot write the managed configuration");
-		return false;
-	}
-	return true;
+	return config_write_all(b->set, b->s, &b->rec, b->hash);
 }
 
 bool
@@ -114,12 +76,11 @@ boot_start_temp(struct boot *b, const struct argv *more)
 	ok = instance_start(b->set, &extra, &b->inst);
 	argv_free(&extra);
 	if (!ok || !instance_wait_ready(&b->inst, START_TIMEOUT_MS)) {
-		snprintf(b->err, sizeof(b->err), "the temporary postgres did not start%s%s",
-			 b->inst.proc.last[0] ? ": " : "", b->inst.proc.last);
+		log_error("the temporary postgres did not start%s%s", b->inst.proc.last[0] ? ": " : "",
+			  b->inst.proc.last);
 		return false;
 	}
-	return pgconn_local(b->set->run_dir, b->set->pg_port, "postgres", &b->conn, b->err,
-			    sizeof(b->err));
+	return pgconn_local(b->set->run_dir, b->set->pg_port, "postgres", &b->conn);
 }
 
 bool
@@ -138,8 +99,8 @@ boot_stop_temp(struct boot *b)
 		log_warn("the temporary postgres still has sessions after %d ms; stopping it fast",
 			 SMART_GRACE_MS);
 	if (!instance_stop(&b->inst, INSTANCE_STOP_FAST, STOP_TIMEOUT_MS) || b->inst.exit_code != 0) {
-		snprintf(b->err, sizeof(b->err), "the temporary postgres did not shut down cleanly "
-			 "(exit code %d)", b->inst.exit_code);
+		log_error("the temporary postgres did not shut down cleanly (exit code %d)",
+			  b->inst.exit_code);
 		return false;
 	}
 	return true;
@@ -148,11 +109,7 @@ boot_stop_temp(struct boot *b)
 bool
 boot_step_sync(struct boot *b)
 {
-	if (!pgdata_sync(b->set->pgdata)) {
-		snprintf(b->err, sizeof(b->err), "cannot flush PGDATA to disk");
-		return false;
-	}
-	return true;
+	return pgdata_sync(b->set->pgdata);
 }
 
 /* ---- the runner ---- */
@@ -183,7 +140,7 @@ boot_fail(struct boot *b, const char *step)
 {
 	char aside[PATH_MAX + 64];
 
-	log_error("bootstrap step \"%s\" failed: %s", step, b->err);
+	log_error("bootstrap step \"%s\" failed", step);
 	if (b->conn != NULL) {
 		PQfinish(b->conn);
 		b->conn = NULL;
@@ -200,15 +157,17 @@ boot_fail(struct boot *b, const char *step)
 }
 
 enum boot_result
-boot_run(struct boot *b, const char *what, const struct boot_step *steps, size_t n)
+boot_run(struct boot *b, const struct boot_steps *plan)
 {
+	const struct boot_step *steps = plan->v;
 	long long start = mono_ms();
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < plan->n; i++) {
 		long long t0 = mono_ms();
 
 		if (boot_interrupted()) {
-			snprintf(b->err, sizeof(b->err), "interrupted by a signal");
+			log_error("the bootstrap was interrupted by a signal before step \"%s\"",
+				  steps[i].name);
 			boot_fail(b, steps[i].name);
 			return BOOT_FAILED;
 		}
@@ -218,52 +177,11 @@ boot_run(struct boot *b, const char *what, const struct boot_step *steps, size_t
 		}
 		log_debug("step \"%s\" done in %lld ms", steps[i].name, mono_ms() - t0);
 	}
-	if (!pgdata_write_marker(b->set->pgdata, what, (double) (mono_ms() - start) / 1000)) {
-		snprintf(b->err, sizeof(b->err), "cannot write the completion marker");
+	if (!pgdata_write_marker(b->set->pgdata, b->marker, (double) (mono_ms() - start) / 1000)) {
 		boot_fail(b, "mark complete");
 		return BOOT_FAILED;
 	}
-	log_info("bootstrap (%s) complete in %.2f s (config hash %s)", what,
+	log_info("bootstrap (%s) complete in %.2f s (config hash %s)", b->marker,
 		 (double) (mono_ms() - start) / 1000, b->hash);
 	return BOOT_DONE;
-}
-
-enum boot_result
-boot_bootstrap(const struct settings *set, const struct spec *s, const struct inputs *in,
-	       enum boot_method m)
-{
-	struct boot b = { .set = set, .s = s, .in = in, .method = m };
-	enum pgdata_state st = pgdata_state(set->pgdata);
-	enum boot_result r;
-	char aside[PATH_MAX + 64];
-
-	switch (st) {
-	case PGDATA_BOOTSTRAPPED:
-		log_info("PGDATA \"%s\" is already bootstrapped by pgpod; nothing to do", set->pgdata);
-		return BOOT_ALREADY;
-	case PGDATA_PARTIAL:
-		log_warn("PGDATA \"%s\" holds a copy that was cut off; moving it aside and starting "
-			 "again", set->pgdata);
-		clone_kill_leftover(set->pgdata);
-		if (!pgdata_move_aside(set->pgdata, aside, sizeof(aside)))
-			return BOOT_FAILED;
-		log_info("the cut-off copy is kept in \"%s\"", aside);
-		break;
-	case PGDATA_FOREIGN:
-	case PGDATA_UNKNOWN:
-		log_error("PGDATA \"%s\" is %s; pgpod never deletes data: move it aside or point "
-			  "--pgdata at an empty directory", set->pgdata, pgdata_state_name(st));
-		return BOOT_REFUSED;
-	case PGDATA_UNREADABLE:
-		log_error("PGDATA \"%s\" is %s", set->pgdata, pgdata_state_name(st));
-		return BOOT_FAILED;
-	case PGDATA_EMPTY:
-		break;
-	}
-	if (m == BOOT_METHOD_INITDB)
-		r = initdb_bootstrap(&b);
-	else
-		r = clone_bootstrap(&b);
-	upstream_free(&b.up);
-	return r;
 }

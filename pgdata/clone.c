@@ -21,6 +21,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "mono.h"
+#include "pgconn.h"
 #include "pgdata.h"
 #include "proc.h"
 #include "roles.h"
@@ -81,9 +82,10 @@ clone_explain_connect(const struct upstream *u, const char *where, const char *h
 			 port, msg);
 }
 
-/* Connect to the upstream; replication: a physical replication session. */
+/* Connect to the upstream; replication: a physical replication session.
+ * A failure is explained (clone_explain_connect) and logged at level. */
 static PGconn *
-source_connect(struct boot *b, bool replication)
+source_connect(struct boot *b, bool replication, enum log_level level)
 {
 	struct conninfo c = { 0 };
 	char host[256], port[16], given[256];
@@ -110,26 +112,33 @@ source_connect(struct boot *b, bool replication)
 	conn = PQconnectdb(c.text);
 	conninfo_free(&c);
 	if (PQstatus(conn) != CONNECTION_OK) {
-		clone_explain_connect(&b->up, b->up_path, host, port, PQerrorMessage(conn), b->err,
-				      sizeof(b->err));
+		char why[2048];
+
+		clone_explain_connect(&b->up, b->up_path, host, port, PQerrorMessage(conn), why,
+				      sizeof(why));
+		log_msg(level, "pgpod", "%s", why);
 		PQfinish(conn);
 		return NULL;
 	}
 	return conn;
 }
 
-/* Run a command that returns one row; its first column's value. */
+/* Run a command that returns one row; its column col into out. */
 static bool
 query_value(struct boot *b, PGconn *c, const char *sql, int col, char *out, size_t cap)
 {
 	PGresult *r = PQexec(c, sql);
 	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQnfields(r) > col;
 
-	if (ok)
+	if (ok) {
 		snprintf(out, cap, "%s", PQgetvalue(r, 0, col));
-	else
-		snprintf(b->err, sizeof(b->err), "the source \"%s\" did not answer %s: %s",
-			 b->up.name, sql, PQerrorMessage(c));
+	} else {
+		char msg[PGCONN_ERR_MAX];
+
+		pgconn_error_text(r, c, msg, sizeof(msg));
+		log_error("the %s \"%s\" did not answer %s: %s",
+			  c == b->conn ? "copy" : "source", b->up.name, sql, msg);
+	}
 	PQclear(r);
 	return ok;
 }
@@ -171,22 +180,21 @@ clone_layout_matches(const char *name, const char *value, char *out, size_t cap)
 /* Where a tablespace of the source would go here: it must be missing (and
  * creatable) or empty, since pg_basebackup writes it at the same path. */
 static bool
-check_tablespace(struct boot *b, const char *name, const char *path)
+check_tablespace(const char *name, const char *path)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 
 	if (stat(path, &st) == 0) {
 		if (file_dir_state(path) == FILE_DIR_NOT_EMPTY || !S_ISDIR(st.st_mode)) {
-			snprintf(b->err, sizeof(b->err), "the source has tablespace \"%s\" at \"%s\", which "
-				 "is not an empty directory here; pgpod copies tablespaces to the same "
-				 "paths: mount an empty volume there or drop the tablespace on the source",
-				 name, path);
+			log_error("the source has tablespace \"%s\" at \"%s\", which is not an empty "
+				  "directory here; pgpod copies tablespaces to the same paths: mount an "
+				  "empty volume there or drop the tablespace on the source", name, path);
 			return false;
 		}
 		if (access(path, W_OK) != 0) {
-			snprintf(b->err, sizeof(b->err), "the source has tablespace \"%s\" at \"%s\", which "
-				 "this user cannot write here", name, path);
+			log_error("the source has tablespace \"%s\" at \"%s\", which this user cannot "
+				  "write here", name, path);
 			return false;
 		}
 		return true;
@@ -201,9 +209,8 @@ check_tablespace(struct boot *b, const char *name, const char *path)
 			break;
 	}
 	if (access(dir, W_OK) != 0) {
-		snprintf(b->err, sizeof(b->err), "the source has tablespace \"%s\" at \"%s\", which cannot "
-			 "be created here (\"%s\" is not writable); mount a volume at that path", name,
-			 path, dir);
+		log_error("the source has tablespace \"%s\" at \"%s\", which cannot be created here "
+			  "(\"%s\" is not writable); mount a volume at that path", name, path, dir);
 		return false;
 	}
 	return true;
@@ -213,21 +220,20 @@ check_tablespace(struct boot *b, const char *name, const char *path)
 static bool
 check_sql(struct boot *b)
 {
-	PGconn *c = source_connect(b, false);
+	PGconn *c = source_connect(b, false, LOG_INFO);
 	PGresult *r;
 	bool ok = true;
 
 	if (c == NULL) {
-		log_info("no SQL session on the source \"%s\" (%s); its tablespaces are checked by "
-			 "pg_basebackup itself", b->up.name, b->err);
-		b->err[0] = '\0';
+		log_info("no SQL session on the source \"%s\" (see above); its tablespaces are checked "
+			 "by pg_basebackup itself", b->up.name);
 		return true;
 	}
 	r = PQexec(c, "SELECT spcname, pg_catalog.pg_tablespace_location(oid) FROM "
 		   "pg_catalog.pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')");
 	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 		for (int i = 0; ok && i < PQntuples(r); i++)
-			ok = check_tablespace(b, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+			ok = check_tablespace(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
 	} else {
 		log_warn("cannot list the tablespaces of the source \"%s\": %s", b->up.name,
 			 PQerrorMessage(c));
@@ -237,43 +243,55 @@ check_sql(struct boot *b)
 	return ok;
 }
 
+/* The source's major version and block layout match this build's. */
 static bool
-step_check_source(struct boot *b)
+check_compatible(struct boot *b, PGconn *c)
 {
 	static const char *const layout[] = {
 		"block_size", "wal_block_size", "max_identifier_length", "max_index_keys",
 	};
-	char sysid[32] = "", tli[16] = "", lsn[32] = "", value[64];
-	PGconn *c, *second;
-	PGresult *r;
-	int major;
+	int major = PQserverVersion(c) / 10000;
+	char value[64], why[512];
 
-	log_info("checking the source \"%s\" (as \"%s\", %s authentication)", b->up.name, b->up.user,
-		 b->up.auth);
-	if ((c = source_connect(b, true)) == NULL)
-		return false;
-	major = PQserverVersion(c) / 10000;
 	if (major != b->set->pg_major) {
-		snprintf(b->err, sizeof(b->err), "source and target must have the same major PostgreSQL "
-			 "version: source %d, target %d; use a PostgreSQL %d image here (or a source "
-			 "of version %d)", major, b->set->pg_major, major, b->set->pg_major);
-		PQfinish(c);
+		log_error("source and target must have the same major PostgreSQL version: source %d, "
+			  "target %d; use a PostgreSQL %d image here (or a source of version %d)",
+			  major, b->set->pg_major, major, b->set->pg_major);
 		return false;
 	}
 	for (size_t i = 0; i < sizeof(layout) / sizeof(layout[0]); i++) {
 		char sql[64];
 
 		snprintf(sql, sizeof(sql), "SHOW %s", layout[i]);
-		if (!query_value(b, c, sql, 0, value, sizeof(value))
-		    || !clone_layout_matches(layout[i], value, b->err, sizeof(b->err))) {
-			PQfinish(c);
+		if (!query_value(b, c, sql, 0, value, sizeof(value)))
+			return false;
+		if (!clone_layout_matches(layout[i], value, why, sizeof(why))) {
+			log_error("%s", why);
 			return false;
 		}
 	}
+	return true;
+}
+
+static bool
+step_check_source(struct boot *b)
+{
+	char sysid[32] = "", tli[16] = "", lsn[32] = "";
+	PGconn *c, *second;
+	PGresult *r;
+
+	log_info("checking the source \"%s\" (as \"%s\", %s authentication)", b->up.name, b->up.user,
+		 b->up.auth);
+	if ((c = source_connect(b, true, LOG_ERROR)) == NULL)
+		return false;
+	if (!check_compatible(b, c)) {
+		PQfinish(c);
+		return false;
+	}
 	r = PQexec(c, "IDENTIFY_SYSTEM");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) < 3) {
-		snprintf(b->err, sizeof(b->err), "the source \"%s\" did not answer IDENTIFY_SYSTEM: %s",
-			 b->up.name, PQerrorMessage(c));
+		log_error("the source \"%s\" did not answer IDENTIFY_SYSTEM: %s", b->up.name,
+			  PQerrorMessage(c));
 		PQclear(r);
 		PQfinish(c);
 		return false;
@@ -283,13 +301,13 @@ step_check_source(struct boot *b)
 	snprintf(lsn, sizeof(lsn), "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	/* the copy takes one WAL sender and the WAL stream another */
-	second = source_connect(b, true);
+	second = source_connect(b, true, LOG_ERROR);
 	PQfinish(second);
 	PQfinish(c);
 	if (second == NULL)
 		return false;
-	log_info("source \"%s\": PostgreSQL %d, system %s, timeline %s, WAL at %s", b->up.name, major,
-		 sysid, tli, lsn);
+	log_info("source \"%s\": PostgreSQL %d, system %s, timeline %s, WAL at %s", b->up.name,
+		 b->set->pg_major, sysid, tli, lsn);
 	return check_sql(b);
 }
 
@@ -298,21 +316,17 @@ step_check_source(struct boot *b)
 static bool
 step_slot(struct boot *b)
 {
-	PGconn *c = source_connect(b, true);
-	char err[512];
+	PGconn *c = source_connect(b, true, LOG_ERROR);
 	bool existed, ok;
 
 	if (c == NULL)
 		return false;
-	ok = upstream_create_slot(c, b->up.slot, &existed, err, sizeof(err));
+	ok = upstream_create_slot(c, b->up.name, b->up.slot, LOG_ERROR, &existed);
 	if (ok && existed)
 		log_info("the %s has the slot \"%s\" already: the replica uses it", b->up.name,
 			 b->up.slot);
 	else if (ok)
 		log_info("created the physical replication slot \"%s\" on the %s", b->up.slot, b->up.name);
-	else
-		snprintf(b->err, sizeof(b->err), "cannot create the replication slot \"%s\" on the %s: %s",
-			 b->up.slot, b->up.name, err);
 	PQfinish(c);
 	return ok;
 }
@@ -521,57 +535,78 @@ clone_kill_leftover(const char *pgdata)
 	log_warn("pg_basebackup of the cut-off copy (process group %ld) did not stop", pgid);
 }
 
+static const char *
+external_path(const struct spec *s, const char *name, char *buf, size_t cap)
+{
+	const char *base = s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters";
+	const struct spec_external *e = spec_external_find(s, name);
+
+	if (e != NULL)
+		snprintf(buf, cap, "%s[%td] (\"%s\")", base, e - s->externals, name);
+	else
+		snprintf(buf, cap, "%s", base);
+	return buf;
+}
+
+/* pg_basebackup into PGDATA/.pgpod-copy; the connection string names
+ * files, never a password. */
+static void
+copy_args(struct boot *b, struct argv *args)
+{
+	argv_addf(args, "%s/pg_basebackup", b->set->pg_bin);
+	argv_addf(args, "--pgdata=%s/%s", b->set->pgdata, BOOT_STAGING);
+	argv_add(args, "--wal-method=stream");
+	argv_add(args, "--checkpoint=fast");
+	argv_add(args, "--no-password");
+	argv_add(args, "--progress");
+	/* a cut-off copy is moved aside, not deleted; one syncfs at the end */
+	argv_add(args, "--no-clean");
+	argv_add(args, "--no-sync");
+	if (b->up.slot[0])
+		argv_addf(args, "--slot=%s", b->up.slot);
+	argv_addf(args, "--dbname=%s", b->up.conn.text);
+}
+
+/* Start pg_basebackup in its own process group (it forks the WAL
+ * streamer, which must stop with it), its progress lines going to pr. */
+static bool
+copy_spawn(struct boot *b, struct progress *pr, struct proc *p)
+{
+	struct argv args, env;
+	char created[PATH_MAX];
+	bool ok;
+
+	/* PGDATA is gone when a cut-off copy was just moved aside */
+	if (!file_mkdir_p(b->set->pgdata, 0700, created, sizeof(created)))
+		return false;	/* errors have already been logged */
+	argv_init(&args);
+	argv_init(&env);
+	copy_args(b, &args);
+	instance_tool_env(b->set, &env);
+	log_info("copying \"%s\" with pg_basebackup into \"%s\"", b->up.name, b->set->pgdata);
+	ok = proc_spawn_filtered(&args, &env, "pg_basebackup", true, progress_line, pr, p);
+	argv_free(&args);
+	argv_free(&env);
+	if (ok)
+		record_pgid(b, p->pid);
+	return ok;
+}
+
 static bool
 step_copy(struct boot *b)
 {
 	struct progress pr = { .source = b->up.name, .started_ms = mono_ms() };
-	struct argv args, env;
 	struct proc p;
 	struct flusher fl;
-	char created[PATH_MAX];
 	bool stopped = false;
 	int code = -1;
 	pid_t pid;
 	double secs;
 
 	pr.logged_ms = pr.started_ms;
-	argv_init(&args);
-	argv_init(&env);
-	argv_addf(&args, "%s/pg_basebackup", b->set->pg_bin);
-	argv_addf(&args, "--pgdata=%s/%s", b->set->pgdata, BOOT_STAGING);
-	argv_add(&args, "--wal-method=stream");
-	argv_add(&args, "--checkpoint=fast");
-	argv_add(&args, "--no-password");
-	argv_add(&args, "--progress");
-	/* a cut-off copy is moved aside, not deleted; one syncfs at the end */
-	argv_add(&args, "--no-clean");
-	argv_add(&args, "--no-sync");
-	if (b->up.slot[0])
-		argv_addf(&args, "--slot=%s", b->up.slot);
-	/* the connection string names files, never a password */
-	argv_addf(&args, "--dbname=%s", b->up.conn.text);
-	instance_tool_env(b->set, &env);
-	/* PGDATA is gone when a cut-off copy was just moved aside */
-	if (!file_mkdir_p(b->set->pgdata, 0700, created, sizeof(created))) {
-		snprintf(b->err, sizeof(b->err), "cannot create %s: %s", b->set->pgdata,
-			 strerror(errno));
-		argv_free(&args);
-		argv_free(&env);
-		return false;
-	}
-	log_info("copying \"%s\" with pg_basebackup into \"%s\"", b->up.name, b->set->pgdata);
-	/* its own process group: pg_basebackup forks the WAL streamer, which
-	 * must stop with it */
-	if (!proc_spawn_filtered(&args, &env, "pg_basebackup", true, progress_line, &pr, &p)) {
-		argv_free(&args);
-		argv_free(&env);
-		snprintf(b->err, sizeof(b->err), "cannot start pg_basebackup");
-		return false;
-	}
-	argv_free(&args);
-	argv_free(&env);
+	if (!copy_spawn(b, &pr, &p))
+		return false;	/* errors have already been logged */
 	pid = p.pid;
-	record_pgid(b, pid);
 	flusher_start(&fl, b->set->pgdata);
 	while (!proc_poll(&p, &code)) {
 		struct timespec nap = { 0, 10 * 1000000L };	/* its end is seen within 10 ms */
@@ -589,8 +624,7 @@ step_copy(struct boot *b)
 	proc_finish(&p);
 	flusher_stop(&fl);
 	if (code != 0) {
-		snprintf(b->err, sizeof(b->err), "pg_basebackup exited with code %d%s%s", code,
-			 p.last[0] ? ": " : "", p.last);
+		log_error("pg_basebackup exited with code %d%s%s", code, p.last[0] ? ": " : "", p.last);
 		return false;
 	}
 	secs = (double) (mono_ms() - pr.started_ms) / 1000;
@@ -600,34 +634,28 @@ step_copy(struct boot *b)
 }
 
 static bool
-remove_in(struct boot *b, const char *dir, const char *name)
+remove_in(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (unlink(path) != 0 && errno != ENOENT) {
-		snprintf(b->err, sizeof(b->err), "cannot remove %s: %s", path, strerror(errno));
+		log_error("cannot remove \"%s\": %s", path, strerror(errno));
 		return false;
 	}
 	return true;
 }
 
-/* Move the complete copy from PGDATA/.pgpod-copy into PGDATA. The
- * source's marker and recovery signals are not ours to keep. */
+/* Move every entry of staging into pgdata. */
 static bool
-step_finish_copy(struct boot *b)
+move_entries(const char *staging, const char *pgdata)
 {
-	char staging[PATH_MAX];
-	DIR *d;
+	DIR *d = opendir(staging);
 	struct dirent *e;
 	bool ok = true;
 
-	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
-	if (!remove_in(b, staging, PGDATA_MARKER) || !remove_in(b, staging, "standby.signal")
-	    || !remove_in(b, staging, "recovery.signal"))
-		return false;
-	if ((d = opendir(staging)) == NULL) {
-		snprintf(b->err, sizeof(b->err), "cannot open %s: %s", staging, strerror(errno));
+	if (d == NULL) {
+		log_error("cannot open \"%s\": %s", staging, strerror(errno));
 		return false;
 	}
 	while (ok && (e = readdir(d)) != NULL) {
@@ -636,41 +664,33 @@ step_finish_copy(struct boot *b)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		snprintf(from, sizeof(from), "%s/%s", staging, e->d_name);
-		snprintf(to, sizeof(to), "%s/%s", b->set->pgdata, e->d_name);
+		snprintf(to, sizeof(to), "%s/%s", pgdata, e->d_name);
 		if (rename(from, to) != 0) {
-			snprintf(b->err, sizeof(b->err), "cannot move %s to %s: %s", from, to,
-				 strerror(errno));
+			log_error("cannot move \"%s\" to \"%s\": %s", from, to, strerror(errno));
 			ok = false;
 		}
 	}
 	closedir(d);
-	if (ok && (!file_fsync_dir(b->set->pgdata) || rmdir(staging) != 0
-		   || !remove_in(b, b->set->pgdata, BOOT_STAGING_PID)
-		   || !file_fsync_dir(b->set->pgdata))) {
-		snprintf(b->err, sizeof(b->err), "cannot finish moving the copy into %s: %s",
-			 b->set->pgdata, strerror(errno));
-		ok = false;
-	}
 	return ok;
 }
 
+/* Move the complete copy from PGDATA/.pgpod-copy into PGDATA. The
+ * source's marker and recovery signals are not ours to keep. */
 static bool
-write_signal(struct boot *b, const char *name)
+step_finish_copy(struct boot *b)
 {
-	char path[PATH_MAX];
+	char staging[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", b->set->pgdata, name);
-	if (!file_write_atomic(path, "", 0, 0600)) {
-		snprintf(b->err, sizeof(b->err), "cannot write %s: %s", path, strerror(errno));
+	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
+	if (!remove_in(staging, PGDATA_MARKER) || !remove_in(staging, "standby.signal")
+	    || !remove_in(staging, "recovery.signal") || !move_entries(staging, b->set->pgdata)
+	    || !file_fsync_dir(b->set->pgdata))
+		return false;	/* errors have already been logged */
+	if (rmdir(staging) != 0) {
+		log_error("cannot remove the emptied \"%s\": %s", staging, strerror(errno));
 		return false;
 	}
-	return true;
-}
-
-static bool
-step_standby_signal(struct boot *b)
-{
-	return write_signal(b, "standby.signal");
+	return remove_in(b->set->pgdata, BOOT_STAGING_PID) && file_fsync_dir(b->set->pgdata);
 }
 
 /* The timeline postgres writes WAL on now. */
@@ -696,19 +716,11 @@ current_timeline(PGconn *c)
 static bool
 step_start_new_timeline(struct boot *b)
 {
-	struct argv more;
+	struct config_recovery rec = { .mode = CONFIG_RECOVERY, .restore_command = "false" };
 	long long deadline;
-	bool ok;
 
-	if (!write_signal(b, "recovery.signal"))
-		return false;
-	argv_init(&more);
-	argv_add(&more, "-c");
-	argv_add(&more, "restore_command=false");
-	ok = boot_start_temp(b, &more);
-	argv_free(&more);
-	if (!ok)
-		return false;
+	if (!config_write_all(b->set, b->s, &rec, NULL) || !boot_start_temp(b, NULL))
+		return false;	/* errors have already been logged */
 	deadline = mono_ms() + PROMOTE_TIMEOUT_MS;
 	for (;;) {
 		char in_recovery[8] = "";
@@ -720,8 +732,8 @@ step_start_new_timeline(struct boot *b)
 		if (strcmp(in_recovery, "f") == 0)
 			break;
 		if (mono_ms() > deadline) {
-			snprintf(b->err, sizeof(b->err), "the copy did not finish its recovery within %d s",
-				 PROMOTE_TIMEOUT_MS / 1000);
+			log_error("the copy did not finish its recovery within %d s",
+				  PROMOTE_TIMEOUT_MS / 1000);
 			return false;
 		}
 		nanosleep(&nap, NULL);
@@ -733,17 +745,17 @@ step_start_new_timeline(struct boot *b)
 static bool
 step_roles(struct boot *b)
 {
-	return roles_apply_all(b->conn, b->set, b->s, b->in, b->err, sizeof(b->err));
+	return roles_apply_all(b->conn, b->set, b->s, b->in);
 }
 
-static const struct boot_step clone_steps[] = {
+static const struct boot_step copy_steps[] = {
 	{ "check the source", step_check_source },
 	{ "copy with pg_basebackup", step_copy },
 	{ "move the copy into place", step_finish_copy },
-	{ "configure", boot_step_configure },
 	{ "start on a new timeline", step_start_new_timeline },
 	{ "roles and application database", step_roles },
 	{ "stop temporary postgres", boot_stop_temp },
+	{ "configure", boot_step_configure },
 	{ "flush to disk", boot_step_sync },
 };
 
@@ -753,7 +765,6 @@ static const struct boot_step standby_steps[] = {
 	{ "check the source", step_check_source },
 	{ "copy with pg_basebackup", step_copy },
 	{ "move the copy into place", step_finish_copy },
-	{ "standby.signal", step_standby_signal },
 	{ "configure", boot_step_configure },
 	{ "flush to disk", boot_step_sync },
 };
@@ -763,66 +774,68 @@ static const struct boot_step join_steps[] = {
 	{ "replication slot", step_slot },
 	{ "copy with pg_basebackup", step_copy },
 	{ "move the copy into place", step_finish_copy },
-	{ "standby.signal", step_standby_signal },
 	{ "configure", boot_step_configure },
 	{ "flush to disk", boot_step_sync },
 };
 
-static const char *
-external_path(const struct spec *s, const char *name, char *buf, size_t cap)
-{
-	const char *base = s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters";
-	const struct spec_external *e = spec_external_find(s, name);
+const struct boot_steps clone_copy_plan = BOOT_STEPS(copy_steps);
+const struct boot_steps clone_standby_plan = BOOT_STEPS(standby_steps);
+const struct boot_steps clone_join_plan = BOOT_STEPS(join_steps);
 
-	if (e != NULL)
-		snprintf(buf, cap, "%s[%td] (\"%s\")", base, e - s->externals, name);
-	else
-		snprintf(buf, cap, "%s", base);
-	return buf;
+bool
+clone_check_join(const struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	char secret[300];
+
+	if (in->replication_password != NULL)
+		return true;
+	inputs_replication_secret(s, secret, sizeof(secret));
+	log_error("a replica logs in to the primary as \"%s\" with the password in Secret \"%s\" "
+		  "key \"password\", which is not mounted (looked in %s/%s); mount it on every "
+		  "instance", ROLES_REPLICATION_USER, secret, set->secrets_dir, secret);
+	return false;
 }
 
-enum boot_result
-clone_bootstrap(struct boot *b)
+bool
+clone_prepare_join(struct boot *b)
 {
-	char where[300];
-	const char *name;
+	if (!upstream_primary(b->set, b->s, b->in, &b->up))
+		return false;	/* errors have already been logged */
+	b->up_path = "--primary-host/--primary-port and the replication Secret";
+	upstream_standby(&b->up, &b->rec);
+	log_info("joining %s as a streaming replica (slot \"%s\")", b->up.name, b->up.slot);
+	return true;
+}
 
-	switch (b->method) {
-	case BOOT_METHOD_JOIN:
-		if (b->in->replication_password == NULL) {
-			char secret[300];
+/* The external cluster name as the upstream, with where the user sets it. */
+static bool
+prepare_external(struct boot *b, const char *name)
+{
+	if (!upstream_external(b->set, b->s, b->in, name, &b->up))
+		return false;	/* errors have already been logged */
+	b->up_path = external_path(b->s, name, b->up_where, sizeof(b->up_where));
+	return true;
+}
 
-			inputs_replication_secret(b->s, secret, sizeof(secret));
-			log_error("a replica logs in to the primary as \"%s\" with the password in Secret "
-				  "\"%s\" key \"password\", which is not mounted (looked in %s/%s); mount "
-				  "it on every instance", ROLES_REPLICATION_USER, secret,
-				  b->set->secrets_dir, secret);
-			return BOOT_FAILED;
-		}
-		if (!upstream_primary(b->set, b->s, b->in, &b->up, b->err, sizeof(b->err)))
-			break;
-		b->up_path = "--primary-host/--primary-port and the replication Secret";
-		log_info("joining %s as a streaming replica (slot \"%s\")", b->up.name, b->up.slot);
-		return boot_run(b, "join", join_steps, sizeof(join_steps) / sizeof(join_steps[0]));
-	case BOOT_METHOD_REPLICA_CLUSTER:
-	case BOOT_METHOD_CLONE:
-		name = b->method == BOOT_METHOD_CLONE ? b->s->clone_source : b->s->standby_source;
-		if (!upstream_external(b->set, b->s, b->in, name, &b->up, b->err, sizeof(b->err)))
-			break;
-		b->up_path = external_path(b->s, name, where, sizeof(where));
-		if (b->method == BOOT_METHOD_CLONE) {
-			log_info("cloning \"%s\" with pg_basebackup (PostgreSQL %s here)", name,
-				 b->set->pg_version);
-			return boot_run(b, "pg_basebackup", clone_steps,
-					sizeof(clone_steps) / sizeof(clone_steps[0]));
-		}
-		log_info("bootstrapping a replica cluster of \"%s\": a standby that follows it until "
-			 "it is promoted", name);
-		return boot_run(b, "pg_basebackup", standby_steps,
-				sizeof(standby_steps) / sizeof(standby_steps[0]));
-	case BOOT_METHOD_INITDB:
-		break;
-	}
-	log_error("cannot prepare the connection to the source: %s", b->err);
-	return BOOT_FAILED;
+bool
+clone_prepare_copy(struct boot *b)
+{
+	if (!prepare_external(b, b->s->clone_source))
+		return false;
+	b->rec = (struct config_recovery) { .mode = CONFIG_PRIMARY };
+	log_info("cloning \"%s\" with pg_basebackup (PostgreSQL %s here)", b->s->clone_source,
+		 b->set->pg_version);
+	return true;
+}
+
+bool
+clone_prepare_standby(struct boot *b)
+{
+	if (!prepare_external(b, b->s->standby_source))
+		return false;
+	b->up.min_apply_delay = b->s->standby_min_apply_delay;
+	upstream_standby(&b->up, &b->rec);
+	log_info("bootstrapping a replica cluster of \"%s\": a standby that follows it until it "
+		 "is promoted", b->s->standby_source);
+	return true;
 }

@@ -1,7 +1,8 @@
 /*
  * clone.h — the methods that copy a live server with pg_basebackup (see
- * boot.h): the pg_basebackup bootstrap, the first instance of a replica
- * cluster, and a replica joining its primary.
+ * method.h): the pg_basebackup bootstrap (a copy promoted on a new
+ * timeline and configured), the first instance of a replica cluster (a
+ * standby of the source), and a replica joining its primary.
  *
  * Before anything is copied the source is checked over a replication
  * connection and, where pg_hba.conf allows, a normal one: reachable,
@@ -15,7 +16,19 @@
 
 #include "boot.h"
 
-enum boot_result clone_bootstrap(struct boot *b);
+/* The steps of the three methods. */
+extern const struct boot_steps clone_copy_plan;
+extern const struct boot_steps clone_standby_plan;
+extern const struct boot_steps clone_join_plan;
+
+/* Set up b's upstream and recovery description for each method. */
+bool clone_prepare_copy(struct boot *b) __attribute__((warn_unused_result));
+bool clone_prepare_standby(struct boot *b) __attribute__((warn_unused_result));
+bool clone_prepare_join(struct boot *b) __attribute__((warn_unused_result));
+
+/* A replica needs the replication Secret's password (logged when not). */
+bool clone_check_join(const struct settings *set, const struct spec *s, const struct inputs *in)
+	__attribute__((warn_unused_result));
 
 /* A copy that was cut off (pgpod was killed) may have left pg_basebackup's
  * WAL streamer running, holding WAL senders of the source and writing into

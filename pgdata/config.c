@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -79,9 +80,54 @@ render_setting(struct buf *b, const char *name, const char *value)
 	buf_printf(b, "%s = %s\n", name, q);
 }
 
+/* The recovery settings of rec, when it recovers from something (a
+ * source to stream from, an archive, a target). A standby whose replica
+ * mode was switched off follows nothing: it has standby.signal only. */
+static void
+render_recovery(struct buf *b, const struct config_recovery *rec)
+{
+	static const char *const target_keys[] = {
+		[CONFIG_TARGET_NONE] = NULL,
+		[CONFIG_TARGET_IMMEDIATE] = "recovery_target",
+		[CONFIG_TARGET_TIME] = "recovery_target_time",
+		[CONFIG_TARGET_XID] = "recovery_target_xid",
+		[CONFIG_TARGET_NAME] = "recovery_target_name",
+		[CONFIG_TARGET_LSN] = "recovery_target_lsn",
+	};
+
+	if (rec == NULL || rec->mode == CONFIG_PRIMARY
+	    || (rec->primary_conninfo == NULL && rec->restore_command == NULL
+		&& rec->target == CONFIG_TARGET_NONE))
+		return;
+	if (rec->mode == CONFIG_STANDBY)
+		buf_printf(b, "# standby: streams from its upstream, follows its timeline changes\n");
+	else if (rec->target == CONFIG_TARGET_NONE)
+		buf_printf(b, "# recovery: replays the WAL there is, then starts a new timeline\n");
+	else
+		buf_printf(b, "# recovery: replays up to its target, then %s\n",
+			   rec->target_action ? rec->target_action : "pauses (postgres' default)");
+	if (rec->primary_conninfo != NULL) {
+		render_setting(b, "primary_conninfo", rec->primary_conninfo);
+		render_setting(b, "primary_slot_name", rec->primary_slot_name ? rec->primary_slot_name : "");
+	}
+	if (rec->restore_command != NULL)
+		render_setting(b, "restore_command", rec->restore_command);
+	if (rec->target != CONFIG_TARGET_NONE) {
+		render_setting(b, target_keys[rec->target], rec->target == CONFIG_TARGET_IMMEDIATE
+			       ? "immediate" : rec->target_value ? rec->target_value : "");
+		if (rec->target_exclusive)
+			render_setting(b, "recovery_target_inclusive", "off");
+	}
+	render_setting(b, "recovery_target_timeline", rec->target_timeline ? rec->target_timeline
+		       : "latest");
+	if (rec->target_action != NULL)
+		render_setting(b, "recovery_target_action", rec->target_action);
+	if (rec->min_apply_delay != NULL)
+		render_setting(b, "recovery_min_apply_delay", rec->min_apply_delay);
+}
+
 char *
-config_render(const struct settings *set, const struct spec *s,
-	      const struct config_standby *standby)
+config_render(const struct settings *set, const struct spec *s, const struct config_recovery *rec)
 {
 	struct buf b = { 0 };
 	char port[16];
@@ -109,14 +155,7 @@ config_render(const struct settings *set, const struct spec *s,
 		render_setting(&b, "shared_preload_libraries", libs);
 	for (size_t i = 0; i < s->parameters.n; i++)
 		render_setting(&b, s->parameters.items[i].key, s->parameters.items[i].value);
-	if (standby != NULL) {
-		buf_printf(&b, "# standby: streams from its upstream, follows its timeline changes\n");
-		render_setting(&b, "primary_conninfo", standby->conninfo);
-		render_setting(&b, "primary_slot_name", standby->slot ? standby->slot : "");
-		render_setting(&b, "recovery_target_timeline", "latest");
-		if (standby->min_apply_delay != NULL)
-			render_setting(&b, "recovery_min_apply_delay", standby->min_apply_delay);
-	}
+	render_recovery(&b, rec);
 	return b.data;
 }
 
@@ -259,12 +298,38 @@ config_clean_auto(const char *pgdata)
 	return ok;
 }
 
+/* The signal file of rec's mode exists, the other one does not; a
+ * primary's description touches neither (postgres removes them itself
+ * when it is promoted or its recovery ends). */
+static bool
+config_signals(const char *pgdata, const struct config_recovery *rec)
+{
+	static const char *const files[] = {
+		[CONFIG_STANDBY] = "standby.signal",
+		[CONFIG_RECOVERY] = "recovery.signal",
+	};
+	char path[PATH_MAX];
+
+	if (rec == NULL || rec->mode == CONFIG_PRIMARY)
+		return true;
+	snprintf(path, sizeof(path), "%s/%s", pgdata,
+		 files[rec->mode == CONFIG_STANDBY ? CONFIG_RECOVERY : CONFIG_STANDBY]);
+	if (unlink(path) != 0 && errno != ENOENT) {
+		log_error("cannot remove \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/%s", pgdata, files[rec->mode]);
+	if (access(path, F_OK) == 0)
+		return true;
+	return file_write_atomic(path, "", 0, 0600);
+}
+
 bool
 config_write_all(const struct settings *set, const struct spec *s,
-		 const struct config_standby *standby, char *hash)
+		 const struct config_recovery *rec, char *hash)
 {
 	char hex[CONFIG_HASH_HEX] = "";
-	char *conf = config_render(set, s, standby);
+	char *conf = config_render(set, s, rec);
 	char *hba = config_render_hba(s);
 	char *ident = NULL;
 	struct buf full = { 0 };
@@ -288,7 +353,8 @@ config_write_all(const struct settings *set, const struct spec *s,
 		&& config_write(set->pgdata, "pg_hba.conf", hba)
 		&& config_write(set->pgdata, "pg_ident.conf", ident)
 		&& config_ensure_include(set->pgdata)
-		&& config_clean_auto(set->pgdata);
+		&& config_clean_auto(set->pgdata)
+		&& config_signals(set->pgdata, rec);
 	if (ok && hash != NULL)
 		snprintf(hash, CONFIG_HASH_HEX, "%s", hex);
 done:

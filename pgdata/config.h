@@ -15,24 +15,55 @@
 #define CONFIG_FILE "pgpod.conf"
 #define CONFIG_HASH_HEX 65
 
-/* What a standby streams from (pgdata/upstream.c builds it). */
-struct config_standby {
-	const char *conninfo;		/* primary_conninfo */
-	const char *slot;		/* primary_slot_name, NULL for none */
-	const char *min_apply_delay;	/* recovery_min_apply_delay, NULL for none */
+/*
+ * What the instance is, as far as recovery goes: the one description from
+ * which every recovery setting pgpod manages is written (config_write_all):
+ * primary_conninfo, primary_slot_name, restore_command, recovery_target*,
+ * recovery_target_action, recovery_min_apply_delay, and the signal file.
+ */
+enum config_mode {
+	CONFIG_PRIMARY,		/* no recovery settings; signal files left alone */
+	CONFIG_STANDBY,		/* standby.signal: replays what it streams or restores,
+				 * follows new timelines, until promoted */
+	CONFIG_RECOVERY,	/* recovery.signal: archive recovery up to a target,
+				 * then the target action */
 };
 
-/* Write pgpod.conf, pg_hba.conf, pg_ident.conf and the include line, and
- * drop the settings pgpod manages for standbys from postgresql.auto.conf
- * (a copy brings the source's). standby: NULL for a primary. hash (may
- * be NULL) receives the hex SHA-256 of the managed settings. */
+enum config_target {
+	CONFIG_TARGET_NONE,		/* the end of the WAL there is */
+	CONFIG_TARGET_IMMEDIATE,	/* the end of the base backup */
+	CONFIG_TARGET_TIME,
+	CONFIG_TARGET_XID,
+	CONFIG_TARGET_NAME,
+	CONFIG_TARGET_LSN,
+};
+
+struct config_recovery {
+	enum config_mode   mode;
+	const char        *primary_conninfo;	/* NULL: none */
+	const char        *primary_slot_name;	/* NULL: none */
+	const char        *restore_command;	/* NULL: none */
+	enum config_target target;
+	const char        *target_value;	/* time, xid, name or lsn */
+	bool               target_exclusive;	/* stop just before the target */
+	const char        *target_timeline;	/* NULL: "latest" */
+	const char        *target_action;	/* pause, promote, shutdown; NULL: postgres' */
+	const char        *min_apply_delay;	/* NULL: none */
+};
+
+/* Write pgpod.conf (with the recovery settings of rec), pg_hba.conf,
+ * pg_ident.conf and the include line; make the signal file of rec's mode
+ * (standby.signal or recovery.signal) and remove the other one; drop the
+ * settings pgpod manages for recovery from postgresql.auto.conf (a copy
+ * brings the source's). rec NULL: a primary. hash (may be NULL) receives
+ * the hex SHA-256 of the managed settings. */
 bool config_write_all(const struct settings *set, const struct spec *s,
-		      const struct config_standby *standby, char *hash)
+		      const struct config_recovery *rec, char *hash)
 	__attribute__((warn_unused_result));
 
 /* The managed settings as postgresql.conf text (caller frees). */
 char *config_render(const struct settings *set, const struct spec *s,
-		    const struct config_standby *standby);
+		    const struct config_recovery *rec);
 
 /* postgresql.auto.conf text without the standby settings pgpod manages
  * (primary_conninfo, primary_slot_name, restore_command, recovery_*);

@@ -76,10 +76,8 @@ step_initdb(struct boot *b)
 
 	if (b->in->su_password != NULL) {
 		snprintf(pwfile, sizeof(pwfile), "%s/initdb-pwfile.%d", b->set->run_dir, (int) getpid());
-		if (!file_write_atomic(pwfile, b->in->su_password, strlen(b->in->su_password), 0600)) {
-			snprintf(b->err, sizeof(b->err), "cannot write the temporary password file");
-			return false;
-		}
+		if (!file_write_atomic(pwfile, b->in->su_password, strlen(b->in->su_password), 0600))
+			return false;	/* errors have already been logged */
 	}
 	argv_init(&args);
 	argv_init(&env);
@@ -90,12 +88,9 @@ step_initdb(struct boot *b)
 	argv_free(&env);
 	if (*pwfile)
 		(void) unlink(pwfile);
-	if (!ok || code != 0) {
-		snprintf(b->err, sizeof(b->err), "initdb exited with code %d%s%s", code,
-			 *last ? ": " : "", last);
-		return false;
-	}
-	return true;
+	if (ok && code != 0)
+		log_error("initdb exited with code %d%s%s", code, *last ? ": " : "", last);
+	return ok && code == 0;
 }
 
 static bool
@@ -110,33 +105,29 @@ step_owner(struct boot *b)
 	bool found = false;
 
 	if (!pgconn_exists(b->conn, "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1",
-			   b->s->app_owner, &found, b->err, sizeof(b->err)))
+			   b->s->app_owner, &found))
 		return false;
 	if (found) {
 		log_info("role \"%s\" exists already", b->s->app_owner);
 		return true;
 	}
 	if (b->in->app_generated
-	    && !roles_save_generated(b->set, b->s->app_owner, b->in->app_password, b->err,
-				     sizeof(b->err)))
+	    && !roles_save_generated(b->set, b->s->app_owner, b->in->app_password))
 		return false;
-	return pgconn_set_password(b->conn, b->s->app_owner, b->in->app_password, "LOGIN",
-				   b->err, sizeof(b->err));
+	return pgconn_set_password(b->conn, b->s->app_owner, b->in->app_password, "LOGIN");
 }
 
-/* Run one SQL text in conn; a failure names the step and the element. */
+/* Run one SQL text in conn; a failure names the element and its origin. */
 static bool
-run_sql(struct boot *b, PGconn *conn, const char *db, const char *label,
-	const char *origin, const char *sql)
+run_sql(PGconn *conn, const char *db, const char *label, const char *origin, const char *sql)
 {
-	char err[PGCONN_ERR_MAX];
+	char what[600];
 	long long t0 = mono_ms();
 
-	if (!pgconn_exec(conn, sql, err, sizeof(err))) {
-		snprintf(b->err, sizeof(b->err), "%s%s%s%s failed in database \"%s\": %s", label,
-			 origin ? " (" : "", origin ? origin : "", origin ? ")" : "", db, err);
-		return false;
-	}
+	snprintf(what, sizeof(what), "%s%s%s%s", label, origin ? " (" : "", origin ? origin : "",
+		 origin ? ")" : "");
+	if (!pgconn_exec(conn, sql, what))
+		return false;	/* errors have already been logged */
 	log_info("ran %s in database \"%s\" (%.0f ms)", label, db, (double) (mono_ms() - t0));
 	return true;
 }
@@ -151,17 +142,16 @@ run_stage(struct boot *b, const char *db, const char *name, const struct strlist
 
 	if (list->n == 0 && files->n == 0)
 		return true;
-	if (strcmp(db, "postgres") != 0
-	    && !pgconn_local(b->set->run_dir, b->set->pg_port, db, &conn, b->err, sizeof(b->err)))
+	if (strcmp(db, "postgres") != 0 && !pgconn_local(b->set->run_dir, b->set->pg_port, db, &conn))
 		return false;
 	for (size_t i = 0; ok && i < list->n; i++) {
 		char label[128];
 
 		snprintf(label, sizeof(label), "%s[%zu]", name, i);
-		ok = run_sql(b, conn, db, label, NULL, list->items[i]);
+		ok = run_sql(conn, db, label, NULL, list->items[i]);
 	}
 	for (size_t i = 0; ok && i < files->n; i++)
-		ok = run_sql(b, conn, db, files->items[i].label, files->items[i].origin,
+		ok = run_sql(conn, db, files->items[i].label, files->items[i].origin,
 			     files->items[i].sql);
 	if (conn != b->conn)
 		PQfinish(conn);
@@ -184,8 +174,7 @@ step_post_init_template(struct boot *b)
 static bool
 step_app_db(struct boot *b)
 {
-	return roles_database_owned(b->conn, b->s->app_database, b->s->app_owner, b->err,
-				    sizeof(b->err));
+	return roles_database_owned(b->conn, b->s->app_database, b->s->app_owner);
 }
 
 static bool
@@ -198,13 +187,13 @@ step_post_init_app(struct boot *b)
 static bool
 step_superuser(struct boot *b)
 {
-	return roles_superuser(b->conn, b->set, b->in, b->err, sizeof(b->err));
+	return roles_superuser(b->conn, b->set, b->in);
 }
 
 static bool
 step_streaming_replica(struct boot *b)
 {
-	return roles_streaming_replica(b->conn, b->in->replication_password, b->err, sizeof(b->err));
+	return roles_streaming_replica(b->conn, b->in->replication_password);
 }
 
 static const struct boot_step steps[] = {
@@ -222,10 +211,13 @@ static const struct boot_step steps[] = {
 	{ "flush to disk", boot_step_sync },
 };
 
-enum boot_result
-initdb_bootstrap(struct boot *b)
+const struct boot_steps initdb_plan = BOOT_STEPS(steps);
+
+bool
+initdb_prepare(struct boot *b)
 {
+	b->rec = (struct config_recovery) { .mode = CONFIG_PRIMARY };
 	log_info("bootstrapping \"%s\" with initdb (database \"%s\", owner \"%s\", PostgreSQL %s)",
 		 b->set->pgdata, b->s->app_database, b->s->app_owner, b->set->pg_version);
-	return boot_run(b, "initdb", steps, sizeof(steps) / sizeof(steps[0]));
+	return true;
 }

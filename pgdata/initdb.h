@@ -9,7 +9,10 @@
 #include "argv.h"
 #include "boot.h"
 
-enum boot_result initdb_bootstrap(struct boot *b);
+extern const struct boot_steps initdb_plan;
+
+/* A primary's configuration; says what is about to happen. */
+bool initdb_prepare(struct boot *b) __attribute__((warn_unused_result));
 
 /* The initdb command line for a spec (exposed for unit tests). */
 void initdb_build_args(const struct settings *set, const struct spec *s, const char *pwfile,

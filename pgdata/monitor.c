@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "boot.h"
 #include "conninfo.h"
+#include "identity.h"
 #include "log.h"
 #include "pgconn.h"
 #include "status.h"
@@ -112,16 +112,13 @@ mark_unknown(long long failed_at)
 static bool
 monitor_connect(void)
 {
-	char err[PGCONN_ERR_MAX];
-
 	if (mon.conn != NULL && PQstatus(mon.conn) == CONNECTION_OK)
 		return true;
 	PQfinish(mon.conn);
 	mon.conn = NULL;
+	/* said once (a warning), then at debug level until it works again */
 	if (!pgconn_local_timeout(mon.set->run_dir, mon.set->pg_port, "postgres", MONITOR_CONNECT_S,
-				  MONITOR_STATEMENT_MS, &mon.conn, err, sizeof(err))) {
-		if (!mon.warned)
-			log_warn("status queries: %s", err);
+				  MONITOR_STATEMENT_MS, mon.warned ? LOG_DEBUG : LOG_WARN, &mon.conn)) {
 		mon.warned = true;
 		return false;
 	}
@@ -194,20 +191,19 @@ monitor_passwords(bool in_recovery)
 {
 	while (mon.npw > 0 && !in_recovery) {
 		struct pending_password p = mon.pw[0];
-		char err[PGCONN_ERR_MAX];
 		bool ok;
 
 		memmove(&mon.pw[0], &mon.pw[1], (mon.npw - 1) * sizeof(mon.pw[0]));
 		mon.npw--;
 		pthread_mutex_unlock(&mon.lock);
-		ok = pgconn_set_password(mon.conn, p.role, p.password, NULL, err, sizeof(err));
+		ok = pgconn_set_password(mon.conn, p.role, p.password, NULL);
 		pthread_mutex_lock(&mon.lock);
 		if (ok) {
 			log_info("password of role \"%s\" changed (from its Secret)", p.role);
 			pending_free(&p);
 			continue;
 		}
-		log_error("cannot change the password of role \"%s\": %s", p.role, err);
+		/* pgconn_set_password said why */
 		if (++p.failures >= 3 || mon.npw == MONITOR_MAX_PASSWORDS) {
 			log_error("giving up on the password change of role \"%s\" until its Secret "
 				  "changes again", p.role);
@@ -222,7 +218,7 @@ monitor_passwords(bool in_recovery)
 /* ---- replication slots ---- */
 
 /* The instance number of a slot that pgpod makes for a pod of this
- * cluster (upstream_slot_name of "<pod prefix>-<ordinal>"), else 0. */
+ * cluster (identity_slot_name of "<pod prefix>-<ordinal>"), else 0. */
 static long
 slot_instance(const char *slot)
 {
@@ -232,8 +228,8 @@ slot_instance(const char *slot)
 	if (us == NULL || strlen(us + 1) > 9)
 		return 0;
 	snprintf(pod, sizeof(pod), "%s-%s", mon.pod_prefix, us + 1);
-	upstream_slot_name(pod, want, sizeof(want));
-	return strcmp(want, slot) == 0 ? boot_pod_instance(mon.set, pod) : 0;
+	identity_slot_name(pod, want, sizeof(want));
+	return strcmp(want, slot) == 0 ? identity_pod_instance(mon.set, pod) : 0;
 }
 
 static struct stale_slot *
@@ -324,7 +320,7 @@ slot_of_standby(void)
 	PGresult *r = pgconn_query_deadline(mon.conn,
 		"SELECT current_setting('primary_conninfo'), current_setting('primary_slot_name')",
 		MONITOR_DEADLINE_MS, &timed_out);
-	char slot[64], err[512];
+	char slot[64];
 	struct conninfo c = { 0 };
 	PGconn *p;
 
@@ -340,23 +336,26 @@ slot_of_standby(void)
 	conninfo_add(&c, "replication", "true");
 	p = PQconnectdb(c.text);
 	conninfo_free(&c);
+	/* said once (a warning), then at debug level until it works again */
 	if (PQstatus(p) != CONNECTION_OK) {
-		snprintf(err, sizeof(err), "%s", PQerrorMessage(p));
-	} else if (upstream_create_slot(p, slot, &existed, err, sizeof(err))) {
+		char msg[PGCONN_ERR_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(p));
+		msg[strcspn(msg, "\n")] = '\0';
+		log_msg(mon.slot_warned ? LOG_DEBUG : LOG_WARN, "pgpod", "this standby does not stream, "
+			"and its slot \"%s\" on the primary cannot be checked: %s", slot, msg);
+		mon.slot_warned = true;
+	} else if (upstream_create_slot(p, "primary", slot, mon.slot_warned ? LOG_DEBUG : LOG_WARN,
+					&existed)) {
 		if (!existed)
 			log_warn("this standby's replication slot \"%s\" was missing on the primary: "
 				 "created it again (WAL the standby still needs may be gone; if it "
 				 "does not catch up, clone it again)", slot);
 		mon.slot_warned = false;
-		PQfinish(p);
-		return;
+	} else {
+		mon.slot_warned = true;
 	}
 	PQfinish(p);
-	err[strcspn(err, "\n")] = '\0';
-	if (!mon.slot_warned)
-		log_warn("this standby does not stream, and its slot \"%s\" on the primary cannot be "
-			 "checked: %s", slot, err);
-	mon.slot_warned = true;
 }
 
 /* Called with mon.lock held; the SQL runs without it. */
@@ -445,10 +444,7 @@ monitor_start(const struct settings *set)
 {
 	mon.set = set;
 	mon.stop = false;
-	mon.pod_prefix[0] = '\0';
-	if (boot_pod_instance(set, set->pod_name) > 0)
-		snprintf(mon.pod_prefix, sizeof(mon.pod_prefix), "%.*s",
-			 (int) (strrchr(set->pod_name, '-') - set->pod_name), set->pod_name);
+	(void) identity_pod_prefix(set, mon.pod_prefix, sizeof(mon.pod_prefix));
 	if (pthread_create(&mon.thread, NULL, monitor_main, NULL) != 0) {
 		log_error("cannot start the status thread: %s", strerror(errno));
 		return false;

@@ -10,7 +10,8 @@
  *   4. the owner's password is set from the Secret when the Secret's
  *      username is the owner.
  *
- * Every step is idempotent: running them twice changes nothing more.
+ * Every step is idempotent: running them twice changes nothing more. A
+ * failure is logged where it happens; the functions return false.
  */
 #ifndef PGPOD_ROLES_H
 #define PGPOD_ROLES_H
@@ -27,31 +28,31 @@
 
 /* streaming_replica with REPLICATION LOGIN (created or altered); its
  * password from the replication Secret when there is one. */
-bool roles_streaming_replica(PGconn *c, const char *password, char *err, size_t cap)
+bool roles_streaming_replica(PGconn *c, const char *password)
 	__attribute__((warn_unused_result));
 
 /* The four rules above. A role created without a Secret password gets a
  * generated one, saved under <run-dir>/passwords/<role>. */
 bool roles_app_database(PGconn *c, const struct settings *set, const struct spec *s,
-			const struct inputs *in, char *err, size_t cap)
+			const struct inputs *in)
 	__attribute__((warn_unused_result));
 
 /* Rules 1 and 3: db exists, owned by owner (created or given to it). */
-bool roles_database_owned(PGconn *c, const char *db, const char *owner, char *err, size_t cap)
+bool roles_database_owned(PGconn *c, const char *db, const char *owner)
 	__attribute__((warn_unused_result));
 
 /* The superuser's password, when a superuser Secret is given (or
  * enableSuperuserAccess asks for a generated one). */
-bool roles_superuser(PGconn *c, const struct settings *set, const struct inputs *in,
-		     char *err, size_t cap) __attribute__((warn_unused_result));
+bool roles_superuser(PGconn *c, const struct settings *set, const struct inputs *in)
+	__attribute__((warn_unused_result));
 
 /* All of the above, in that order (a clone, a promotion). */
 bool roles_apply_all(PGconn *c, const struct settings *set, const struct spec *s,
-		     const struct inputs *in, char *err, size_t cap)
+		     const struct inputs *in)
 	__attribute__((warn_unused_result));
 
 /* Save a generated password under <run-dir>/passwords/<role> (0600). */
-bool roles_save_generated(const struct settings *set, const char *role, const char *password,
-			  char *err, size_t cap) __attribute__((warn_unused_result));
+bool roles_save_generated(const struct settings *set, const char *role, const char *password)
+	__attribute__((warn_unused_result));
 
 #endif

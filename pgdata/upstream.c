@@ -3,14 +3,13 @@
  */
 #include "upstream.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "boot.h"
-#include "config.h"
+#include "identity.h"
 #include "log.h"
+#include "pgconn.h"
 #include "pgdata.h"
 #include "roles.h"
 
@@ -29,7 +28,7 @@ describe_auth(struct upstream *u, const struct conn_files *f)
 
 bool
 upstream_external(const struct settings *set, const struct spec *s, const struct inputs *in,
-		  const char *name, struct upstream *u, char *err, size_t cap)
+		  const char *name, struct upstream *u)
 {
 	const struct spec_external *e = spec_external_find(s, name);
 	const struct input_source *src = inputs_source(in, name);
@@ -39,8 +38,8 @@ upstream_external(const struct settings *set, const struct spec *s, const struct
 
 	memset(u, 0, sizeof(*u));
 	if (e == NULL) {
-		snprintf(err, cap, "external cluster \"%s\" is not defined in externalClusters",
-			 name ? name : "");
+		log_error("external cluster \"%s\" is not defined in externalClusters",
+			  name ? name : "");
 		return false;
 	}
 	u->kind = UPSTREAM_EXTERNAL;
@@ -54,21 +53,16 @@ upstream_external(const struct settings *set, const struct spec *s, const struct
 	if (kvlist_get(&e->conn, "application_name") == NULL)
 		conninfo_add(&u->conn, "application_name", set->pod_name);
 	snprintf(dir, sizeof(dir), "%s/external/%s", set->run_dir, name);
-	return conninfo_write_files(dir, &f, &u->conn, err, cap);
-}
-
-void
-upstream_slot_name(const char *pod, char *buf, size_t cap)
-{
-	size_t n = (size_t) snprintf(buf, cap, "pgpod_");
-
-	for (const char *p = pod; *p && n + 1 < cap && n < 63; p++)
-		buf[n++] = isalnum((unsigned char) *p) ? (char) tolower((unsigned char) *p) : '_';
-	buf[n] = '\0';
+	if (!conninfo_write_files(dir, &f, &u->conn)) {
+		log_error("cannot write the connection files of the external cluster \"%s\"", name);
+		return false;
+	}
+	return true;
 }
 
 bool
-upstream_create_slot(PGconn *c, const char *slot, bool *existed, char *err, size_t cap)
+upstream_create_slot(PGconn *c, const char *where, const char *slot, enum log_level level,
+		     bool *existed)
 {
 	char sql[160];
 	const char *state;
@@ -83,8 +77,11 @@ upstream_create_slot(PGconn *c, const char *slot, bool *existed, char *err, size
 	if (!ok && state != NULL && strcmp(state, "42710") == 0)	/* duplicate_object */
 		ok = *existed = true;
 	if (!ok) {
-		snprintf(err, cap, "%s", PQerrorMessage(c));
-		err[strcspn(err, "\n")] = '\0';
+		char msg[PGCONN_ERR_MAX];
+
+		pgconn_error_text(r, c, msg, sizeof(msg));
+		log_msg(level, "pgpod", "cannot create the replication slot \"%s\" on the %s: %s", slot,
+			where, msg);
 	}
 	PQclear(r);
 	return ok;
@@ -92,7 +89,7 @@ upstream_create_slot(PGconn *c, const char *slot, bool *existed, char *err, size
 
 bool
 upstream_primary(const struct settings *set, const struct spec *s, const struct inputs *in,
-		 struct upstream *u, char *err, size_t cap)
+		 struct upstream *u)
 {
 	struct conn_files f = { .password = in->replication_password };
 	char host[300], port[16], dir[PATH_MAX];
@@ -107,34 +104,54 @@ upstream_primary(const struct settings *set, const struct spec *s, const struct 
 	snprintf(u->name, sizeof(u->name), "primary %s:%s", host, port);
 	snprintf(u->user, sizeof(u->user), "%s", ROLES_REPLICATION_USER);
 	describe_auth(u, &f);
-	upstream_slot_name(set->pod_name, u->slot, sizeof(u->slot));
+	identity_slot_name(set->pod_name, u->slot, sizeof(u->slot));
 	conninfo_add(&u->conn, "host", host);
 	conninfo_add(&u->conn, "port", port);
 	conninfo_add(&u->conn, "user", ROLES_REPLICATION_USER);
 	conninfo_add(&u->conn, "dbname", "postgres");
 	conninfo_add(&u->conn, "application_name", set->pod_name);
 	snprintf(dir, sizeof(dir), "%s/replication", set->run_dir);
-	return conninfo_write_files(dir, &f, &u->conn, err, cap);
+	if (!conninfo_write_files(dir, &f, &u->conn)) {
+		log_error("cannot write the connection files of the replica's primary");
+		return false;
+	}
+	return true;
+}
+
+void
+upstream_standby(const struct upstream *u, struct config_recovery *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->mode = CONFIG_STANDBY;
+	if (u->kind == UPSTREAM_NONE)
+		return;
+	rec->primary_conninfo = u->conn.text;
+	rec->primary_slot_name = u->slot[0] ? u->slot : NULL;
+	rec->min_apply_delay = u->min_apply_delay;
 }
 
 bool
-upstream_of_standby(const struct settings *set, const struct spec *s, const struct inputs *in,
-		    struct upstream *u, char *err, size_t cap)
+upstream_recovery(const struct settings *set, const struct spec *s, const struct inputs *in,
+		  bool standby, struct upstream *u, struct config_recovery *rec)
 {
 	memset(u, 0, sizeof(*u));
-	if (!pgdata_has(set->pgdata, "standby.signal"))
+	memset(rec, 0, sizeof(*rec));
+	rec->mode = CONFIG_PRIMARY;
+	if (!standby)
 		return true;
-	if (boot_is_replica(set))
-		return upstream_primary(set, s, in, u, err, cap);
-	if (s->standby_enabled == 1 && s->standby_source != NULL) {
-		if (!upstream_external(set, s, in, s->standby_source, u, err, cap))
+	if (identity_is_replica(set)) {
+		if (!upstream_primary(set, s, in, u))
+			return false;
+	} else if (s->standby_enabled == 1 && s->standby_source != NULL) {
+		if (!upstream_external(set, s, in, s->standby_source, u))
 			return false;
 		u->min_apply_delay = s->standby_min_apply_delay;
-		return true;
+	} else {
+		/* replica mode was switched off: the supervisor promotes it */
+		log_info("PGDATA is a standby but spec.replica is off: it follows no source and is "
+			 "promoted (by `pgpod run` once postgres is up, or by `pgpod promote`)");
 	}
-	/* replica mode was switched off: the supervisor promotes it */
-	log_info("PGDATA is a standby but spec.replica is off: it follows no source and is "
-		 "promoted (by `pgpod run` once postgres is up, or by `pgpod promote`)");
+	upstream_standby(u, rec);
 	return true;
 }
 
@@ -145,25 +162,15 @@ upstream_free(struct upstream *u)
 }
 
 bool
-upstream_write_config(const struct settings *set, const struct spec *s, const struct inputs *in,
-		      char *hash)
+upstream_configure(const struct settings *set, const struct spec *s, const struct inputs *in,
+		   char *hash)
 {
 	struct upstream u;
-	char err[512];
-	struct config_standby sb = { 0 };
+	struct config_recovery rec;
 	bool ok;
 
-	if (!upstream_of_standby(set, s, in, &u, err, sizeof(err))) {
-		log_error("cannot prepare the standby's connection: %s", err);
-		upstream_free(&u);
-		return false;
-	}
-	if (u.kind != UPSTREAM_NONE) {
-		sb.conninfo = u.conn.text;
-		sb.slot = u.slot[0] ? u.slot : NULL;
-		sb.min_apply_delay = u.min_apply_delay;
-	}
-	ok = config_write_all(set, s, u.kind != UPSTREAM_NONE ? &sb : NULL, hash);
+	ok = upstream_recovery(set, s, in, pgdata_has(set->pgdata, "standby.signal"), &u, &rec)
+		&& config_write_all(set, s, &rec, hash);
 	upstream_free(&u);
 	return ok;
 }

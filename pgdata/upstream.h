@@ -3,7 +3,7 @@
  * streams from: an externalClusters entry (a clone, a replica cluster) or
  * this cluster's primary (a replica). Its connection string refers to
  * files under the run dir (external/<name>/ or replication/), written here
- * from the Secrets, never to a password.
+ * from the Secrets, never to a password. Failures are logged here.
  */
 #ifndef PGPOD_UPSTREAM_H
 #define PGPOD_UPSTREAM_H
@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include "config.h"
 #include "conninfo.h"
 #include "inputs.h"
 #include "settings.h"
@@ -36,35 +37,42 @@ struct upstream {
 
 /* The upstream of an external cluster by name. */
 bool upstream_external(const struct settings *set, const struct spec *s,
-		       const struct inputs *in, const char *name, struct upstream *u,
-		       char *err, size_t cap) __attribute__((warn_unused_result));
+		       const struct inputs *in, const char *name, struct upstream *u)
+	__attribute__((warn_unused_result));
 
 /* The upstream of a replica: the primary as streaming_replica. */
 bool upstream_primary(const struct settings *set, const struct spec *s,
-		      const struct inputs *in, struct upstream *u, char *err, size_t cap)
-	__attribute__((warn_unused_result));
-
-/* What a standby in PGDATA streams from: the primary for a replica, else
- * the replica cluster's source; UPSTREAM_NONE when PGDATA is no standby. */
-bool upstream_of_standby(const struct settings *set, const struct spec *s,
-			 const struct inputs *in, struct upstream *u, char *err, size_t cap)
+		      const struct inputs *in, struct upstream *u)
 	__attribute__((warn_unused_result));
 
 void upstream_free(struct upstream *u);
 
-/* The physical slot name of a replica: pgpod_<pod name>, lower case,
- * other characters as '_' (at most 63). */
-void upstream_slot_name(const char *pod, char *buf, size_t cap);
+/* A standby of u: primary_conninfo, its slot and apply delay from u. */
+void upstream_standby(const struct upstream *u, struct config_recovery *rec);
+
+/*
+ * What the PGDATA of this instance is, as the recovery description to
+ * write (config.h): a primary; a replica streaming from this cluster's
+ * primary; the first instance of a replica cluster streaming from
+ * spec.replica.source; or a standby whose replica mode was switched off,
+ * which follows nothing until it is promoted. standby: PGDATA is a standby
+ * (standby.signal). rec points into u (free it after use).
+ */
+bool upstream_recovery(const struct settings *set, const struct spec *s,
+		       const struct inputs *in, bool standby, struct upstream *u,
+		       struct config_recovery *rec) __attribute__((warn_unused_result));
+
+/* Write PGDATA's managed configuration for what it is now (the
+ * supervisor's start and reload, a promotion). hash (may be NULL)
+ * receives the config hash. */
+bool upstream_configure(const struct settings *set, const struct spec *s,
+			const struct inputs *in, char *hash) __attribute__((warn_unused_result));
 
 /* Create the physical slot (reserving WAL from now) through the
- * replication connection c. *existed: it was there already, which is no
- * failure. False with the server's message in err. */
-bool upstream_create_slot(PGconn *c, const char *slot, bool *existed, char *err, size_t cap)
-	__attribute__((warn_unused_result));
-
-/* Write PGDATA's managed configuration with the standby settings of
- * upstream_of_standby(). hash (may be NULL) receives the config hash. */
-bool upstream_write_config(const struct settings *set, const struct spec *s,
-			   const struct inputs *in, char *hash) __attribute__((warn_unused_result));
+ * replication connection c to the server called where. *existed: it was
+ * there already, which is no failure. A failure is logged at level (a
+ * caller that retries says it once). */
+bool upstream_create_slot(PGconn *c, const char *where, const char *slot, enum log_level level,
+			  bool *existed) __attribute__((warn_unused_result));
 
 #endif

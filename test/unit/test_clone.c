@@ -23,6 +23,8 @@
 #include "pgdata/boot.h"
 #include "pgdata/clone.h"
 #include "pgdata/config.h"
+#include "pgdata/identity.h"
+#include "pgdata/method.h"
 #include "pgdata/upstream.h"
 
 /* ---- connection strings ---- */
@@ -115,12 +117,11 @@ test_conninfo_files(void **state)
 	char sub[256], path[300];
 	struct conn_files f = { .password = "pw", .ssl_key = "KEY", .ssl_cert = "CERT" };
 	struct conninfo c = { 0 };
-	char err[256];
 
 	(void) state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(sub, sizeof(sub), "%s/external/src", dir);
-	assert_true(conninfo_write_files(sub, &f, &c, err, sizeof(err)));
+	assert_true(conninfo_write_files(sub, &f, &c));
 	assert_int_equal(mode_of(sub), 0700);
 	snprintf(path, sizeof(path), "%s/pgpass", sub);
 	assert_int_equal(mode_of(path), 0600);
@@ -132,7 +133,7 @@ test_conninfo_files(void **state)
 	conninfo_free(&c);
 	/* the password Secret is gone: so is the pgpass file */
 	f.password = NULL;
-	assert_true(conninfo_write_files(sub, &f, &c, err, sizeof(err)));
+	assert_true(conninfo_write_files(sub, &f, &c));
 	assert_int_equal(access(path, F_OK), -1);
 	assert_null(strstr(c.text, "passfile"));
 	conninfo_free(&c);
@@ -250,8 +251,12 @@ test_render_standby(void **state)
 {
 	struct settings set = { .pg_port = 5432 };
 	struct spec *s = spec_new();
-	struct config_standby sb = { "host='p' passfile='/run/pgpod/replication/pgpass'",
-				     "pgpod_c_2", "5min" };
+	struct config_recovery sb = {
+		.mode = CONFIG_STANDBY,
+		.primary_conninfo = "host='p' passfile='/run/pgpod/replication/pgpass'",
+		.primary_slot_name = "pgpod_c_2",
+		.min_apply_delay = "5min",
+	};
 	char *conf;
 
 	(void) state;
@@ -277,9 +282,9 @@ test_slot_names(void **state)
 	char slot[64];
 
 	(void) state;
-	upstream_slot_name("Cluster-Example-2", slot, sizeof(slot));
+	identity_slot_name("Cluster-Example-2", slot, sizeof(slot));
 	assert_string_equal(slot, "pgpod_cluster_example_2");
-	upstream_slot_name("a-very-long-pod-name-that-goes-on-and-on-and-on-beyond-what-fits-x",
+	identity_slot_name("a-very-long-pod-name-that-goes-on-and-on-and-on-beyond-what-fits-x",
 			   slot, sizeof(slot));
 	assert_int_equal(strlen(slot), 63);
 }
@@ -293,7 +298,7 @@ replica(const char *pod, int base, const char *role)
 
 	snprintf(set.pod_name, sizeof(set.pod_name), "%s", pod);
 	snprintf(set.instance_role, sizeof(set.instance_role), "%s", role);
-	return boot_is_replica(&set);
+	return identity_is_replica(&set);
 }
 
 static void
@@ -322,16 +327,16 @@ test_pod_instance(void **state)
 	struct settings one = { .ordinal_base = 1 }, zero = { .ordinal_base = 0 };
 
 	(void) state;
-	assert_int_equal(boot_pod_instance(&one, "pg-1"), 1);
-	assert_int_equal(boot_pod_instance(&one, "my-pg-12"), 12);
-	assert_int_equal(boot_pod_instance(&zero, "pg-0"), 1);
-	assert_int_equal(boot_pod_instance(&zero, "pg-4"), 5);
+	assert_int_equal(identity_pod_instance(&one, "pg-1"), 1);
+	assert_int_equal(identity_pod_instance(&one, "my-pg-12"), 12);
+	assert_int_equal(identity_pod_instance(&zero, "pg-0"), 1);
+	assert_int_equal(identity_pod_instance(&zero, "pg-4"), 5);
 	/* not an ordinal, or below the base */
-	assert_int_equal(boot_pod_instance(&one, "pg-0"), 0);
-	assert_int_equal(boot_pod_instance(&one, "pg"), 0);
-	assert_int_equal(boot_pod_instance(&one, "pg-x"), 0);
-	assert_int_equal(boot_pod_instance(&one, "pg-2x"), 0);
-	assert_int_equal(boot_pod_instance(&one, "pg-"), 0);
+	assert_int_equal(identity_pod_instance(&one, "pg-0"), 0);
+	assert_int_equal(identity_pod_instance(&one, "pg"), 0);
+	assert_int_equal(identity_pod_instance(&one, "pg-x"), 0);
+	assert_int_equal(identity_pod_instance(&one, "pg-2x"), 0);
+	assert_int_equal(identity_pod_instance(&one, "pg-"), 0);
 }
 
 static void
@@ -344,13 +349,142 @@ test_method_for(void **state)
 	spec_apply_defaults(s);
 	snprintf(set.instance_role, sizeof(set.instance_role), "auto");
 	snprintf(set.pod_name, sizeof(set.pod_name), "pg-1");
-	assert_int_equal(boot_method_for(&set, s), BOOT_METHOD_INITDB);
+	assert_string_equal(method_for(&set, s)->name, "initdb");
 	s->bootstrap = SPEC_BOOTSTRAP_PG_BASEBACKUP;
-	assert_int_equal(boot_method_for(&set, s), BOOT_METHOD_CLONE);
+	assert_string_equal(method_for(&set, s)->name, "pg_basebackup");
 	s->standby_enabled = 1;
-	assert_int_equal(boot_method_for(&set, s), BOOT_METHOD_REPLICA_CLUSTER);
+	assert_string_equal(method_for(&set, s)->name, "replica cluster");
 	snprintf(set.pod_name, sizeof(set.pod_name), "pg-2");
-	assert_int_equal(boot_method_for(&set, s), BOOT_METHOD_JOIN);
+	assert_string_equal(method_for(&set, s)->name, "join");
+	s->standby_enabled = 0;
+	s->bootstrap = SPEC_BOOTSTRAP_RECOVERY;
+	assert_string_equal(method_for(&set, s)->name, "join");
+	snprintf(set.pod_name, sizeof(set.pod_name), "pg-1");
+	assert_string_equal(method_for(&set, s)->name, "recovery");
+	assert_false(method_available(method_for(&set, s), s));
+	spec_free(s);
+}
+
+/* The one-shot commands ask the same table. */
+static void
+test_method_for_command(void **state)
+{
+	struct spec *s = spec_new();
+
+	(void) state;
+	spec_apply_defaults(s);
+	assert_string_equal(method_for_command("init", s)->name, "initdb");
+	assert_null(method_for_command("clone", s));
+	assert_string_equal(method_for_command("join", s)->name, "join");
+	s->bootstrap = SPEC_BOOTSTRAP_PG_BASEBACKUP;
+	assert_null(method_for_command("init", s));
+	assert_string_equal(method_for_command("clone", s)->name, "pg_basebackup");
+	s->standby_enabled = 1;
+	assert_string_equal(method_for_command("clone", s)->name, "replica cluster");
+	assert_string_equal(method_for_command("clone", s)->marker, "pg_basebackup");
+	assert_null(method_for_command("restore", s));
+	spec_free(s);
+}
+
+/* Every method names what selects it; only "recovery" has no steps yet,
+ * and the default (initdb) comes last. */
+static void
+test_method_table(void **state)
+{
+	(void) state;
+	assert_true(method_count >= 5);
+	assert_string_equal(method_table[method_count - 1].name, "initdb");
+	for (size_t i = 0; i < method_count; i++) {
+		const struct method *m = &method_table[i];
+
+		assert_non_null(m->selected_by);
+		assert_non_null(m->marker);
+		if (m->steps != NULL) {
+			assert_non_null(m->prepare);
+			assert_true(m->steps->n > 0);
+		}
+	}
+}
+
+/* A targeted recovery: restore_command, the target, inclusive off,
+ * the timeline and the action, in one block. */
+static void
+test_render_recovery(void **state)
+{
+	struct settings set = { .pg_port = 5432 };
+	struct spec *s = spec_new();
+	struct config_recovery rec = {
+		.mode = CONFIG_RECOVERY, .restore_command = "cp /archive/%f \"%p\"",
+		.target = CONFIG_TARGET_TIME, .target_value = "2026-12-01 10:00:00+00",
+		.target_exclusive = true, .target_timeline = "2", .target_action = "promote",
+	};
+	char *conf;
+
+	(void) state;
+	snprintf(set.pg_listen, sizeof(set.pg_listen), "*");
+	snprintf(set.run_dir, sizeof(set.run_dir), "/run/pgpod");
+	spec_apply_defaults(s);
+	conf = config_render(&set, s, &rec);
+	assert_non_null(strstr(conf, "restore_command = 'cp /archive/%f \"%p\"'\n"));
+	assert_non_null(strstr(conf, "recovery_target_time = '2026-12-01 10:00:00+00'\n"));
+	assert_non_null(strstr(conf, "recovery_target_inclusive = 'off'\n"));
+	assert_non_null(strstr(conf, "recovery_target_timeline = '2'\n"));
+	assert_non_null(strstr(conf, "recovery_target_action = 'promote'\n"));
+	assert_null(strstr(conf, "primary_conninfo"));
+	free(conf);
+	rec = (struct config_recovery) { .mode = CONFIG_RECOVERY, .target = CONFIG_TARGET_IMMEDIATE };
+	conf = config_render(&set, s, &rec);
+	assert_non_null(strstr(conf, "recovery_target = 'immediate'\n"));
+	assert_null(strstr(conf, "recovery_target_inclusive"));
+	free(conf);
+	/* a standby that follows nothing (replica mode off) has no settings */
+	rec = (struct config_recovery) { .mode = CONFIG_STANDBY };
+	conf = config_render(&set, s, &rec);
+	assert_null(strstr(conf, "recovery_target_timeline"));
+	free(conf);
+	spec_free(s);
+}
+
+static bool
+has_file(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* config_write_all makes the signal file of the description's mode and
+ * removes the other; a primary's description touches neither. */
+static void
+test_signal_files(void **state)
+{
+	char dir[] = "/tmp/pgpod-unit-signals.XXXXXX";
+	struct settings set = { .pg_port = 5432 };
+	struct spec *s = spec_new();
+	struct config_recovery standby = { .mode = CONFIG_STANDBY, .primary_conninfo = "host=p" };
+	struct config_recovery recovery = { .mode = CONFIG_RECOVERY, .restore_command = "false" };
+	struct config_recovery primary = { .mode = CONFIG_PRIMARY };
+	char cmd[600];
+
+	(void) state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(set.pgdata, sizeof(set.pgdata), "%s", dir);
+	snprintf(set.pg_listen, sizeof(set.pg_listen), "*");
+	snprintf(set.run_dir, sizeof(set.run_dir), "%s", dir);
+	snprintf(set.os_user, sizeof(set.os_user), "postgres");
+	spec_apply_defaults(s);
+	assert_true(config_write_all(&set, s, &standby, NULL));
+	assert_true(has_file(dir, "standby.signal"));
+	assert_false(has_file(dir, "recovery.signal"));
+	assert_true(config_write_all(&set, s, &recovery, NULL));
+	assert_true(has_file(dir, "recovery.signal"));
+	assert_false(has_file(dir, "standby.signal"));
+	assert_true(config_write_all(&set, s, &primary, NULL));
+	assert_true(has_file(dir, "recovery.signal"));
+	assert_true(has_file(dir, "pgpod.conf"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 	spec_free(s);
 }
 
@@ -372,6 +506,10 @@ main(void)
 		cmocka_unit_test(test_instance_role),
 		cmocka_unit_test(test_pod_instance),
 		cmocka_unit_test(test_method_for),
+		cmocka_unit_test(test_method_for_command),
+		cmocka_unit_test(test_method_table),
+		cmocka_unit_test(test_render_recovery),
+		cmocka_unit_test(test_signal_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

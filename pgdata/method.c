@@ -1,0 +1,164 @@
+/*
+ * method.c — the table of bootstrap methods (see method.h).
+ */
+#include "method.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "clone.h"
+#include "identity.h"
+#include "initdb.h"
+#include "log.h"
+#include "pgdata.h"
+
+static bool
+asks_replica_cluster(const struct spec *s)
+{
+	return s->standby_enabled == 1;
+}
+
+static bool
+asks_pg_basebackup(const struct spec *s)
+{
+	return s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP;
+}
+
+static bool
+asks_recovery(const struct spec *s)
+{
+	return s->bootstrap == SPEC_BOOTSTRAP_RECOVERY;
+}
+
+static bool
+asks_initdb(const struct spec *s)
+{
+	return s->bootstrap == SPEC_BOOTSTRAP_INITDB;
+}
+
+/* In selection order: the first entry that applies wins. */
+const struct method method_table[] = {
+	{
+		.name = "join", .marker = "join", .command = "join",
+		.selected_by = "an instance other than the first (--instance-role, the pod name's ordinal)",
+		.replicas = true, .check = clone_check_join, .prepare = clone_prepare_join,
+		.steps = &clone_join_plan,
+	},
+	{
+		.name = "replica cluster", .marker = "pg_basebackup", .command = "clone",
+		.selected_by = "spec.replica.enabled with spec.replica.source",
+		.spec_asks = asks_replica_cluster, .prepare = clone_prepare_standby,
+		.steps = &clone_standby_plan,
+	},
+	{
+		.name = "pg_basebackup", .marker = "pg_basebackup", .command = "clone",
+		.selected_by = "spec.bootstrap.pg_basebackup (source in externalClusters)",
+		.spec_asks = asks_pg_basebackup, .prepare = clone_prepare_copy,
+		.steps = &clone_copy_plan,
+	},
+	{
+		.name = "recovery", .marker = "recovery", .command = NULL,
+		.selected_by = "spec.bootstrap.recovery, PGO/Percona spec.dataSource",
+		.spec_asks = asks_recovery,
+	},
+	{
+		.name = "initdb", .marker = "initdb", .command = "init",
+		.selected_by = "spec.bootstrap.initdb, or no bootstrap section",
+		.spec_asks = asks_initdb, .prepare = initdb_prepare, .steps = &initdb_plan,
+	},
+};
+
+const size_t method_count = sizeof(method_table) / sizeof(method_table[0]);
+
+/* What a one-shot command needs of the spec, for its refusal. */
+static const struct {
+	const char *command;
+	const char *needs;
+} command_needs[] = {
+	{ "init", "`pgpod init` only runs initdb" },
+	{ "clone", "`pgpod clone` needs bootstrap.pg_basebackup (with a source in externalClusters)" },
+};
+
+const struct method *
+method_for(const struct settings *set, const struct spec *s)
+{
+	bool replica = identity_is_replica(set);
+
+	for (size_t i = 0; i < method_count; i++) {
+		const struct method *m = &method_table[i];
+
+		if (m->replicas ? replica : (!replica && (m->spec_asks == NULL || m->spec_asks(s))))
+			return m;
+	}
+	return &method_table[method_count - 1];	/* initdb */
+}
+
+const struct method *
+method_for_command(const char *command, const struct spec *s)
+{
+	for (size_t i = 0; i < method_count; i++) {
+		const struct method *m = &method_table[i];
+
+		if (m->command != NULL && strcmp(m->command, command) == 0
+		    && (m->spec_asks == NULL || m->spec_asks(s)))
+			return m;
+	}
+	for (size_t i = 0; i < sizeof(command_needs) / sizeof(command_needs[0]); i++)
+		if (strcmp(command_needs[i].command, command) == 0)
+			log_error("%s: the spec asks for the %s bootstrap; %s",
+				  spec_path(s, "bootstrap.method"), spec_bootstrap_name(s->bootstrap),
+				  command_needs[i].needs);
+	return NULL;
+}
+
+bool
+method_available(const struct method *m, const struct spec *s)
+{
+	if (m->steps != NULL)
+		return true;
+	log_error("%s: the %s bootstrap is not available in this pgpod version",
+		  spec_path(s, "bootstrap.method"), m->name);
+	return false;
+}
+
+/* A copy that was cut off (pgpod was killed during it): stop what is left
+ * of its pg_basebackup and move it aside, then start again. */
+static bool
+method_move_cut_off(const struct settings *set)
+{
+	char aside[PATH_MAX + 64];
+
+	log_warn("PGDATA \"%s\" holds a copy that was cut off; moving it aside and starting again",
+		 set->pgdata);
+	clone_kill_leftover(set->pgdata);
+	if (!pgdata_move_aside(set->pgdata, aside, sizeof(aside)))
+		return false;	/* errors have already been logged */
+	log_info("the cut-off copy is kept in \"%s\"", aside);
+	return true;
+}
+
+enum boot_result
+method_bootstrap(const struct settings *set, const struct spec *s, const struct inputs *in,
+		 const struct method *m)
+{
+	struct boot b = { .set = set, .s = s, .in = in, .marker = m->marker };
+	enum pgdata_state st = pgdata_state(set->pgdata);
+	enum boot_result r = boot_admit(set, st);
+
+	if (r != BOOT_PENDING)
+		return r;
+	if (!method_available(m, s))
+		return BOOT_FAILED;
+	if (st == PGDATA_PARTIAL && !method_move_cut_off(set))
+		return BOOT_FAILED;
+	if (m->check != NULL && !m->check(set, s, in))
+		return BOOT_FAILED;
+	if (!m->prepare(&b)) {
+		log_error("cannot prepare the %s bootstrap (see above); nothing was written", m->name);
+		r = BOOT_FAILED;
+	} else {
+		r = boot_run(&b, m->steps);
+	}
+	upstream_free(&b.up);
+	return r;
+}
