@@ -3,6 +3,7 @@
 #   make check      install missing build/test packages (Debian), unit + integration tests
 #   make unit       cmocka unit tests only
 #   make integration integration tests against a real PostgreSQL
+#   make shape      no include cycle within a folder, no function over 60 lines
 #   make install    install to $(DESTDIR)$(PREFIX)/bin
 #   make SANITIZE=1 build with ASan/UBSan
 
@@ -25,14 +26,15 @@ CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC    := $(wildcard lib/*.c) $(wildcard pgdata/*.c) $(wildcard probes/*.c)
+LIB_SRC    := $(wildcard lib/*.c) $(wildcard pgdata/*.c) $(wildcard probes/*.c) \
+              $(wildcard supervisor/*.c)
 CMD_SRC    := $(wildcard cmd/*.c)
 LIB_OBJ    := $(LIB_SRC:.c=.o)
 CMD_OBJ    := $(CMD_SRC:.c=.o)
 UNIT_SRC   := $(wildcard test/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:.c=)
 
-.PHONY: all check unit integration deps install clean
+.PHONY: all check unit integration shape deps install clean
 all: pgpod
 
 pgpod: $(CMD_OBJ) libpgpod.a
@@ -56,8 +58,13 @@ unit: $(UNIT_BIN)
 integration: pgpod
 	@test/integration/run.sh
 
+shape:
+	@python3 scripts/shape-check.py --self-test
+	@python3 scripts/shape-check.py
+
 check: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory shape
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 

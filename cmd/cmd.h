@@ -11,7 +11,6 @@
 #include "inputs.h"
 #include "settings.h"
 #include "spec.h"
-#include "pgdata/boot.h"
 
 /* Each command returns an exit code from exitcodes.h. */
 int cmd_init(struct settings *set, int argc, char **argv);
@@ -36,8 +35,5 @@ void cmd_usage(FILE *out);
 
 /* The signals pgpod blocks at start and takes synchronously. */
 void cmd_signal_set(sigset_t *set);
-
-/* The exit code for a bootstrap result. */
-int cmd_bootstrap_exit(enum boot_result r);
 
 #endif

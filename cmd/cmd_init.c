@@ -11,22 +11,6 @@
 #include "pgdata/method.h"
 #include "pgdata/promote.h"
 
-int
-cmd_bootstrap_exit(enum boot_result r)
-{
-	switch (r) {
-	case BOOT_DONE:
-	case BOOT_ALREADY:
-	case BOOT_PENDING:
-		return EXIT_OK;
-	case BOOT_REFUSED:
-		return EXIT_PGDATA_REFUSED;
-	case BOOT_FAILED:
-		break;
-	}
-	return EXIT_RUNTIME;
-}
-
 /* Load the spec, ask the method table what the command runs, run it. */
 static int
 bootstrap_only(struct settings *set, int argc, const char *cmd)
@@ -49,7 +33,7 @@ bootstrap_only(struct settings *set, int argc, const char *cmd)
 	if (rc == EXIT_OK)
 		rc = cmd_drop_privileges(set);
 	if (rc == EXIT_OK)
-		rc = cmd_bootstrap_exit(method_bootstrap(set, s, &in, m));
+		rc = boot_exit_code(method_bootstrap(set, s, &in, m));
 	inputs_free(&in);
 	spec_free(s);
 	return rc;

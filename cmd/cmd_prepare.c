@@ -9,13 +9,12 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
-#include "dialect.h"
 #include "exitcodes.h"
 #include "fileio.h"
 #include "log.h"
 #include "pgversion.h"
 #include "privs.h"
-#include "validate.h"
+#include "specfile.h"
 
 /* Fill set->pg_bin (when not given) and the installed version. */
 static bool
@@ -30,45 +29,13 @@ cmd_find_postgres(struct settings *set)
 				sizeof(set->pg_version));
 }
 
-/* Read, default and validate the spec; every finding is logged. */
-static int
-cmd_read_spec(struct settings *set, int pg_major, struct spec **out, struct inputs *in)
-{
-	struct diag d = { 0 };
-	struct spec *s = NULL;
-	int rc = EXIT_OK;
-
-	memset(in, 0, sizeof(*in));
-	if (!dialect_load(set->spec, &s, &d)) {
-		diag_log(&d);
-		diag_free(&d);
-		spec_free(s);
-		return EXIT_BAD_USAGE;
-	}
-	spec_apply_defaults(s);
-	validate_spec(s, pg_major, &d);
-	if (!inputs_load(s, set->secrets_dir, set->configmaps_dir, in, &d) || d.errors.n > 0)
-		rc = EXIT_BAD_USAGE;
-	diag_log(&d);
-	if (rc != EXIT_OK) {
-		log_error("the spec %s is invalid (%zu error%s); nothing was changed", set->spec,
-			  d.errors.n, d.errors.n == 1 ? "" : "s");
-		inputs_free(in);
-		spec_free(s);
-		s = NULL;
-	}
-	diag_free(&d);
-	*out = s;
-	return rc;
-}
-
 int
 cmd_load_spec(struct settings *set, struct spec **spec, struct inputs *in)
 {
 	*spec = NULL;
 	if (!cmd_find_postgres(set))
 		return EXIT_RUNTIME;
-	return cmd_read_spec(set, set->pg_major, spec, in);
+	return specfile_load(set, set->pg_major, spec, in);
 }
 
 /* For spec check: a machine without PostgreSQL can still check a spec. */
@@ -81,7 +48,7 @@ cmd_check_spec(struct settings *set, struct spec **spec, struct inputs *in)
 		major = set->pg_major;
 	else
 		log_warn("PostgreSQL not found: checks that depend on its version are skipped");
-	return cmd_read_spec(set, major, spec, in);
+	return specfile_load(set, major, spec, in);
 }
 
 int

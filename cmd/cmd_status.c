@@ -25,7 +25,6 @@
 static char *
 status_local(const struct settings *set)
 {
-	struct pgdata_marker m;
 	struct status *st;
 	struct status copy;
 	char pst[16];
@@ -35,17 +34,13 @@ status_local(const struct settings *set)
 	st = status_lock();
 	st->phase = PHASE_STOPPED;
 	st->last_tick_ms = 0;	/* no supervisor loop: not live */
-	if (pgdata_read_marker(set->pgdata, &m)) {
-		snprintf(st->boot_method, sizeof(st->boot_method), "%s", m.method);
-		snprintf(st->boot_finished_at, sizeof(st->boot_finished_at), "%s", m.finished_at);
-		st->boot_duration_s = m.duration_s;
-	}
 	if (instance_pidfile(set->pgdata, &pid, pst, sizeof(pst)) && pid > 0 && kill(pid, 0) == 0) {
 		st->postmaster_pid = pid;
 		st->postmaster_alive = true;
 		snprintf(st->pid_status, sizeof(st->pid_status), "%s", pst);
 	}
 	status_unlock();
+	pgdata_marker_status(set->pgdata);
 	status_get(&copy);
 	return render_status_json(&copy);
 }
@@ -64,8 +59,10 @@ cmd_status(struct settings *set, int argc, char **argv)
 		free(body);
 		return EXIT_BAD_USAGE;
 	}
-	if (body == NULL)
+	if (body == NULL) {
+		log_error("out of memory");
 		return EXIT_RUNTIME;
+	}
 	if (httpc_get(set->listen, "/pg/status", STATUS_TIMEOUT_MS, &code, body, BODY_MAX, &refused,
 		      err, sizeof(err)) && code == 200) {
 		printf("%s\n", body);
@@ -78,8 +75,10 @@ cmd_status(struct settings *set, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	body = status_local(set);
-	if (body == NULL)
+	if (body == NULL) {
+		log_error("out of memory");
 		return EXIT_RUNTIME;
+	}
 	printf("%s\n", body);
 	free(body);
 	return EXIT_OK;

@@ -352,3 +352,37 @@ inputs_free(struct inputs *in)
 	free_secret(&in->replication_password);
 	in->app_username = NULL;
 }
+
+/* PROVISIONAL (replaced by the spec-model work): the Secrets inputs_load reads. */
+static void
+names_add(struct strlist *l, const char *name)
+{
+	if (name == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i], name) == 0)
+			return;
+	strlist_add(l, name);
+}
+
+void
+inputs_secret_names(const struct spec *s, struct strlist *names)
+{
+	char repl[300];
+
+	inputs_replication_secret(s, repl, sizeof(repl));
+	names_add(names, repl);
+	names_add(names, s->app_secret);
+	if (s->enable_superuser_access != 0)
+		names_add(names, s->superuser_secret);
+	for (size_t i = 0; i < s->n_externals; i++) {
+		const struct spec_external *e = &s->externals[i];
+
+		if (!source_used(s, e->name))
+			continue;
+		names_add(names, e->password.name);
+		names_add(names, e->ssl_key.name);
+		names_add(names, e->ssl_cert.name);
+		names_add(names, e->ssl_root_cert.name);
+	}
+}

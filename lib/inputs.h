@@ -59,6 +59,9 @@ bool inputs_load(const struct spec *s, const char *secrets_dir, const char *conf
 		 struct inputs *in, struct diag *d) __attribute__((warn_unused_result));
 void inputs_free(struct inputs *in);
 
+/* The names of the Secrets inputs_load reads for s, each once. */
+void inputs_secret_names(const struct spec *s, struct strlist *names);
+
 /* Read <dir>/<name>/<key>; one trailing newline is kept (Kubernetes keeps
  * values verbatim). Returns false and sets *err (errno) when missing. */
 bool inputs_read_key(const char *dir, const char *name, const char *key, char **value, int *err)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "exitcodes.h"
 #include "log.h"
 #include "mono.h"
 #include "pgconn.h"
@@ -18,6 +19,22 @@
 #define START_TIMEOUT_MS (300 * 1000)
 #define STOP_TIMEOUT_MS  (60 * 1000)
 #define SMART_GRACE_MS   (5 * 1000)
+
+int
+boot_exit_code(enum boot_result r)
+{
+	switch (r) {
+	case BOOT_DONE:
+	case BOOT_ALREADY:
+	case BOOT_PENDING:
+		return EXIT_OK;
+	case BOOT_REFUSED:
+		return EXIT_PGDATA_REFUSED;
+	case BOOT_FAILED:
+		break;
+	}
+	return EXIT_RUNTIME;
+}
 
 enum boot_result
 boot_admit(const struct settings *set, enum pgdata_state st)

@@ -64,6 +64,9 @@ struct boot_steps {
 
 #define BOOT_STEPS(array) { array, sizeof(array) / sizeof(array[0]) }
 
+/* The exit code (exitcodes.h) of a bootstrap result. */
+int boot_exit_code(enum boot_result r);
+
 /* What PGDATA in state st allows: BOOT_PENDING (empty: go ahead),
  * BOOT_ALREADY (bootstrapped: nothing to do), BOOT_REFUSED (data pgpod
  * did not make: left untouched) or BOOT_FAILED (unreadable); the last two

@@ -16,6 +16,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "status.h"
 
 bool
 pgdata_has(const char *dir, const char *name)
@@ -119,6 +120,21 @@ pgdata_read_marker(const char *pgdata, struct pgdata_marker *m)
 		m->duration_s = json_object_get_double(v);
 	json_object_put(o);
 	return true;
+}
+
+void
+pgdata_marker_status(const char *pgdata)
+{
+	struct pgdata_marker m;
+	struct status *st;
+
+	if (!pgdata_read_marker(pgdata, &m))
+		return;
+	st = status_lock();
+	snprintf(st->boot_method, sizeof(st->boot_method), "%s", m.method);
+	snprintf(st->boot_finished_at, sizeof(st->boot_finished_at), "%s", m.finished_at);
+	st->boot_duration_s = m.duration_s;
+	status_unlock();
 }
 
 bool

@@ -36,6 +36,10 @@ struct pgdata_marker {
 
 bool pgdata_read_marker(const char *pgdata, struct pgdata_marker *m);
 
+/* What the marker says, into the shared status (bootstrap method, time,
+ * duration); nothing when there is no marker. */
+void pgdata_marker_status(const char *pgdata);
+
 /* Rename pgdata to pgdata.failed-<UTC timestamp>; the new path goes to out. */
 bool pgdata_move_aside(const char *pgdata, char *out, size_t cap)
 	__attribute__((warn_unused_result));

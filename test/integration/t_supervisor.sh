@@ -129,6 +129,10 @@ test_kill9_restarts_in_place_then_gives_up() {
 	expect_eq "restarts" 1 "$(status_field restarts)"
 	case $(status_field lastExit) in *"signal 9"*) ;; *) fail "lastExit does not name signal 9: $(status_field lastExit)" ;; esac
 	expect_eq "app still logs in" 1 "$(psql_app_tcp "$APP_PW" 'SELECT 1' 2>&1)"
+	# every phase move is one log line with its reason
+	expect_grep "the death's phase move" "phase running -> restarting: postmaster killed by signal 9" "$RUN_OUT"
+	expect_grep "the restart's phase move" "phase restarting -> running: postgres is ready" "$RUN_OUT"
+	expect_grep "the start's phase move" "phase stopped -> starting: postgres started" "$RUN_OUT"
 	# four more kills are restarted; the sixth death makes pgpod give up
 	for i in 2 3 4 5 6; do
 		wait_code /readyz 200 10 || { fail "not ready before kill $i"; return; }
@@ -138,6 +142,7 @@ test_kill9_restarts_in_place_then_gives_up() {
 	wait_exit "$RUN_PID" 20 rc
 	expect_rc "pgpod after 6 kills within 60 s" 125 "$rc"
 	expect_grep "termination log" "postgres died 6 times within 60 s" "$T/termination-log"
+	expect_grep "the last phase move" "phase running -> failed: postgres died 6 times within 60 s" "$RUN_OUT"
 	expect_no_postgres_under "$T"
 }
 
