@@ -442,11 +442,14 @@ monitor_main(void *arg)
 bool
 monitor_start(const struct settings *set)
 {
+	int rc;
+
 	mon.set = set;
 	mon.stop = false;
 	(void) identity_pod_prefix(set, mon.pod_prefix, sizeof(mon.pod_prefix));
-	if (pthread_create(&mon.thread, NULL, monitor_main, NULL) != 0) {
-		log_error("cannot start the status thread: %s", strerror(errno));
+	rc = pthread_create(&mon.thread, NULL, monitor_main, NULL);
+	if (rc != 0) {
+		log_error("cannot start the status thread: %s", strerror(rc));
 		return false;
 	}
 	mon.started = true;

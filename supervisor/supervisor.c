@@ -569,12 +569,14 @@ sup_setup(struct sup *s)
 		.it_value = { 0, TICK_MS * 1000000L },
 	};
 
+	if (!task_init(&s->task))
+		return false;	/* errors have already been logged */
 	/* main() blocked the signals pgpod takes, before any thread existed */
 	(void) pthread_sigmask(SIG_BLOCK, NULL, &set);
 	s->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->sfd < 0 || s->tfd < 0 || s->epfd < 0 || !task_init(&s->task)
+	if (s->sfd < 0 || s->tfd < 0 || s->epfd < 0
 	    || timerfd_settime(s->tfd, 0, &every, NULL) != 0
 	    || !sup_add_fd(s, s->sfd) || !sup_add_fd(s, s->tfd) || !sup_add_fd(s, s->task.efd)) {
 		log_error("cannot set up the supervisor loop: %s", strerror(errno));

@@ -132,7 +132,8 @@ test_kill9_restarts_in_place_then_gives_up() {
 	# every phase move is one log line with its reason
 	expect_grep "the death's phase move" "phase running -> restarting: postmaster killed by signal 9" "$RUN_OUT"
 	expect_grep "the restart's phase move" "phase restarting -> running: postgres is ready" "$RUN_OUT"
-	expect_grep "the start's phase move" "phase stopped -> starting: postgres started" "$RUN_OUT"
+	expect_grep "the bootstrap's phase move" "phase stopped -> bootstrapping: PGDATA" "$RUN_OUT"
+	expect_grep "the start's phase move" "phase bootstrapping -> starting: postgres started" "$RUN_OUT"
 	# four more kills are restarted; the sixth death makes pgpod give up
 	for i in 2 3 4 5 6; do
 		wait_code /readyz 200 10 || { fail "not ready before kill $i"; return; }
