@@ -690,7 +690,8 @@ step_finish_copy(struct boot *b)
 		log_error("cannot remove the emptied \"%s\": %s", staging, strerror(errno));
 		return false;
 	}
-	return remove_in(b->set->pgdata, BOOT_STAGING_PID) && file_fsync_dir(b->set->pgdata);
+	return remove_in(b->set->pgdata, BOOT_STAGING_PID) && file_fsync_dir(b->set->pgdata)
+		&& config_drop_copied_recovery(b->set->pgdata);
 }
 
 /* The timeline postgres writes WAL on now. */

@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "pglog.h"
+#include "validate.h"
 
 #define INCLUDE_LINE "include '" CONFIG_FILE "'\t# managed by pgpod: do not remove\n"
 
@@ -229,8 +230,10 @@ config_ensure_include(const char *pgdata)
 	return ok;
 }
 
+/* The recovery settings pgpod manages: their name at the start of a
+ * postgresql.auto.conf line into key. */
 static bool
-auto_key_managed(const char *line)
+auto_recovery_key(const char *line, char *key, size_t cap)
 {
 	static const char *const keys[] = {
 		"primary_conninfo", "primary_slot_name", "restore_command", "recovery_target",
@@ -245,8 +248,11 @@ auto_key_managed(const char *line)
 		/* recovery_target also covers recovery_target_time, _lsn, ... */
 		if (strncmp(line, keys[i], n) == 0
 		    && (line[n] == ' ' || line[n] == '=' || line[n] == '\t'
-			|| (i == 3 && line[n] == '_')))
+			|| (i == 3 && line[n] == '_'))) {
+			n = strcspn(line, " \t=");
+			snprintf(key, cap, "%.*s", (int) n, line);
 			return true;
+		}
 	}
 	return false;
 }
@@ -256,13 +262,14 @@ config_strip_auto(const char *text)
 {
 	struct buf b = { 0 };
 	bool dropped = false;
+	char key[64];
 
 	buf_printf(&b, "%s", "");
 	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t) (nl - p) + 1 : strlen(p);
 
-		if (auto_key_managed(p))
+		if (auto_recovery_key(p, key, sizeof(key)))
 			dropped = true;
 		else
 			buf_printf(&b, "%.*s", (int) len, p);
@@ -275,27 +282,64 @@ config_strip_auto(const char *text)
 	return b.data;
 }
 
-/* Drop the standby settings a copy brought in postgresql.auto.conf. */
-static bool
-config_clean_auto(const char *pgdata)
+static char *
+config_read_auto(const char *pgdata, bool *ok)
 {
 	char path[PATH_MAX];
-	char *text = NULL, *clean;
+	char *text = NULL;
 	size_t len = 0;
 	int err = 0;
-	bool ok = true;
 
 	snprintf(path, sizeof(path), "%s/postgresql.auto.conf", pgdata);
-	if (!file_read(path, 64 * 1024 * 1024, &text, &len, &err))
-		return err == ENOENT;
-	clean = config_strip_auto(text);
+	*ok = file_read(path, 64 * 1024 * 1024, &text, &len, &err) || err == ENOENT;
+	if (!*ok)
+		log_error("cannot read \"%s\": %s", path, strerror(err));
+	return text;
+}
+
+bool
+config_drop_copied_recovery(const char *pgdata)
+{
+	char path[PATH_MAX];
+	char *text, *clean = NULL;
+	bool ok;
+
+	text = config_read_auto(pgdata, &ok);
+	if (text != NULL)
+		clean = config_strip_auto(text);
 	if (clean != NULL) {
 		log_info("dropped the source's standby settings from postgresql.auto.conf");
+		snprintf(path, sizeof(path), "%s/postgresql.auto.conf", pgdata);
 		ok = file_write_atomic(path, clean, strlen(clean), 0600);
 	}
 	free(clean);
 	free(text);
 	return ok;
+}
+
+/* postgres reads postgresql.auto.conf last: an ALTER SYSTEM setting of
+ * something pgpod manages overrides pgpod.conf. pgpod leaves the file
+ * alone (it is the user's, and postgres may be writing it) and says so. */
+static void
+config_warn_auto(const char *pgdata)
+{
+	char *text;
+	char key[64];
+	bool ok;
+
+	text = config_read_auto(pgdata, &ok);
+	for (const char *p = text; p != NULL && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = strcspn(p, " \t=");
+
+		snprintf(key, sizeof(key), "%.*s", (int) (n < sizeof(key) ? n : sizeof(key) - 1), p);
+		if (auto_recovery_key(p, key, sizeof(key)) || validate_is_managed_parameter(key))
+			log_warn("postgresql.auto.conf sets %s (ALTER SYSTEM), which overrides what "
+				 "pgpod manages in %s; pgpod does not edit that file: run ALTER SYSTEM "
+				 "RESET %s to give it back to pgpod", key, CONFIG_FILE, key);
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	free(text);
 }
 
 /* The signal file of rec's mode exists, the other one does not; a
@@ -353,8 +397,9 @@ config_write_all(const struct settings *set, const struct spec *s,
 		&& config_write(set->pgdata, "pg_hba.conf", hba)
 		&& config_write(set->pgdata, "pg_ident.conf", ident)
 		&& config_ensure_include(set->pgdata)
-		&& config_clean_auto(set->pgdata)
 		&& config_signals(set->pgdata, rec);
+	if (ok)
+		config_warn_auto(set->pgdata);
 	if (ok && hash != NULL)
 		snprintf(hash, CONFIG_HASH_HEX, "%s", hex);
 done:

@@ -53,10 +53,10 @@ struct config_recovery {
 
 /* Write pgpod.conf (with the recovery settings of rec), pg_hba.conf,
  * pg_ident.conf and the include line; make the signal file of rec's mode
- * (standby.signal or recovery.signal) and remove the other one; drop the
- * settings pgpod manages for recovery from postgresql.auto.conf (a copy
- * brings the source's). rec NULL: a primary. hash (may be NULL) receives
- * the hex SHA-256 of the managed settings. */
+ * (standby.signal or recovery.signal) and remove the other one. rec NULL:
+ * a primary. hash (may be NULL) receives the hex SHA-256 of the managed
+ * settings. postgresql.auto.conf is the user's (ALTER SYSTEM) and is not
+ * edited; a setting there that overrides one pgpod manages is warned. */
 bool config_write_all(const struct settings *set, const struct spec *s,
 		      const struct config_recovery *rec, char *hash)
 	__attribute__((warn_unused_result));
@@ -64,6 +64,11 @@ bool config_write_all(const struct settings *set, const struct spec *s,
 /* The managed settings as postgresql.conf text (caller frees). */
 char *config_render(const struct settings *set, const struct spec *s,
 		    const struct config_recovery *rec);
+
+/* Right after a copy: drop the source's recovery settings from the
+ * copy's postgresql.auto.conf (primary_conninfo, restore_command, ...),
+ * once; afterwards the file is left alone. */
+bool config_drop_copied_recovery(const char *pgdata) __attribute__((warn_unused_result));
 
 /* postgresql.auto.conf text without the standby settings pgpod manages
  * (primary_conninfo, primary_slot_name, restore_command, recovery_*);
