@@ -37,6 +37,7 @@ struct settings {
 	char primary_host[256];	/* "" = <cluster>-rw */
 	int  primary_port;
 	int  ordinal_base;	/* the pod ordinal of instance 1 (1 CloudNativePG, 0 StatefulSet) */
+	int  keep_failed;	/* failed bootstrap attempts kept beside PGDATA (0: all) */
 
 	/* derived */
 	int  pg_major;

@@ -53,8 +53,14 @@ boot_admit(const struct settings *set, enum pgdata_state st)
 		return BOOT_FAILED;
 	case PGDATA_EMPTY:
 	case PGDATA_PARTIAL:
+	case PGDATA_FAILED:
 		break;
 	}
+	if (!pgdata_movable(set->pgdata))
+		log_warn("the directory holding PGDATA \"%s\" is not writable for this user: a failed "
+			 "bootstrap cannot be moved aside, it is left in place, marked, and the next "
+			 "run replaces it (make the parent writable, e.g. an fsGroup on the volume, to "
+			 "keep failed attempts)", set->pgdata);
 	return BOOT_PENDING;
 }
 
@@ -164,13 +170,17 @@ boot_fail(struct boot *b, const char *step)
 	}
 	if (b->inst.running)
 		(void) instance_stop(&b->inst, INSTANCE_STOP_FAST, STOP_TIMEOUT_MS);
+	pgdata_report_space(b->set->pgdata);
 	if (pgdata_state(b->set->pgdata) == PGDATA_EMPTY) {
 		log_error("nothing was written to \"%s\"", b->set->pgdata);
 		return;
 	}
-	if (pgdata_move_aside(b->set->pgdata, aside, sizeof(aside)))
+	if (pgdata_move_aside(b->set->pgdata, b->set->keep_failed, aside, sizeof(aside)))
 		log_error("the failed attempt was moved aside to \"%s\" (nothing was deleted); "
 			  "fix the cause and run again", aside);
+	else if (pgdata_has(b->set->pgdata, PGDATA_FAILED_MARK))
+		log_error("the failed attempt is left in \"%s\", marked as pgpod's: the next run "
+			  "replaces it", b->set->pgdata);
 }
 
 enum boot_result

@@ -67,10 +67,10 @@ struct boot_steps {
 /* The exit code (exitcodes.h) of a bootstrap result. */
 int boot_exit_code(enum boot_result r);
 
-/* What PGDATA in state st allows: BOOT_PENDING (empty: go ahead),
- * BOOT_ALREADY (bootstrapped: nothing to do), BOOT_REFUSED (data pgpod
- * did not make: left untouched) or BOOT_FAILED (unreadable); the last two
- * say why in the log. A cut-off copy is the method table's business. */
+/* What PGDATA in state st allows: BOOT_PENDING (empty, or pgpod's own
+ * cut-off copy or failed attempt: go ahead), BOOT_ALREADY (bootstrapped:
+ * nothing to do), BOOT_REFUSED (data pgpod did not make: left untouched)
+ * or BOOT_FAILED (unreadable); the last two say why in the log. */
 enum boot_result boot_admit(const struct settings *set, enum pgdata_state st);
 
 /* Ask a running bootstrap (another thread) to stop before its next step;

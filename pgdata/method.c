@@ -131,7 +131,7 @@ method_move_cut_off(const struct settings *set)
 	log_warn("PGDATA \"%s\" holds a copy that was cut off; moving it aside and starting again",
 		 set->pgdata);
 	clone_kill_leftover(set->pgdata);
-	if (!pgdata_move_aside(set->pgdata, aside, sizeof(aside)))
+	if (!pgdata_move_aside(set->pgdata, set->keep_failed, aside, sizeof(aside)))
 		return false;	/* errors have already been logged */
 	log_info("the cut-off copy is kept in \"%s\"", aside);
 	return true;
@@ -150,6 +150,8 @@ method_bootstrap(const struct settings *set, const struct spec *s, const struct 
 	if (!method_available(m, s))
 		return BOOT_FAILED;
 	if (st == PGDATA_PARTIAL && !method_move_cut_off(set))
+		return BOOT_FAILED;
+	if (st == PGDATA_FAILED && !pgdata_clear_failed(set->pgdata))
 		return BOOT_FAILED;
 	if (m->check != NULL && !m->check(set, s, in))
 		return BOOT_FAILED;

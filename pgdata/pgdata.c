@@ -5,12 +5,16 @@
 
 #include <json-c/json.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,10 +44,14 @@ pgdata_state(const char *pgdata)
 	case FILE_DIR_NOT_EMPTY:
 		break;
 	}
-	if (pgdata_has(pgdata, ".pgpod-copy") || pgdata_has(pgdata, ".pgpod-copy.pid"))
-		return PGDATA_PARTIAL;
+	/* the completion marker wins: a stray leftover of a copy beside it
+	 * does not make a finished PGDATA a cut-off one */
 	if (pgdata_has(pgdata, PGDATA_MARKER))
 		return PGDATA_BOOTSTRAPPED;
+	if (pgdata_has(pgdata, PGDATA_FAILED_MARK))
+		return PGDATA_FAILED;
+	if (pgdata_has(pgdata, ".pgpod-copy") || pgdata_has(pgdata, ".pgpod-copy.pid"))
+		return PGDATA_PARTIAL;
 	if (pgdata_has(pgdata, "PG_VERSION") && pgdata_has(pgdata, "global/pg_control"))
 		return PGDATA_FOREIGN;
 	return PGDATA_UNKNOWN;
@@ -56,6 +64,7 @@ pgdata_state_name(enum pgdata_state st)
 		[PGDATA_EMPTY] = "empty",
 		[PGDATA_BOOTSTRAPPED] = "bootstrapped by pgpod",
 		[PGDATA_PARTIAL] = "a copy that was cut off",
+		[PGDATA_FAILED] = "a failed attempt of pgpod's that could not be moved aside",
 		[PGDATA_FOREIGN] = "a PostgreSQL data directory not bootstrapped by pgpod",
 		[PGDATA_UNKNOWN] = "not empty and not a PostgreSQL data directory",
 		[PGDATA_UNREADABLE] = "not a readable directory",
@@ -138,15 +147,151 @@ pgdata_marker_status(const char *pgdata)
 }
 
 bool
-pgdata_move_aside(const char *pgdata, char *out, size_t cap)
+pgdata_movable(const char *pgdata)
 {
-	char stamp[32];
 	char parent[PATH_MAX];
 
-	utc_stamp(stamp, sizeof(stamp), true);
-	snprintf(out, cap, "%s.failed-%s", pgdata, stamp);
-	for (int i = 1; access(out, F_OK) == 0 && i < 100; i++)
+	file_dirname(pgdata, parent, sizeof(parent));
+	return access(parent, W_OK | X_OK) == 0;
+}
+
+/* Remove a whole tree, without following symlinks or crossing mounts. */
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) st;
+	(void) ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) != 0)
+		log_warn("cannot remove \"%s\": %s", path, strerror(errno));
+	return 0;
+}
+
+bool
+pgdata_clear_failed(const char *pgdata)
+{
+	char mark[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(pgdata);
+
+	if (d == NULL) {
+		log_error("cannot open \"%s\": %s", pgdata, strerror(errno));
+		return false;
+	}
+	log_warn("PGDATA \"%s\" holds a failed attempt of pgpod's own that could not be moved "
+		 "aside: removing it and bootstrapping again", pgdata);
+	while ((e = readdir(d)) != NULL) {
+		char path[PATH_MAX * 2];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0
+		    || strcmp(e->d_name, PGDATA_FAILED_MARK) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pgdata, e->d_name);
+		(void) nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	}
+	closedir(d);
+	/* the mark goes last: a removal that was cut off is finished next time */
+	snprintf(mark, sizeof(mark), "%s/%s", pgdata, PGDATA_FAILED_MARK);
+	if (unlink(mark) != 0) {
+		log_error("cannot remove \"%s\": %s", mark, strerror(errno));
+		return false;
+	}
+	if (file_dir_state(pgdata) != FILE_DIR_EMPTY) {
+		log_error("could not empty \"%s\" of pgpod's failed attempt (see above)", pgdata);
+		return false;
+	}
+	return true;
+}
+
+/* Failed attempts in the order they were made: "<stamp>" before
+ * "<stamp>-1" before "<stamp>-10" (the suffix numerically). */
+static int
+cmp_attempts(const void *a, const void *b)
+{
+	const char *x = *(char *const *) a, *y = *(char *const *) b;
+	const char *dx = strrchr(x, 'Z'), *dy = strrchr(y, 'Z');
+	size_t nx = dx ? (size_t) (dx - x) : strlen(x), ny = dy ? (size_t) (dy - y) : strlen(y);
+	int c = strncmp(x, y, nx < ny ? nx : ny);
+	long sx = dx && dx[1] == '-' ? strtol(dx + 2, NULL, 10) : 0;
+	long sy = dy && dy[1] == '-' ? strtol(dy + 2, NULL, 10) : 0;
+
+	if (c != 0 || nx != ny)
+		return c != 0 ? c : (nx < ny ? -1 : 1);
+	return sx < sy ? -1 : sx > sy;
+}
+
+/* Keep the newest keep failed attempts of pgdata; older ones go, but only
+ * pgpod's own (named <pgdata>.failed-<UTC stamp>[-n] and holding the
+ * mark pgpod puts in them). Their names sort by time. */
+static void
+prune_failed(const char *pgdata, int keep)
+{
+	char parent[PATH_MAX], prefix[PATH_MAX];
+	char *names[256];
+	size_t n = 0, plen;
+	struct dirent *e;
+	DIR *d;
+
+	file_dirname(pgdata, parent, sizeof(parent));
+	snprintf(prefix, sizeof(prefix), "%s.failed-", strrchr(pgdata, '/') ? strrchr(pgdata, '/') + 1
+		 : pgdata);
+	plen = strlen(prefix);
+	if ((d = opendir(parent)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && n < sizeof(names) / sizeof(names[0])) {
+		char mark[PATH_MAX * 2];
+
+		snprintf(mark, sizeof(mark), "%s/%s/%s", parent, e->d_name, PGDATA_FAILED_MARK);
+		if (strncmp(e->d_name, prefix, plen) == 0 && access(mark, F_OK) == 0
+		    && (names[n++] = strdup(e->d_name)) == NULL)
+			abort();	/* out of memory */
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), cmp_attempts);
+	for (size_t i = 0; i < n; i++) {
+		if (i + (size_t) keep < n) {
+			char path[PATH_MAX * 2];
+
+			snprintf(path, sizeof(path), "%s/%s", parent, names[i]);
+			log_info("removing the old failed attempt \"%s\" (pgpod keeps the newest %d)",
+				 path, keep);
+			(void) nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		}
+		free(names[i]);
+	}
+}
+
+static void
+attempt_name(char *out, size_t cap, const char *pgdata, const char *stamp, int i)
+{
+	if (i == 0)
+		snprintf(out, cap, "%s.failed-%s", pgdata, stamp);
+	else
 		snprintf(out, cap, "%s.failed-%s-%d", pgdata, stamp, i);
+}
+
+bool
+pgdata_move_aside(const char *pgdata, int keep, char *out, size_t cap)
+{
+	int last = -1;
+	char stamp[32];
+	char parent[PATH_MAX], mark[PATH_MAX];
+	int fd;
+
+	utc_stamp(stamp, sizeof(stamp), true);
+	/* after the newest attempt of the same second, even when older ones
+	 * of that second were removed: names keep their order */
+	for (int i = 0; i < 100; i++) {
+		attempt_name(out, cap, pgdata, stamp, i);
+		if (access(out, F_OK) == 0)
+			last = i;
+	}
+	attempt_name(out, cap, pgdata, stamp, last + 1);
+	/* the mark says this is pgpod's own failed attempt (only such are
+	 * ever removed); on a full volume it may be missing: then it stays */
+	snprintf(mark, sizeof(mark), "%s/%s", pgdata, PGDATA_FAILED_MARK);
+	fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 	if (rename(pgdata, out) != 0) {
 		log_error("cannot move the failed attempt \"%s\" aside to \"%s\": %s; it is left "
 			  "in place, move it away by hand before retrying", pgdata, out, strerror(errno));
@@ -155,7 +300,27 @@ pgdata_move_aside(const char *pgdata, char *out, size_t cap)
 	file_dirname(pgdata, parent, sizeof(parent));
 	if (!file_fsync_dir(parent))
 		log_warn("the move to \"%s\" may not be durable yet", out);
+	if (keep > 0)
+		prune_failed(pgdata, keep);
 	return true;
+}
+
+void
+pgdata_report_space(const char *pgdata)
+{
+	char parent[PATH_MAX];
+	struct statvfs vfs;
+
+	file_dirname(pgdata, parent, sizeof(parent));
+	if (statvfs(access(pgdata, F_OK) == 0 ? pgdata : parent, &vfs) != 0)
+		return;
+	/* less than 1 MiB or 0.1 % left: call it full */
+	if ((unsigned long long) vfs.f_bavail * vfs.f_frsize < (1ULL << 20)
+	    || vfs.f_bavail * 1000 < vfs.f_blocks)
+		log_error("the volume holding \"%s\" is full (%llu kB free of %llu kB): free space "
+			  "or give the volume more room, then run again", parent,
+			  (unsigned long long) vfs.f_bavail * vfs.f_frsize / 1024,
+			  (unsigned long long) vfs.f_blocks * vfs.f_frsize / 1024);
 }
 
 bool

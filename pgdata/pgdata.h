@@ -6,15 +6,20 @@
 #ifndef PGPOD_PGDATA_H
 #define PGPOD_PGDATA_H
 
+#define PGDATA_KEEP_FAILED 3	/* failed attempts kept by default */
+
 #include <stdbool.h>
 #include <stddef.h>
 
 #define PGDATA_MARKER "pgpod-bootstrap.json"
+#define PGDATA_FAILED_MARK ".pgpod-failed-attempt"	/* in a moved-aside attempt */
 
 enum pgdata_state {
 	PGDATA_EMPTY,		/* missing or empty: bootstrap it */
 	PGDATA_BOOTSTRAPPED,	/* pgpod finished a bootstrap here */
 	PGDATA_PARTIAL,		/* a copy pgpod began was cut off (.pgpod-copy) */
+	PGDATA_FAILED,		/* pgpod's own failed attempt, left in place (it could
+				 * not be moved aside): replaced by the next bootstrap */
 	PGDATA_FOREIGN,		/* a PostgreSQL data directory pgpod did not make */
 	PGDATA_UNKNOWN,		/* other files: refuse to touch */
 	PGDATA_UNREADABLE,
@@ -40,9 +45,22 @@ bool pgdata_read_marker(const char *pgdata, struct pgdata_marker *m);
  * duration); nothing when there is no marker. */
 void pgdata_marker_status(const char *pgdata);
 
-/* Rename pgdata to pgdata.failed-<UTC timestamp>; the new path goes to out. */
-bool pgdata_move_aside(const char *pgdata, char *out, size_t cap)
+/* Rename pgdata to pgdata.failed-<UTC timestamp> (marked as pgpod's own
+ * failed attempt); the new path goes to out. Then keep the newest keep of
+ * pgpod's own failed attempts (0: all); nothing else is ever removed. */
+bool pgdata_move_aside(const char *pgdata, int keep, char *out, size_t cap)
 	__attribute__((warn_unused_result));
+
+/* Whether a failed attempt could be moved aside (PGDATA's parent is
+ * writable); checked before a bootstrap writes anything. */
+bool pgdata_movable(const char *pgdata) __attribute__((warn_unused_result));
+
+/* Empty PGDATA that holds pgpod's own failed attempt (PGDATA_FAILED),
+ * keeping the directory itself. */
+bool pgdata_clear_failed(const char *pgdata) __attribute__((warn_unused_result));
+
+/* Say so when the volume holding pgdata is (nearly) full. */
+void pgdata_report_space(const char *pgdata);
 
 /* Whether PGDATA holds name (a file or directory). */
 bool pgdata_has(const char *pgdata, const char *name);

@@ -681,7 +681,7 @@ sup_admit(struct sup *s, enum pgdata_state state)
 static void
 sup_begin(struct sup *s, enum pgdata_state state)
 {
-	if (state == PGDATA_EMPTY || state == PGDATA_PARTIAL) {
+	if (state == PGDATA_EMPTY || state == PGDATA_PARTIAL || state == PGDATA_FAILED) {
 		(void) phase_move(PHASE_BOOTSTRAPPING, "PGDATA \"%s\" is %s: bootstrapping this instance "
 				  "(%s)", s->set->pgdata, pgdata_state_name(state), s->method->name);
 		if (!task_start(&s->task, TASK_BOOTSTRAP, sup_task_bootstrap, s))
