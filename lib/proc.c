@@ -311,6 +311,23 @@ proc_emit_line(struct proc *p, const char *line, size_t len)
 	}
 }
 
+/* Read fd to its end and drop what comes: the child must never block on
+ * a full pipe. */
+static void
+proc_discard(int fd)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+	}
+}
+
 /* The reader thread: split the pipe into lines until EOF. */
 static void *
 proc_reader(void *arg)
@@ -321,8 +338,10 @@ proc_reader(void *arg)
 	size_t llen = 0;
 
 	if (buf == NULL || line == NULL) {
+		log_error("cannot log the output of %s: out of memory; it is discarded", p->logger);
 		free(buf);
 		free(line);
+		proc_discard(p->out_fd);
 		return NULL;
 	}
 	for (;;) {

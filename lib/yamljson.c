@@ -6,6 +6,7 @@
  */
 #include "yamljson.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -266,12 +267,13 @@ yj_float_syntax(const char *s, size_t n)
 }
 
 /* A YAML float (see yj_float_syntax, .inf, -.inf, .nan); false when the
- * text is not one, or overflows a double. */
+ * text is not one, or overflows a double. s is a scalar's value, which
+ * libyaml ends with a NUL at n: it is parsed in place (a copy that could
+ * not be allocated made the scalar a string). */
 static bool
 yj_parse_float(const char *s, size_t n, double *out)
 {
 	locale_t c;
-	char *copy;
 	char *end;
 	double v;
 	bool overflow;
@@ -282,17 +284,14 @@ yj_parse_float(const char *s, size_t n, double *out)
 	}
 	if (!yj_float_syntax(s, n))
 		return false;
-	copy = strndup(s, n);
-	if (copy == NULL)
-		return false;
+	assert(s[n] == '\0');
 	/* the text is ASCII and checked; the C locale only guards the '.' */
 	c = newlocale(LC_NUMERIC_MASK, "C", (locale_t) 0);
 	errno = 0;
-	v = c != (locale_t) 0 ? strtod_l(copy, &end, c) : strtod(copy, &end);
+	v = c != (locale_t) 0 ? strtod_l(s, &end, c) : strtod(s, &end);
 	overflow = errno == ERANGE && isinf(v);
 	if (c != (locale_t) 0)
 		freelocale(c);
-	free(copy);
 	if (overflow)
 		return false;
 	*out = v;
