@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -383,7 +384,7 @@ test_concurrent_runs(void **state)
 	check_concurrent_runs();
 }
 
-static volatile sig_atomic_t reaper_stop;
+static atomic_bool reaper_stop;
 static size_t reaper_orphans;
 
 static void
@@ -399,7 +400,7 @@ static void *
 reaper_main(void *arg)
 {
 	(void) arg;
-	while (!reaper_stop) {
+	while (!atomic_load(&reaper_stop)) {
 		(void) proc_reap_all(count_orphan);
 		sleep_ms(1);
 	}
@@ -414,12 +415,12 @@ test_concurrent_runs_central(void **state)
 	pthread_t reaper;
 
 	(void) state;
-	reaper_stop = 0;
+	atomic_store(&reaper_stop, false);
 	reaper_orphans = 0;
 	proc_reap_central(true);
 	assert_int_equal(pthread_create(&reaper, NULL, reaper_main, NULL), 0);
 	check_concurrent_runs();
-	reaper_stop = 1;
+	atomic_store(&reaper_stop, true);
 	assert_int_equal(pthread_join(reaper, NULL), 0);
 	proc_reap_central(false);
 	assert_int_equal(reaper_orphans, 0);
