@@ -110,12 +110,165 @@ set_value(struct option_def *o, const char *v)
 	return true;
 }
 
+/* The text of the options that are converted once resolved. */
+struct option_text {
+	char pg_port[16];
+	char primary_port[16];
+	char ordinal_base[16];
+	char log_level[16];
+	char restart_max[16];
+	char restart_window[16];
+	char restart_interval[16];
+	char max_lag[32];
+};
+
+/* An option's resolved text, checked and stored into dest by conv; the
+ * message says "--name must be <what>" otherwise. */
+struct option_value {
+	const char *name;
+	const char *text;
+	void       *dest;
+	bool      (*conv)(const struct option_value *v);
+	const char *what;
+	long        min, max;		/* conv_int, conv_ms */
+	const char *const *choices;	/* conv_choice, NULL-terminated */
+};
+
+#define OPTIONS_MAX 32
+
+/* An integer within min..max. */
+static bool
+conv_int(const struct option_value *v)
+{
+	char *end;
+	long n = strtol(v->text, &end, 10);
+
+	if (*end != '\0' || n < v->min || n > v->max)
+		return false;
+	*(int *) v->dest = (int) n;
+	return true;
+}
+
+/* Seconds within min..max, fractions allowed, stored in milliseconds. */
+static bool
+conv_ms(const struct option_value *v)
+{
+	char *end;
+	double d = strtod(v->text, &end);
+
+	if (*end != '\0' || !(d >= v->min && d <= v->max))
+		return false;
+	*(int *) v->dest = (int) (d * 1000);
+	return true;
+}
+
+/* One of choices; dest, when set, gets its index. */
+static bool
+conv_choice(const struct option_value *v)
+{
+	for (int i = 0; v->choices[i] != NULL; i++) {
+		if (strcmp(v->text, v->choices[i]) == 0) {
+			if (v->dest != NULL)
+				*(int *) v->dest = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A size in bytes with a unit. */
+static bool
+conv_size(const struct option_value *v)
+{
+	return spec_parse_size(v->text, v->dest);
+}
+
+/* A log level name. */
+static bool
+conv_level(const struct option_value *v)
+{
+	return log_parse_level(v->text, v->dest);
+}
+
+/* Check and store the options that are not plain strings, in this order;
+ * the first bad one is reported. */
+static int
+convert_options(struct settings *set, const struct option_text *t)
+{
+	static const char *const ordinal_bases[] = { "0", "1", NULL };
+	static const char *const roles[] = { "auto", "primary", "replica", NULL };
+	const struct option_value values[] = {
+		{ "pg-port", t->pg_port, &set->pg_port, conv_int,
+		  "a port number (1-65535)", 1, 65535, NULL },
+		{ "primary-port", t->primary_port, &set->primary_port, conv_int,
+		  "a port number (1-65535)", 1, 65535, NULL },
+		{ "ordinal-base", t->ordinal_base, &set->ordinal_base, conv_choice,
+		  "0 or 1", 0, 0, ordinal_bases },
+		{ "instance-role", set->instance_role, NULL, conv_choice,
+		  "auto, primary or replica", 0, 0, roles },
+		{ "restart-max", t->restart_max, &set->restart_max, conv_int,
+		  "0..1000", 0, 1000, NULL },
+		{ "restart-window", t->restart_window, &set->restart_window_s, conv_int,
+		  "1..86400 seconds", 1, 86400, NULL },
+		{ "restart-interval", t->restart_interval, &set->restart_interval_ms, conv_ms,
+		  "0..3600 seconds", 0, 3600, NULL },
+		{ "max-lag", t->max_lag, &set->max_lag_bytes, conv_size,
+		  "a size in bytes (units kB, MB, GB or Ki, Mi, Gi)", 0, 0, NULL },
+		{ "log-level", t->log_level, &set->log_level, conv_level,
+		  "debug, info, warn or error", 0, 0, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		const struct option_value *v = &values[i];
+
+		if (!v->conv(v)) {
+			fprintf(stderr, "pgpod: --%s must be %s, got \"%s\"\n", v->name, v->what, v->text);
+			return EXIT_BAD_USAGE;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Resolve every option: the flag, else its environment variable when set
+ * and not empty, else the default. --help prints the usage and exits. */
+static int
+resolve_options(struct option_def *defs, int ndefs, int argc, char **argv)
+{
+	struct option longopts[OPTIONS_MAX + 2];
+	bool given[OPTIONS_MAX] = { false };
+	int c;
+
+	for (int i = 0; i < ndefs; i++)
+		longopts[i] = (struct option) { defs[i].name, required_argument, NULL, i };
+	longopts[ndefs] = (struct option) { "help", no_argument, NULL, 'h' };
+	longopts[ndefs + 1] = (struct option) { 0 };
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			cmd_usage(stdout);
+			exit(EXIT_OK);
+		}
+		if (c < 0 || c >= ndefs) {
+			cmd_usage(stderr);
+			return EXIT_BAD_USAGE;
+		}
+		if (!set_value(&defs[c], optarg))
+			return EXIT_BAD_USAGE;
+		given[c] = true;
+	}
+	for (int i = 0; i < ndefs; i++) {
+		const char *env = getenv(defs[i].env);
+
+		if (!given[i] && !set_value(&defs[i], (env && *env) ? env : defs[i].dflt))
+			return EXIT_BAD_USAGE;
+	}
+	return EXIT_OK;
+}
+
 /* Parse the common options; on return optind points past them. */
 static int
 parse_options(struct settings *set, int argc, char **argv)
 {
-	char port[16] = "", level[16] = "", rmax[16] = "", rwin[16] = "", rint[16] = "";
-	char lag[32] = "", pport[16] = "", obase[16] = "";
+	struct option_text t;
 	struct option_def defs[] = {
 		{ "spec", "PGPOD_SPEC", "/etc/pgpod/cluster.yaml", set->spec, sizeof(set->spec) },
 		{ "secrets-dir", "PGPOD_SECRETS_DIR", "/etc/pgpod/secrets", set->secrets_dir, sizeof(set->secrets_dir) },
@@ -124,104 +277,33 @@ parse_options(struct settings *set, int argc, char **argv)
 		{ "pg-bin", "PGPOD_PG_BIN", "", set->pg_bin, sizeof(set->pg_bin) },
 		{ "run-dir", "PGPOD_RUN_DIR", "/run/pgpod", set->run_dir, sizeof(set->run_dir) },
 		{ "listen", "PGPOD_LISTEN", "0.0.0.0:8000", set->listen, sizeof(set->listen) },
-		{ "pg-port", "PGPOD_PG_PORT", "5432", port, sizeof(port) },
+		{ "pg-port", "PGPOD_PG_PORT", "5432", t.pg_port, sizeof(t.pg_port) },
 		{ "pg-listen", "PGPOD_PG_LISTEN", "*", set->pg_listen, sizeof(set->pg_listen) },
 		{ "user", "PGPOD_USER", "postgres", set->user, sizeof(set->user) },
 		{ "pod-name", "POD_NAME", "", set->pod_name, sizeof(set->pod_name) },
-		{ "log-level", "PGPOD_LOG_LEVEL", "info", level, sizeof(level) },
-		{ "restart-max", "PGPOD_RESTART_MAX", "5", rmax, sizeof(rmax) },
-		{ "restart-window", "PGPOD_RESTART_WINDOW", "60", rwin, sizeof(rwin) },
-		{ "restart-interval", "PGPOD_RESTART_INTERVAL", "1", rint, sizeof(rint) },
-		{ "max-lag", "PGPOD_MAX_LAG", "16MB", lag, sizeof(lag) },
+		{ "log-level", "PGPOD_LOG_LEVEL", "info", t.log_level, sizeof(t.log_level) },
+		{ "restart-max", "PGPOD_RESTART_MAX", "5", t.restart_max, sizeof(t.restart_max) },
+		{ "restart-window", "PGPOD_RESTART_WINDOW", "60", t.restart_window, sizeof(t.restart_window) },
+		{ "restart-interval", "PGPOD_RESTART_INTERVAL", "1", t.restart_interval,
+		  sizeof(t.restart_interval) },
+		{ "max-lag", "PGPOD_MAX_LAG", "16MB", t.max_lag, sizeof(t.max_lag) },
 		{ "termination-log", "PGPOD_TERMINATION_LOG", "/dev/termination-log",
 		  set->termination_log, sizeof(set->termination_log) },
 		{ "instance-role", "PGPOD_INSTANCE_ROLE", "auto", set->instance_role,
 		  sizeof(set->instance_role) },
 		{ "primary-host", "PGPOD_PRIMARY_HOST", "", set->primary_host, sizeof(set->primary_host) },
-		{ "primary-port", "PGPOD_PRIMARY_PORT", "5432", pport, sizeof(pport) },
-		{ "ordinal-base", "PGPOD_ORDINAL_BASE", "1", obase, sizeof(obase) },
+		{ "primary-port", "PGPOD_PRIMARY_PORT", "5432", t.primary_port, sizeof(t.primary_port) },
+		{ "ordinal-base", "PGPOD_ORDINAL_BASE", "1", t.ordinal_base, sizeof(t.ordinal_base) },
 	};
-	double d;
-	enum { NDEFS = sizeof(defs) / sizeof(defs[0]) };
-	struct option longopts[NDEFS + 2];
-	bool given[NDEFS] = { false };
-	char *end;
-	long p;
-	int c;
+	int rc;
 
-	for (int i = 0; i < NDEFS; i++)
-		longopts[i] = (struct option) { defs[i].name, required_argument, NULL, i };
-	longopts[NDEFS] = (struct option) { "help", no_argument, NULL, 'h' };
-	longopts[NDEFS + 1] = (struct option) { 0 };
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			cmd_usage(stdout);
-			exit(EXIT_OK);
-		}
-		if (c < 0 || c >= NDEFS) {
-			cmd_usage(stderr);
-			return EXIT_BAD_USAGE;
-		}
-		if (!set_value(&defs[c], optarg))
-			return EXIT_BAD_USAGE;
-		given[c] = true;
-	}
-	for (int i = 0; i < NDEFS; i++) {
-		const char *env = getenv(defs[i].env);
-
-		if (!given[i] && !set_value(&defs[i], (env && *env) ? env : defs[i].dflt))
-			return EXIT_BAD_USAGE;
-	}
-	p = strtol(port, &end, 10);
-	if (*end != '\0' || p < 1 || p > 65535) {
-		fprintf(stderr, "pgpod: --pg-port must be a port number (1-65535), got \"%s\"\n", port);
-		return EXIT_BAD_USAGE;
-	}
-	set->pg_port = (int) p;
-	p = strtol(pport, &end, 10);
-	if (*end != '\0' || p < 1 || p > 65535) {
-		fprintf(stderr, "pgpod: --primary-port must be a port number (1-65535), got \"%s\"\n", pport);
-		return EXIT_BAD_USAGE;
-	}
-	set->primary_port = (int) p;
-	if (strcmp(obase, "0") != 0 && strcmp(obase, "1") != 0) {
-		fprintf(stderr, "pgpod: --ordinal-base must be 0 or 1, got \"%s\"\n", obase);
-		return EXIT_BAD_USAGE;
-	}
-	set->ordinal_base = obase[0] - '0';
-	if (strcmp(set->instance_role, "auto") != 0 && strcmp(set->instance_role, "primary") != 0
-	    && strcmp(set->instance_role, "replica") != 0) {
-		fprintf(stderr, "pgpod: --instance-role must be auto, primary or replica, got \"%s\"\n",
-			set->instance_role);
-		return EXIT_BAD_USAGE;
-	}
-	p = strtol(rmax, &end, 10);
-	if (*end != '\0' || p < 0 || p > 1000) {
-		fprintf(stderr, "pgpod: --restart-max must be 0..1000, got \"%s\"\n", rmax);
-		return EXIT_BAD_USAGE;
-	}
-	set->restart_max = (int) p;
-	p = strtol(rwin, &end, 10);
-	if (*end != '\0' || p < 1 || p > 86400) {
-		fprintf(stderr, "pgpod: --restart-window must be 1..86400 seconds, got \"%s\"\n", rwin);
-		return EXIT_BAD_USAGE;
-	}
-	set->restart_window_s = (int) p;
-	d = strtod(rint, &end);
-	if (*end != '\0' || !(d >= 0 && d <= 3600)) {
-		fprintf(stderr, "pgpod: --restart-interval must be 0..3600 seconds, got \"%s\"\n", rint);
-		return EXIT_BAD_USAGE;
-	}
-	set->restart_interval_ms = (int) (d * 1000);
-	if (!spec_parse_size(lag, &set->max_lag_bytes)) {
-		fprintf(stderr, "pgpod: --max-lag must be a size in bytes (units kB, MB, GB or Ki, Mi, Gi), "
-			"got \"%s\"\n", lag);
-		return EXIT_BAD_USAGE;
-	}
-	if (!log_parse_level(level, &set->log_level)) {
-		fprintf(stderr, "pgpod: --log-level must be debug, info, warn or error, got \"%s\"\n", level);
-		return EXIT_BAD_USAGE;
-	}
+	memset(&t, 0, sizeof(t));
+	_Static_assert(sizeof(defs) / sizeof(defs[0]) <= OPTIONS_MAX, "OPTIONS_MAX is too small");
+	rc = resolve_options(defs, (int) (sizeof(defs) / sizeof(defs[0])), argc, argv);
+	if (rc == EXIT_OK)
+		rc = convert_options(set, &t);
+	if (rc != EXIT_OK)
+		return rc;
 	if (set->pod_name[0] == '\0' && gethostname(set->pod_name, sizeof(set->pod_name) - 1) != 0)
 		snprintf(set->pod_name, sizeof(set->pod_name), "pgpod");
 	return EXIT_OK;

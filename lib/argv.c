@@ -8,15 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 void
 argv_init(struct argv *a)
 {
 	memset(a, 0, sizeof(*a));
 }
 
+/* Append copy (taken over); out of memory (copy NULL) or a full vector
+ * makes the vector unusable. */
 static bool
 argv_take(struct argv *a, char *copy)
 {
+	if (copy == NULL)
+		log_error("cannot build a command line: out of memory");
 	if (copy == NULL || a->n >= ARGV_MAX) {
 		free(copy);
 		a->overflow = true;

@@ -74,54 +74,34 @@ proc_slot(pid_t pid)
 	return -1;
 }
 
-/* Collect pid's exit status; block waits for it. A status deposited by
- * proc_reap_all is taken first, also after central reaping ended. */
-static bool
-proc_reap_pid(pid_t pid, int *status, bool block)
+/* Forget pid: its status was collected. Called with proc_table_lock held. */
+static void
+proc_unregister_locked(int slot)
 {
-	int slot;
+	if (slot >= 0)
+		proc_table[slot].pid = 0;
+}
 
-	pthread_mutex_lock(&proc_table_lock);
-	for (;;) {
-		slot = proc_slot(pid);
-		if (slot >= 0 && proc_table[slot].exited) {
-			*status = proc_table[slot].status;
-			proc_table[slot].pid = 0;
-			pthread_mutex_unlock(&proc_table_lock);
-			return true;
-		}
-		if (!proc_central)
-			break;
-		if (slot < 0) {
-			pthread_mutex_unlock(&proc_table_lock);
-			errno = ECHILD;
-			return false;
-		}
-		/* whichever waitpid gets it first: ours, or the supervisor's
-		 * (which deposits it); the caller may be the supervisor itself */
-		if (waitpid(pid, status, WNOHANG) == pid) {
-			proc_table[slot].pid = 0;
-			pthread_mutex_unlock(&proc_table_lock);
-			return true;
-		}
-		if (!block) {
-			pthread_mutex_unlock(&proc_table_lock);
-			errno = EAGAIN;
-			return false;
-		}
-		{
-			struct timespec until;
+/* Wait up to 10 ms for proc_reap_all to deposit a status, or for central
+ * reaping to end. Called with proc_table_lock held. */
+static void
+proc_table_wait_tick(void)
+{
+	struct timespec until;
 
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 10 * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-			(void) pthread_cond_timedwait(&proc_table_cond, &proc_table_lock, &until);
-		}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 10 * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
 	}
-	pthread_mutex_unlock(&proc_table_lock);
+	(void) pthread_cond_timedwait(&proc_table_cond, &proc_table_lock, &until);
+}
+
+/* waitpid(pid) itself, outside central reaping (EINTR-safe). */
+static bool
+proc_waitpid(pid_t pid, int *status, bool block)
+{
 	for (;;) {
 		pid_t r = waitpid(pid, status, block ? 0 : WNOHANG);
 
@@ -132,11 +112,51 @@ proc_reap_pid(pid_t pid, int *status, bool block)
 		break;
 	}
 	pthread_mutex_lock(&proc_table_lock);
-	slot = proc_slot(pid);
-	if (slot >= 0)
-		proc_table[slot].pid = 0;
+	proc_unregister_locked(proc_slot(pid));
 	pthread_mutex_unlock(&proc_table_lock);
 	return true;
+}
+
+/* Collect pid's exit status; block waits for it. A status deposited by
+ * proc_reap_all is taken first, also after central reaping ended. */
+static bool
+proc_reap_pid(pid_t pid, int *status, bool block)
+{
+	bool reaped = false;
+	int slot;
+
+	pthread_mutex_lock(&proc_table_lock);
+	for (;;) {
+		slot = proc_slot(pid);
+		if (slot >= 0 && proc_table[slot].exited) {
+			*status = proc_table[slot].status;
+			reaped = true;
+			break;
+		}
+		if (!proc_central) {
+			pthread_mutex_unlock(&proc_table_lock);
+			return proc_waitpid(pid, status, block);
+		}
+		if (slot < 0) {
+			errno = ECHILD;
+			break;
+		}
+		/* whichever waitpid gets it first: ours, or the supervisor's
+		 * (which deposits it); the caller may be the supervisor itself */
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			reaped = true;
+			break;
+		}
+		if (!block) {
+			errno = EAGAIN;
+			break;
+		}
+		proc_table_wait_tick();
+	}
+	if (reaped)
+		proc_unregister_locked(slot);
+	pthread_mutex_unlock(&proc_table_lock);
+	return reaped;
 }
 
 void
@@ -291,6 +311,23 @@ proc_emit_line(struct proc *p, const char *line, size_t len)
 	}
 }
 
+/* Read fd to its end and drop what comes: the child must never block on
+ * a full pipe. */
+static void
+proc_discard(int fd)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+	}
+}
+
 /* The reader thread: split the pipe into lines until EOF. */
 static void *
 proc_reader(void *arg)
@@ -301,8 +338,10 @@ proc_reader(void *arg)
 	size_t llen = 0;
 
 	if (buf == NULL || line == NULL) {
+		log_error("cannot log the output of %s: out of memory; it is discarded", p->logger);
 		free(buf);
 		free(line);
+		proc_discard(p->out_fd);
 		return NULL;
 	}
 	for (;;) {
@@ -364,11 +403,147 @@ proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 	}
 }
 
+/*
+ * Every fork happens in one thread, the spawner, which lives as long as
+ * pgpod. Linux sends a child its parent-death signal when the *thread*
+ * that forked it ends, not the process, and children are started from
+ * short-lived task threads (bootstrap, promotion, restore): forked there,
+ * postgres would get SIGQUIT as soon as the task is over. A caller hands
+ * its request to the spawner and waits for the pid; one request at a time.
+ * At exit the spawner is ended and joined, so that sanitizers and valgrind
+ * find no thread left behind.
+ */
+struct proc_fork_req {
+	const struct argv *args;
+	const struct argv *envp;
+	int   out_fd;		/* the child's stdout and stderr */
+	bool  new_pgroup;
+	pid_t parent;		/* pgpod's pid, checked by the child */
+	pid_t pid;		/* the child, or -1 with err set */
+	int   err;
+	bool  done;
+};
+
+static pthread_mutex_t proc_spawner_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  proc_spawner_work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t  proc_spawner_done = PTHREAD_COND_INITIALIZER;
+static struct proc_fork_req *proc_spawner_req;	/* being served, or NULL */
+static bool            proc_spawner_started;
+static bool            proc_spawner_stopping;	/* exit() was called */
+static pthread_t       proc_spawner_thread;
+
+/* Serve one request: fork (the child registered before anyone can reap
+ * it), and put the child in its process group before its starter can
+ * signal the group. */
+static void
+proc_spawner_fork(struct proc_fork_req *req)
+{
+	req->pid = proc_fork_registered();
+	if (req->pid == 0)
+		proc_child(req->args, req->envp, req->out_fd, req->new_pgroup, req->parent);
+	req->err = errno;
+	if (req->pid > 0 && req->new_pgroup)
+		(void) setpgid(req->pid, req->pid);	/* no race with kill(-pid) */
+}
+
+/* The spawner thread: serves requests until exit. */
+static void *
+proc_spawner_main(void *arg)
+{
+	(void) arg;
+	pthread_mutex_lock(&proc_spawner_lock);
+	for (;;) {
+		while (proc_spawner_req == NULL && !proc_spawner_stopping)
+			pthread_cond_wait(&proc_spawner_work, &proc_spawner_lock);
+		if (proc_spawner_req == NULL)
+			break;
+		proc_spawner_fork(proc_spawner_req);
+		proc_spawner_req->done = true;
+		proc_spawner_req = NULL;
+		pthread_cond_broadcast(&proc_spawner_done);
+	}
+	pthread_mutex_unlock(&proc_spawner_lock);
+	return NULL;
+}
+
+/* atexit: end the spawner after the fork it may be doing; later requests
+ * fail. */
+static void
+proc_spawner_stop(void)
+{
+	pthread_mutex_lock(&proc_spawner_lock);
+	proc_spawner_stopping = true;
+	pthread_cond_broadcast(&proc_spawner_work);
+	pthread_cond_broadcast(&proc_spawner_done);
+	pthread_mutex_unlock(&proc_spawner_lock);
+	(void) pthread_join(proc_spawner_thread, NULL);
+}
+
+/* Start the spawner once, with every signal blocked (as main() blocks
+ * them before any thread starts: they are taken synchronously there).
+ * A failure is logged and tried again on the next request. Called with
+ * proc_spawner_lock held. */
+static bool
+proc_spawner_start(void)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (proc_spawner_started)
+		return true;
+	(void) sigfillset(&all);
+	(void) pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&proc_spawner_thread, NULL, proc_spawner_main, NULL);
+	(void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		log_error("cannot start the thread that starts processes: %s", strerror(rc));
+		errno = rc;
+		return false;
+	}
+	(void) pthread_setname_np(proc_spawner_thread, PROC_SPAWNER_NAME);
+	if (atexit(proc_spawner_stop) != 0)
+		(void) pthread_detach(proc_spawner_thread);	/* left running at exit */
+	proc_spawner_started = true;
+	return true;
+}
+
+/* Fork a child that runs args (in the spawner thread); its pid, or -1
+ * with errno set. */
+static pid_t
+proc_fork_child(const struct argv *args, const struct argv *envp, int out_fd,
+		bool new_pgroup)
+{
+	struct proc_fork_req req = {
+		.args = args, .envp = envp, .out_fd = out_fd, .new_pgroup = new_pgroup,
+		.parent = getpid(), .pid = -1,
+	};
+
+	pthread_mutex_lock(&proc_spawner_lock);
+	if (!proc_spawner_start()) {
+		pthread_mutex_unlock(&proc_spawner_lock);
+		return -1;	/* errno is set */
+	}
+	while (proc_spawner_req != NULL && !proc_spawner_stopping)
+		pthread_cond_wait(&proc_spawner_done, &proc_spawner_lock);
+	if (proc_spawner_stopping) {
+		pthread_mutex_unlock(&proc_spawner_lock);
+		log_error("cannot start a process: pgpod is exiting");
+		errno = ECANCELED;
+		return -1;
+	}
+	proc_spawner_req = &req;
+	pthread_cond_signal(&proc_spawner_work);
+	while (!req.done)
+		pthread_cond_wait(&proc_spawner_done, &proc_spawner_lock);
+	pthread_mutex_unlock(&proc_spawner_lock);
+	errno = req.err;
+	return req.pid;
+}
+
 static bool
 proc_spawn_with(const struct argv *args, const struct argv *envp, const char *logger,
 		bool new_pgroup, proc_filter filter, void *arg, struct proc *p)
 {
-	pid_t parent = getpid();
 	int fds[2];
 
 	memset(p, 0, sizeof(*p));
@@ -387,17 +562,13 @@ proc_spawn_with(const struct argv *args, const struct argv *envp, const char *lo
 		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
 		return false;
 	}
-	p->pid = proc_fork_registered();
+	p->pid = proc_fork_child(args, envp, fds[1], new_pgroup);
 	if (p->pid < 0) {
 		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return false;
 	}
-	if (p->pid == 0)
-		proc_child(args, envp, fds[1], new_pgroup, parent);
-	if (new_pgroup)
-		(void) setpgid(p->pid, p->pid);	/* no race with kill(-pid) */
 	close(fds[1]);
 	p->out_fd = fds[0];
 	if (pthread_create(&p->reader, NULL, proc_reader, p) == 0)
@@ -491,7 +662,6 @@ bool
 proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t cap,
 	     int *code)
 {
-	pid_t parent = getpid();
 	size_t len = 0;
 	int fds[2];
 	int status;
@@ -504,15 +674,13 @@ proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t
 		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
 		return false;
 	}
-	pid = proc_fork_registered();
+	pid = proc_fork_child(args, envp, fds[1], false);
 	if (pid < 0) {
 		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return false;
 	}
-	if (pid == 0)
-		proc_child(args, envp, fds[1], false, parent);
 	close(fds[1]);
 	for (;;) {
 		char tmp[4096];

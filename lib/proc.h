@@ -2,6 +2,9 @@
  * proc.h — run child processes the way a PID 1 must: no shell, an explicit
  * environment, stdin from /dev/null, the signal mask restored, stdout and
  * stderr captured line by line into the JSON log under a logger name.
+ * Every child is forked by one thread that lives as long as pgpod, so any
+ * thread may start a long-lived child and end (the parent-death signal
+ * follows the forking thread, not the process).
  */
 #ifndef PGPOD_PROC_H
 #define PGPOD_PROC_H
@@ -13,6 +16,9 @@
 #include "argv.h"
 
 #define PROC_LAST_MAX 512
+
+/* The name of the thread that forks every child (see proc.c). */
+#define PROC_SPAWNER_NAME "pgpod-spawner"
 
 /* A line filter: true when it took the line (it is not logged then). */
 typedef bool (*proc_filter)(void *arg, const char *line, size_t len);

@@ -6,6 +6,7 @@
  */
 #include "yamljson.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -266,12 +267,13 @@ yj_float_syntax(const char *s, size_t n)
 }
 
 /* A YAML float (see yj_float_syntax, .inf, -.inf, .nan); false when the
- * text is not one, or overflows a double. */
+ * text is not one, or overflows a double. s is a scalar's value, which
+ * libyaml ends with a NUL at n: it is parsed in place (a copy that could
+ * not be allocated made the scalar a string). */
 static bool
 yj_parse_float(const char *s, size_t n, double *out)
 {
 	locale_t c;
-	char *copy;
 	char *end;
 	double v;
 	bool overflow;
@@ -282,17 +284,14 @@ yj_parse_float(const char *s, size_t n, double *out)
 	}
 	if (!yj_float_syntax(s, n))
 		return false;
-	copy = strndup(s, n);
-	if (copy == NULL)
-		return false;
+	assert(s[n] == '\0');
 	/* the text is ASCII and checked; the C locale only guards the '.' */
 	c = newlocale(LC_NUMERIC_MASK, "C", (locale_t) 0);
 	errno = 0;
-	v = c != (locale_t) 0 ? strtod_l(copy, &end, c) : strtod(copy, &end);
+	v = c != (locale_t) 0 ? strtod_l(s, &end, c) : strtod(s, &end);
 	overflow = errno == ERANGE && isinf(v);
 	if (c != (locale_t) 0)
 		freelocale(c);
-	free(copy);
 	if (overflow)
 		return false;
 	*out = v;
@@ -927,6 +926,60 @@ yamljson_free_docs(struct json_object **docs, size_t ndocs)
 	free(docs);
 }
 
+/* Make room to read more: up to one byte past YAMLJSON_MAX_FILE, which
+ * tells a file of exactly the limit from a larger one. */
+static bool
+yj_read_grow(char **buf, size_t *cap, char *msg, size_t msglen)
+{
+	size_t ncap = *cap ? *cap * 2 : YJ_READ_CHUNK;
+	char *nbuf;
+
+	if (*cap >= YAMLJSON_MAX_FILE + 1) {
+		snprintf(msg, msglen, "file larger than %u bytes", YAMLJSON_MAX_FILE);
+		return false;
+	}
+	if (ncap > YAMLJSON_MAX_FILE + 1)
+		ncap = YAMLJSON_MAX_FILE + 1;
+	nbuf = realloc(*buf, ncap);
+	if (nbuf == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return false;
+	}
+	*buf = nbuf;
+	*cap = ncap;
+	return true;
+}
+
+/* Read fd to its end into *buf (malloc'ed; the caller frees it, also on
+ * failure). */
+static bool
+yj_read_fd(int fd, char **buf, size_t *len, char *msg, size_t msglen)
+{
+	size_t cap = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (*len == cap && !yj_read_grow(buf, &cap, msg, msglen))
+			return false;
+		n = read(fd, *buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(msg, msglen, "cannot read: %s", strerror(errno));
+			return false;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t) n;
+	}
+	if (*len > YAMLJSON_MAX_FILE) {
+		snprintf(msg, msglen, "file larger than %u bytes", YAMLJSON_MAX_FILE);
+		return false;
+	}
+	return true;
+}
+
 /* Read a whole file (or pipe) of at most YAMLJSON_MAX_FILE bytes. */
 static bool
 yj_read_file(const char *path, char **out, size_t *outlen, char *msg, size_t msglen)
@@ -934,7 +987,6 @@ yj_read_file(const char *path, char **out, size_t *outlen, char *msg, size_t msg
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	size_t cap = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	*out = NULL;
@@ -948,50 +1000,15 @@ yj_read_file(const char *path, char **out, size_t *outlen, char *msg, size_t msg
 		close(fd);
 		return false;
 	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : YJ_READ_CHUNK;
-			char *nbuf;
-
-			if (cap >= YAMLJSON_MAX_FILE + 1) {
-				snprintf(msg, msglen, "file larger than %u bytes", YAMLJSON_MAX_FILE);
-				goto fail;
-			}
-			if (ncap > YAMLJSON_MAX_FILE + 1)
-				ncap = YAMLJSON_MAX_FILE + 1;
-			nbuf = realloc(buf, ncap);
-			if (nbuf == NULL) {
-				snprintf(msg, msglen, "out of memory");
-				goto fail;
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(msg, msglen, "cannot read: %s", strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t) n;
-	}
-	if (len > YAMLJSON_MAX_FILE) {
-		snprintf(msg, msglen, "file larger than %u bytes", YAMLJSON_MAX_FILE);
-		goto fail;
+	if (!yj_read_fd(fd, &buf, &len, msg, msglen)) {
+		free(buf);
+		close(fd);
+		return false;
 	}
 	close(fd);
 	*out = buf;
 	*outlen = len;
 	return true;
-fail:
-	free(buf);
-	close(fd);
-	return false;
 }
 
 bool

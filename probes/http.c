@@ -161,6 +161,7 @@ http_start(const char *addr, struct http_server **out)
 	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
+		log_error("cannot serve HTTP on %s: out of memory", addr);
 		close(fd);
 		return false;
 	}

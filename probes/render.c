@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 #include <libpq-fe.h>
+#include <math.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,10 +13,72 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
+
+/*
+ * A JSON document under construction. json-c answers NULL when it runs out
+ * of memory: the document is then marked failed, and rendered as NULL
+ * (http.c answers 500), rather than served with values silently null.
+ */
+struct render_doc {
+	bool oom;
+};
+
+/* v, which must exist: NULL means json-c ran out of memory. */
 static struct json_object *
-str_or_null(const char *s)
+need(struct render_doc *d, struct json_object *v)
 {
-	return s != NULL && *s ? json_object_new_string(s) : NULL;
+	if (v == NULL)
+		d->oom = true;
+	return v;
+}
+
+/* Add key: v to o; v NULL is a JSON null. */
+static void
+add(struct render_doc *d, struct json_object *o, const char *key, struct json_object *v)
+{
+	if (o == NULL || json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		d->oom = true;
+	}
+}
+
+static struct json_object *
+str_or_null(struct render_doc *d, const char *s)
+{
+	return s != NULL && *s ? need(d, json_object_new_string(s)) : NULL;
+}
+
+/* Seconds as a JSON number with 3 decimals ("1.370", not
+ * "1.3700000000000001"). */
+static struct json_object *
+seconds(struct render_doc *d, double s)
+{
+	char text[400];
+
+	if (!isfinite(s))	/* "%.3f" would print "inf" */
+		return need(d, json_object_new_double(s));
+	snprintf(text, sizeof(text), "%.3f", s);
+	return need(d, json_object_new_double_s(s, text));
+}
+
+/* The document's text (caller frees), or NULL when anything failed; o is
+ * released. */
+static char *
+render_text(struct render_doc *d, struct json_object *o, const char *what)
+{
+	const char *text = NULL;
+	char *out = NULL;
+
+	if (!d->oom && o != NULL)
+		text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
+						      | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text != NULL)
+		out = strdup(text);
+	json_object_put(o);
+	if (out == NULL)
+		log_error("cannot render %s: out of memory", what);
+	return out;
 }
 
 static void
@@ -29,76 +92,95 @@ rfc3339(double t, char *buf, size_t cap)
 }
 
 static struct json_object *
-bootstrap_json(const struct status *st)
+bootstrap_json(struct render_doc *d, const struct status *st)
 {
 	struct json_object *o;
 
 	if (st->boot_method[0] == '\0')
 		return NULL;
-	o = json_object_new_object();
-	json_object_object_add(o, "method", json_object_new_string(st->boot_method));
-	json_object_object_add(o, "finishedAt", str_or_null(st->boot_finished_at));
-	json_object_object_add(o, "durationSeconds", st->boot_duration_s >= 0
-			       ? json_object_new_double(st->boot_duration_s) : NULL);
+	o = need(d, json_object_new_object());
+	add(d, o, "method", need(d, json_object_new_string(st->boot_method)));
+	add(d, o, "finishedAt", str_or_null(d, st->boot_finished_at));
+	add(d, o, "durationSeconds", st->boot_duration_s >= 0
+	    ? seconds(d, st->boot_duration_s) : NULL);
 	return o;
+}
+
+/* The supervisor's side: phase, probes, the postmaster. */
+static void
+status_supervisor_json(struct render_doc *d, struct json_object *o, const struct status *st)
+{
+	long long now = mono_ms();
+	char when[40], reason[256];
+
+	add(d, o, "pgpodVersion", need(d, json_object_new_string(PGPOD_VERSION)));
+	add(d, o, "pod", need(d, json_object_new_string(st->pod)));
+	add(d, o, "phase", need(d, json_object_new_string(status_phase_name(st->phase))));
+	add(d, o, "phaseCode", need(d, json_object_new_int((int) st->phase)));
+	add(d, o, "live", need(d, json_object_new_boolean(
+		status_probe(st, PROBE_LIVENESS, now, reason, sizeof(reason)) == 200)));
+	add(d, o, "started", need(d, json_object_new_boolean(
+		status_probe(st, PROBE_STARTUP, now, reason, sizeof(reason)) == 200)));
+	add(d, o, "ready", need(d, json_object_new_boolean(
+		status_probe(st, PROBE_READINESS, now, reason, sizeof(reason)) == 200)));
+	add(d, o, "postmasterPid", st->postmaster_pid > 0
+	    ? need(d, json_object_new_int((int) st->postmaster_pid)) : NULL);
+	if (st->postmaster_start_time > 0)
+		rfc3339(st->postmaster_start_time, when, sizeof(when));
+	add(d, o, "postmasterStartTime",
+	    st->postmaster_start_time > 0 ? need(d, json_object_new_string(when)) : NULL);
+	add(d, o, "postmasterStatus", str_or_null(d, st->pid_status));
+	add(d, o, "restarts", need(d, json_object_new_int(st->restarts)));
+	add(d, o, "lastExit", str_or_null(d, st->last_exit));
+}
+
+/* What the monitor learnt over SQL (null when the last query failed). */
+static void
+status_sql_json(struct render_doc *d, struct json_object *o, const struct status *st)
+{
+	struct json_object *params = need(d, json_object_new_array());
+	char list[sizeof(st->pending_restart)];
+	bool sql = st->sql_ok;
+
+	snprintf(list, sizeof(list), "%s", st->pending_restart);
+	for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		struct json_object *v = need(d, json_object_new_string(p));
+
+		if (params == NULL || json_object_array_add(params, v) != 0) {
+			json_object_put(v);
+			d->oom = true;
+		}
+	}
+	add(d, o, "isPrimary", sql ? need(d, json_object_new_boolean(!st->in_recovery)) : NULL);
+	add(d, o, "inRecovery", sql ? need(d, json_object_new_boolean(st->in_recovery)) : NULL);
+	add(d, o, "timeline", sql && st->timeline > 0 ? need(d, json_object_new_int(st->timeline)) : NULL);
+	add(d, o, "systemId", sql ? str_or_null(d, st->system_id) : NULL);
+	add(d, o, "currentLsn", sql ? str_or_null(d, st->current_lsn) : NULL);
+	add(d, o, "receivedLsn", sql ? str_or_null(d, st->received_lsn) : NULL);
+	add(d, o, "replayLsn", sql ? str_or_null(d, st->replay_lsn) : NULL);
+	add(d, o, "replayLagBytes", sql && st->replay_lag_bytes >= 0
+	    ? need(d, json_object_new_int64(st->replay_lag_bytes)) : NULL);
+	add(d, o, "streaming", sql && st->in_recovery
+	    ? need(d, json_object_new_boolean(st->streaming)) : NULL);
+	add(d, o, "pendingRestart", sql
+	    ? need(d, json_object_new_boolean(st->pending_restart[0] != '\0')) : NULL);
+	add(d, o, "pendingRestartParameters", params);
+	add(d, o, "serverVersion", sql ? str_or_null(d, st->server_version) : NULL);
 }
 
 char *
 render_status_json(const struct status *st)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *params = json_object_new_array();
-	long long now = mono_ms();
-	char when[40], reason[256], list[sizeof(st->pending_restart)];
-	char *out;
-	bool sql = st->sql_ok;
+	struct render_doc d = { false };
+	struct json_object *o = need(&d, json_object_new_object());
 
-	snprintf(list, sizeof(list), "%s", st->pending_restart);
-	for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save))
-		json_object_array_add(params, json_object_new_string(p));
-	json_object_object_add(o, "pgpodVersion", json_object_new_string(PGPOD_VERSION));
-	json_object_object_add(o, "pod", json_object_new_string(st->pod));
-	json_object_object_add(o, "phase", json_object_new_string(status_phase_name(st->phase)));
-	json_object_object_add(o, "phaseCode", json_object_new_int((int) st->phase));
-	json_object_object_add(o, "live", json_object_new_boolean(
-		status_probe(st, PROBE_LIVENESS, now, reason, sizeof(reason)) == 200));
-	json_object_object_add(o, "started", json_object_new_boolean(
-		status_probe(st, PROBE_STARTUP, now, reason, sizeof(reason)) == 200));
-	json_object_object_add(o, "ready", json_object_new_boolean(
-		status_probe(st, PROBE_READINESS, now, reason, sizeof(reason)) == 200));
-	json_object_object_add(o, "postmasterPid", st->postmaster_pid > 0
-			       ? json_object_new_int((int) st->postmaster_pid) : NULL);
-	if (st->postmaster_start_time > 0)
-		rfc3339(st->postmaster_start_time, when, sizeof(when));
-	json_object_object_add(o, "postmasterStartTime",
-			       st->postmaster_start_time > 0 ? json_object_new_string(when) : NULL);
-	json_object_object_add(o, "postmasterStatus", str_or_null(st->pid_status));
-	json_object_object_add(o, "restarts", json_object_new_int(st->restarts));
-	json_object_object_add(o, "lastExit", str_or_null(st->last_exit));
-	json_object_object_add(o, "isPrimary", sql ? json_object_new_boolean(!st->in_recovery) : NULL);
-	json_object_object_add(o, "inRecovery", sql ? json_object_new_boolean(st->in_recovery) : NULL);
-	json_object_object_add(o, "timeline", sql && st->timeline > 0
-			       ? json_object_new_int(st->timeline) : NULL);
-	json_object_object_add(o, "systemId", sql ? str_or_null(st->system_id) : NULL);
-	json_object_object_add(o, "currentLsn", sql ? str_or_null(st->current_lsn) : NULL);
-	json_object_object_add(o, "receivedLsn", sql ? str_or_null(st->received_lsn) : NULL);
-	json_object_object_add(o, "replayLsn", sql ? str_or_null(st->replay_lsn) : NULL);
-	json_object_object_add(o, "replayLagBytes", sql && st->replay_lag_bytes >= 0
-			       ? json_object_new_int64(st->replay_lag_bytes) : NULL);
-	json_object_object_add(o, "streaming", sql && st->in_recovery
-			       ? json_object_new_boolean(st->streaming) : NULL);
-	json_object_object_add(o, "pendingRestart", sql
-			       ? json_object_new_boolean(st->pending_restart[0] != '\0') : NULL);
-	json_object_object_add(o, "pendingRestartParameters", params);
-	json_object_object_add(o, "serverVersion", sql ? str_or_null(st->server_version) : NULL);
-	json_object_object_add(o, "bootstrap", bootstrap_json(st));
-	json_object_object_add(o, "configHash", str_or_null(st->config_hash));
-	json_object_object_add(o, "dataDirectory", json_object_new_string(st->data_directory));
-	json_object_object_add(o, "failure", str_or_null(st->failure));
-	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
-						    | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return out;
+	status_supervisor_json(&d, o, st);
+	status_sql_json(&d, o, st);
+	add(&d, o, "bootstrap", bootstrap_json(&d, st));
+	add(&d, o, "configHash", str_or_null(&d, st->config_hash));
+	add(&d, o, "dataDirectory", need(&d, json_object_new_string(st->data_directory)));
+	add(&d, o, "failure", str_or_null(&d, st->failure));
+	return render_text(&d, o, "/pg/status");
 }
 
 /* ---- Prometheus text format 0.0.4 ---- */
@@ -234,13 +316,10 @@ render_metrics(const struct status *st)
 char *
 render_probe(int code, const char *reason)
 {
-	struct json_object *o = json_object_new_object();
-	char *out;
+	struct render_doc d = { false };
+	struct json_object *o = need(&d, json_object_new_object());
 
-	json_object_object_add(o, "status", json_object_new_string(code == 200 ? "ok" : "fail"));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
-	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
-						    | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return out;
+	add(&d, o, "status", need(&d, json_object_new_string(code == 200 ? "ok" : "fail")));
+	add(&d, o, "reason", need(&d, json_object_new_string(reason)));
+	return render_text(&d, o, "a probe's answer");
 }

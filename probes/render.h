@@ -13,7 +13,8 @@ char *render_status_json(const struct status *st);
 /* The /metrics text, format 0.0.4 (caller frees), or NULL. */
 char *render_metrics(const struct status *st);
 
-/* A probe's body: {"status":"ok"|"fail","reason":"..."} (caller frees). */
+/* A probe's body: {"status":"ok"|"fail","reason":"..."} (caller frees), or
+ * NULL when out of memory. */
 char *render_probe(int code, const char *reason);
 
 #endif

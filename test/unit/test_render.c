@@ -1,0 +1,212 @@
+/*
+ * test_render.c — cmocka tests for the documents of probes/render.c: the
+ * /pg/status JSON (what `pgpod status` prints too: its keys and their
+ * order, durationSeconds with 3 decimals), a probe's answer and the
+ * bootstrap duration in /metrics.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+#include "probes/render.h"
+
+static void
+status_fill(struct status *st)
+{
+	memset(st, 0, sizeof(*st));
+	snprintf(st->pod, sizeof(st->pod), "db-1");
+	snprintf(st->data_directory, sizeof(st->data_directory), "/pg/data");
+	st->phase = PHASE_RUNNING;
+	st->postmaster_pid = 42;
+	st->postmaster_alive = true;
+	st->postmaster_start_time = 1700000000;
+	snprintf(st->pid_status, sizeof(st->pid_status), "ready");
+	snprintf(st->boot_method, sizeof(st->boot_method), "initdb");
+	snprintf(st->boot_finished_at, sizeof(st->boot_finished_at), "2026-01-01T00:00:00Z");
+	st->boot_duration_s = 1.37;
+	st->sql_ok = true;
+	st->in_recovery = true;
+	st->timeline = 3;
+	st->replay_lag_bytes = -1;
+	snprintf(st->pending_restart, sizeof(st->pending_restart), "shared_buffers,max_connections");
+}
+
+/* The document rendered for st, with its bootstrap duration set to s. */
+static char *
+render_with_duration(double s)
+{
+	struct status st;
+
+	status_fill(&st);
+	st.boot_duration_s = s;
+	return render_status_json(&st);
+}
+
+static void
+test_duration_three_decimals(void **state)
+{
+	char *doc;
+
+	(void) state;
+	doc = render_with_duration(1.37);
+	assert_non_null(doc);
+	assert_non_null(strstr(doc, "\"durationSeconds\":1.370}"));
+	free(doc);
+}
+
+static void
+test_duration_other_values(void **state)
+{
+	static const struct {
+		double      s;
+		const char *text;
+	} cases[] = {
+		{ 0, "\"durationSeconds\":0.000}" },
+		{ 0.1, "\"durationSeconds\":0.100}" },
+		{ 12.3456, "\"durationSeconds\":12.346}" },
+		{ 3600, "\"durationSeconds\":3600.000}" },
+		{ -1, "\"durationSeconds\":null}" },
+	};
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *doc = render_with_duration(cases[i].s);
+
+		assert_non_null(doc);
+		if (strstr(doc, cases[i].text) == NULL)
+			fail_msg("%g: want %s in %s", cases[i].s, cases[i].text, doc);
+		free(doc);
+	}
+}
+
+/* Still a JSON number, read back as the value rendered. */
+static void
+test_duration_is_a_number(void **state)
+{
+	struct json_object *o, *boot, *d;
+	char *doc;
+
+	(void) state;
+	doc = render_with_duration(1.37);
+	assert_non_null(doc);
+	o = json_tokener_parse(doc);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "bootstrap", &boot));
+	assert_true(json_object_object_get_ex(boot, "durationSeconds", &d));
+	assert_int_equal(json_object_get_type(d), json_type_double);
+	assert_true(fabs(json_object_get_double(d) - 1.37) < 1e-9);
+	json_object_put(o);
+	free(doc);
+}
+
+/* The keys of /pg/status and their order are part of the interface. */
+static void
+test_status_keys_in_order(void **state)
+{
+	static const char *const keys[] = {
+		"pgpodVersion", "pod", "phase", "phaseCode", "live", "started", "ready",
+		"postmasterPid", "postmasterStartTime", "postmasterStatus", "restarts", "lastExit",
+		"isPrimary", "inRecovery", "timeline", "systemId", "currentLsn", "receivedLsn",
+		"replayLsn", "replayLagBytes", "streaming", "pendingRestart",
+		"pendingRestartParameters", "serverVersion", "bootstrap", "configHash",
+		"dataDirectory", "failure",
+	};
+	struct json_object *o;
+	struct status st;
+	size_t i = 0;
+	char *doc;
+
+	(void) state;
+	status_fill(&st);
+	doc = render_status_json(&st);
+	assert_non_null(doc);
+	o = json_tokener_parse(doc);
+	assert_non_null(o);
+	json_object_object_foreach(o, k, v) {
+		(void) v;
+		assert_true(i < sizeof(keys) / sizeof(keys[0]));
+		assert_string_equal(k, keys[i]);
+		i++;
+	}
+	assert_int_equal(i, sizeof(keys) / sizeof(keys[0]));
+	assert_non_null(strstr(doc, "\"postmasterStartTime\":\"2023-11-14T22:13:20Z\""));
+	assert_non_null(strstr(doc, "\"pendingRestartParameters\":[\"shared_buffers\",\"max_connections\"]"));
+	assert_non_null(strstr(doc, "\"inRecovery\":true,\"timeline\":3,"));
+	assert_non_null(strstr(doc, "\"replayLagBytes\":null"));
+	assert_non_null(strstr(doc, "\"dataDirectory\":\"/pg/data\",\"failure\":null}"));
+	json_object_put(o);
+	free(doc);
+}
+
+/* Without SQL the SQL fields are null; without a marker so is bootstrap. */
+static void
+test_status_nulls(void **state)
+{
+	struct status st;
+	char *doc;
+
+	(void) state;
+	status_fill(&st);
+	st.sql_ok = false;
+	st.boot_method[0] = '\0';
+	doc = render_status_json(&st);
+	assert_non_null(doc);
+	assert_non_null(strstr(doc, "\"isPrimary\":null,\"inRecovery\":null,\"timeline\":null,"));
+	assert_non_null(strstr(doc, "\"bootstrap\":null,"));
+	free(doc);
+}
+
+static void
+test_probe_answer(void **state)
+{
+	char *doc;
+
+	(void) state;
+	doc = render_probe(200, "postgres accepts connections / ready");
+	assert_non_null(doc);
+	assert_string_equal(doc, "{\"status\":\"ok\",\"reason\":\"postgres accepts connections / ready\"}");
+	free(doc);
+	doc = render_probe(503, "say \"no\"");
+	assert_non_null(doc);
+	assert_string_equal(doc, "{\"status\":\"fail\",\"reason\":\"say \\\"no\\\"\"}");
+	free(doc);
+}
+
+static void
+test_metrics_duration(void **state)
+{
+	struct status st;
+	char *text;
+
+	(void) state;
+	status_fill(&st);
+	text = render_metrics(&st);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\npgpod_bootstrap_duration_seconds 1.370\n"));
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_duration_three_decimals),
+		cmocka_unit_test(test_duration_other_values),
+		cmocka_unit_test(test_duration_is_a_number),
+		cmocka_unit_test(test_status_keys_in_order),
+		cmocka_unit_test(test_status_nulls),
+		cmocka_unit_test(test_probe_answer),
+		cmocka_unit_test(test_metrics_duration),
+	};
+
+	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
+}
