@@ -93,6 +93,8 @@ cmd_usage(FILE *out)
 		"                         CloudNativePG's name-1..name-N, 0 for a StatefulSet's name-0..)\n"
 		"  --primary-host HOST    PGPOD_PRIMARY_HOST, <cluster>-rw (where replicas join and stream)\n"
 		"  --primary-port PORT    PGPOD_PRIMARY_PORT, 5432\n"
+		"  --keep-failed N        PGPOD_KEEP_FAILED, 3 (failed bootstrap attempts kept beside\n"
+		"                         PGDATA as PGDATA.failed-<time>; older ones of pgpod's go; 0: all)\n"
 		"\n"
 		"Exit codes: 0 success; 1 runtime failure; 2 bad usage or invalid spec;\n"
 		"3 PGDATA holds data pgpod did not finish bootstrapping (refused, untouched);\n"
@@ -120,6 +122,7 @@ struct option_text {
 	char restart_window[16];
 	char restart_interval[16];
 	char max_lag[32];
+	char keep_failed[16];
 };
 
 /* An option's resolved text, checked and stored into dest by conv; the
@@ -216,6 +219,8 @@ convert_options(struct settings *set, const struct option_text *t)
 		  "a size in bytes (units kB, MB, GB or Ki, Mi, Gi)", 0, 0, NULL },
 		{ "log-level", t->log_level, &set->log_level, conv_level,
 		  "debug, info, warn or error", 0, 0, NULL },
+		{ "keep-failed", t->keep_failed, &set->keep_failed, conv_int,
+		  "0..1000 (0: keep every failed attempt)", 0, 1000, NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
@@ -294,6 +299,7 @@ parse_options(struct settings *set, int argc, char **argv)
 		{ "primary-host", "PGPOD_PRIMARY_HOST", "", set->primary_host, sizeof(set->primary_host) },
 		{ "primary-port", "PGPOD_PRIMARY_PORT", "5432", t.primary_port, sizeof(t.primary_port) },
 		{ "ordinal-base", "PGPOD_ORDINAL_BASE", "1", t.ordinal_base, sizeof(t.ordinal_base) },
+		{ "keep-failed", "PGPOD_KEEP_FAILED", "3", t.keep_failed, sizeof(t.keep_failed) },
 	};
 	int rc;
 
