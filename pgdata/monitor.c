@@ -72,6 +72,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t  cond;
 	bool            stop;
+	bool            released;	/* a stop began: pgpod holds no session */
 	bool            nudged;
 	struct pending_password pw[MONITOR_MAX_PASSWORDS];
 	size_t          npw;
@@ -397,8 +398,8 @@ monitor_main(void *arg)
 		bool up;
 
 		status_get(&st);
-		up = st.postmaster_alive && (strcmp(st.pid_status, "ready") == 0
-					     || strcmp(st.pid_status, "standby") == 0);
+		up = !mon.released && st.postmaster_alive && (strcmp(st.pid_status, "ready") == 0
+							      || strcmp(st.pid_status, "standby") == 0);
 		pthread_mutex_unlock(&mon.lock);
 		started = mono_ms();
 		if (!up) {
@@ -483,6 +484,16 @@ monitor_set_password(const char *role, const char *password)
 			abort();
 		mon.npw++;
 	}
+	mon.nudged = true;
+	pthread_cond_signal(&mon.cond);
+	pthread_mutex_unlock(&mon.lock);
+}
+
+void
+monitor_release(void)
+{
+	pthread_mutex_lock(&mon.lock);
+	mon.released = true;
 	mon.nudged = true;
 	pthread_cond_signal(&mon.cond);
 	pthread_mutex_unlock(&mon.lock);

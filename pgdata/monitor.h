@@ -28,6 +28,10 @@ void monitor_set_password(const char *role, const char *password);
  * on the primary when it is missing. */
 void monitor_set_instances(int instances);
 
+/* A stop began: close pgpod's own session at once and open none again
+ * (a smart shutdown waits for every session, pgpod's too). */
+void monitor_release(void);
+
 void monitor_stop(void);
 
 #endif

@@ -315,6 +315,8 @@ sup_stop_step(struct sup *s, int step, const char *why)
 
 	if (s->stopping && step <= s->stop_step)
 		return;
+	if (!s->stopping)
+		monitor_release();
 	s->stopping = true;
 	s->stop_step = step;
 	s->step_deadline = mono_ms() + ms;
