@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pgversion.h"
 #include "privs.h"
+#include "proc.h"
 #include "specfile.h"
 
 /* Fill set->pg_bin (when not given) and the installed version. */
@@ -35,6 +36,7 @@ cmd_load_spec(struct settings *set, struct spec **spec, struct inputs *in)
 	*spec = NULL;
 	if (!cmd_find_postgres(set))
 		return EXIT_RUNTIME;
+	proc_protect_secrets();
 	return specfile_load(set, set->pg_major, spec, in);
 }
 
@@ -48,6 +50,7 @@ cmd_check_spec(struct settings *set, struct spec **spec, struct inputs *in)
 		major = set->pg_major;
 	else
 		log_warn("PostgreSQL not found: checks that depend on its version are skipped");
+	proc_protect_secrets();
 	return specfile_load(set, major, spec, in);
 }
 
@@ -64,7 +67,10 @@ cmd_drop_privileges(struct settings *set)
 	dirs[n++] = file_dir_state(set->pgdata) == FILE_DIR_NOT_EMPTY ? parent : set->pgdata;
 	if (!privs_prepare(set->user, dirs, n, &set->was_root, set->os_user, sizeof(set->os_user)))
 		return EXIT_RUNTIME;
-	if (chmod(set->run_dir, 0700) != 0)
-		log_warn("cannot chmod 0700 \"%s\"", set->run_dir);
+	/* passwords, pgpass and TLS files and the socket live there */
+	if (!file_private_dir(set->run_dir)) {
+		log_error("--run-dir \"%s\" is refused (see above); nothing was written", set->run_dir);
+		return EXIT_BAD_USAGE;
+	}
 	return EXIT_OK;
 }

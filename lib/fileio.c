@@ -104,15 +104,17 @@ file_write_atomic(const char *path, const char *data, size_t len, mode_t mode)
 	char tmp[PATH_MAX];
 	char dir[PATH_MAX];
 	size_t off = 0;
-	int fd;
+	int fd, err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int) getpid()) >= (int) sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int) sizeof(tmp)) {
 		log_error("path too long: \"%s\"", path);
 		return false;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* a new file of a random name (O_CREAT|O_EXCL, 0600): nothing planted
+	 * beside it, a symlink least of all, receives what is written */
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		log_error("cannot create \"%s\": %s", tmp, strerror(errno));
+		log_error("cannot create a temporary file beside \"%s\": %s", path, strerror(errno));
 		return false;
 	}
 	if (fchmod(fd, mode) != 0)
@@ -139,11 +141,43 @@ file_write_atomic(const char *path, const char *data, size_t len, mode_t mode)
 	return file_fsync_dir(dir);
 
 fail:
-	log_error("cannot write \"%s\": %s", path, strerror(errno));
+	err = errno;
 	if (fd >= 0)
 		close(fd);
 	(void) unlink(tmp);
+	log_error("cannot write \"%s\": %s%s", path, strerror(err),
+		  err == ENOSPC || err == EDQUOT ? " (the volume is full)" : "");
 	return false;
+}
+
+bool
+file_private_dir(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		log_error("cannot use \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("\"%s\" is %s, not a directory; pgpod keeps passwords and its socket there: "
+			  "point it at a directory of its own", path, S_ISLNK(st.st_mode)
+			  ? "a symbolic link" : "not a directory");
+		return false;
+	}
+	if (st.st_uid != geteuid()) {
+		log_error("\"%s\" belongs to uid %d, not to uid %d that pgpod runs as: another user "
+			  "could plant files where pgpod keeps passwords and its socket; give it to "
+			  "uid %d, or point the option at a path that does not exist yet (pgpod makes it)",
+			  path, (int) st.st_uid, (int) geteuid(), (int) geteuid());
+		return false;
+	}
+	if ((st.st_mode & 077) != 0 && chmod(path, 0700) != 0) {
+		log_error("\"%s\" is open to others (mode %04o) and cannot be made private: %s", path,
+			  (unsigned) (st.st_mode & 07777), strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 bool

@@ -22,7 +22,8 @@ enum file_dir_state {
  * Does not log: *err gets errno (EFBIG when too large). */
 bool file_read(const char *path, size_t max, char **out, size_t *len, int *err) MUSTCHECK;
 
-/* Write atomically with the given mode. Logs failures. */
+/* Write atomically with the given mode: a new randomly named file beside
+ * path (O_EXCL), fsync, rename, fsync the directory. Logs failures. */
 bool file_write_atomic(const char *path, const char *data, size_t len, mode_t mode) MUSTCHECK;
 
 /* Create path and its missing parents with mode. The first directory this
@@ -34,6 +35,10 @@ bool file_mkdir_p(const char *path, mode_t mode, char *created, size_t cap) MUST
 bool file_chown_path(const char *top, const char *leaf, uid_t uid, gid_t gid) MUSTCHECK;
 
 enum file_dir_state file_dir_state(const char *path);
+
+/* path is a real directory (not a symlink) of this user, and private
+ * (made 0700 when it was open to others); logged why not. */
+bool file_private_dir(const char *path) MUSTCHECK;
 
 bool file_fsync_dir(const char *path) MUSTCHECK;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -368,6 +369,26 @@ proc_reader(void *arg)
 }
 
 /* In the child: never returns. */
+/* The core-size limit pgpod had before proc_protect_secrets lowered it:
+ * children (postgres) get it back. */
+static struct rlimit proc_core_limit;
+static bool          proc_core_saved;
+
+void
+proc_protect_secrets(void)
+{
+	struct rlimit none;
+
+	if (prctl(PR_SET_DUMPABLE, 0) != 0)
+		log_warn("cannot make pgpod non-dumpable: %s", strerror(errno));
+	if (!proc_core_saved && getrlimit(RLIMIT_CORE, &proc_core_limit) == 0) {
+		proc_core_saved = true;
+		none = (struct rlimit) { 0, proc_core_limit.rlim_max };
+		if (setrlimit(RLIMIT_CORE, &none) != 0)
+			log_warn("cannot turn off core dumps of pgpod: %s", strerror(errno));
+	}
+}
+
 static void __attribute__((noreturn))
 proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 	   bool new_pgroup, pid_t parent)
@@ -375,6 +396,8 @@ proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 	sigset_t none;
 	int devnull;
 
+	if (proc_core_saved)
+		(void) setrlimit(RLIMIT_CORE, &proc_core_limit);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++)

@@ -94,6 +94,11 @@ bool proc_stat_of(const char *pid, struct proc_stat *st) __attribute__((warn_unu
 /* Send sig to every registered child that is still running. */
 void proc_signal_all(int sig);
 
+/* Secrets are about to be in memory: pgpod becomes non-dumpable (no
+ * ptrace by others, no /proc/<pid>/mem) and writes no core; the children
+ * it starts get the core limit back. */
+void proc_protect_secrets(void);
+
 /* A shell-like exit code from a waitpid status. */
 int proc_status_code(int status);
 
