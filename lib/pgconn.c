@@ -74,11 +74,20 @@ pgconn_local(const char *sockdir, int port, const char *dbname, PGconn **out)
 bool
 pgconn_exec(PGconn *c, const char *sql, const char *what)
 {
-	PGresult *r = PQexec(c, sql);
+	return pgconn_exec_until(c, sql, what, NULL);
+}
+
+bool
+pgconn_exec_until(PGconn *c, const char *sql, const char *what, bool (*stop)(void))
+{
+	enum pgconn_end end;
+	PGresult *r = pgconn_query_until(c, sql, 0, stop, &end);
 	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
 
-	if (!ok) {
+	if (end == PGCONN_STOPPED) {
+		log_error("%s in database \"%s\" was cancelled: a stop was asked for", what, PQdb(c));
+	} else if (!ok) {
 		char msg[PGCONN_ERR_MAX];
 
 		pgconn_error_text(r, c, msg, sizeof(msg));
@@ -88,33 +97,115 @@ pgconn_exec(PGconn *c, const char *sql, const char *what)
 	return ok;
 }
 
-PGresult *
-pgconn_query_deadline(PGconn *c, const char *sql, int timeout_ms, bool *timed_out)
+#define PGCONN_SLICE_MS   100	/* how often a wait looks at stop() */
+#define PGCONN_CANCEL_MS  5000	/* a cancelled query gets this long to end */
+
+/* Wait for events on c's socket until deadline (0: none), asking stop()
+ * every PGCONN_SLICE_MS. */
+static enum pgconn_end
+pgconn_wait(PGconn *c, short events, long long deadline, bool (*stop)(void))
 {
-	long long deadline = mono_ms() + timeout_ms;
+	for (;;) {
+		long long now = mono_ms();
+		long long until = now + PGCONN_SLICE_MS;
+
+		if (stop != NULL && stop())
+			return PGCONN_STOPPED;
+		if (deadline > 0 && now >= deadline)
+			return PGCONN_TIMED_OUT;
+		if (deadline > 0 && deadline < until)
+			until = deadline;
+		if (mono_wait_fd(PQsocket(c), events, until))
+			return PGCONN_ANSWERED;
+		if (errno != ETIMEDOUT)
+			return PGCONN_BROKEN;
+	}
+}
+
+PGconn *
+pgconn_connect_until(const char *conninfo, long long deadline, bool (*stop)(void),
+		     enum pgconn_end *end)
+{
+	PGconn *c = PQconnectStart(conninfo);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	*end = PGCONN_BROKEN;
+	if (c == NULL || PQstatus(c) == CONNECTION_BAD)
+		return c;
+	for (;;) {
+		if (st == PGRES_POLLING_OK) {
+			*end = PGCONN_ANSWERED;
+			return c;
+		}
+		if (st == PGRES_POLLING_FAILED)
+			return c;
+		*end = pgconn_wait(c, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, stop);
+		if (*end != PGCONN_ANSWERED) {
+			if (*end == PGCONN_ANSWERED)
+				*end = PGCONN_BROKEN;
+			return c;
+		}
+		st = PQconnectPoll(c);
+	}
+}
+
+/* Ask the server to cancel what c runs, then drain its results. */
+static void
+pgconn_cancel(PGconn *c)
+{
+	PGcancel *cn = PQgetCancel(c);
+	char msg[256];
+	long long deadline = mono_ms() + PGCONN_CANCEL_MS;
+	PGresult *r;
+
+	if (cn == NULL || !PQcancel(cn, msg, sizeof(msg)))
+		log_warn("cannot cancel the running statement: %s", cn ? msg : "no cancel handle");
+	PQfreeCancel(cn);
+	while (PQisBusy(c) && mono_wait_fd(PQsocket(c), POLLIN, deadline) && PQconsumeInput(c))
+		;
+	while (!PQisBusy(c) && (r = PQgetResult(c)) != NULL)
+		PQclear(r);
+}
+
+PGresult *
+pgconn_query_until(PGconn *c, const char *sql, long long deadline, bool (*stop)(void),
+		   enum pgconn_end *end)
+{
 	PGresult *last = NULL, *r;
 
-	*timed_out = false;
+	*end = PGCONN_BROKEN;
 	if (!PQsendQuery(c, sql))
 		return NULL;
 	for (;;) {
 		while (PQisBusy(c)) {
-			if (!mono_wait_fd(PQsocket(c), POLLIN, deadline)) {
-				*timed_out = errno == ETIMEDOUT;
-				PQclear(last);
-				return NULL;
-			}
-			if (!PQconsumeInput(c)) {
+			*end = pgconn_wait(c, POLLIN, deadline, stop);
+			if (*end == PGCONN_STOPPED || *end == PGCONN_TIMED_OUT)
+				pgconn_cancel(c);
+			if (*end != PGCONN_ANSWERED || !PQconsumeInput(c)) {
+				if (*end == PGCONN_ANSWERED)
+					*end = PGCONN_BROKEN;
 				PQclear(last);
 				return NULL;
 			}
 		}
 		r = PQgetResult(c);
-		if (r == NULL)
+		if (r == NULL) {
+			*end = PGCONN_ANSWERED;
 			return last;
+		}
 		PQclear(last);
 		last = r;
 	}
+}
+
+PGresult *
+pgconn_query_deadline(PGconn *c, const char *sql, int timeout_ms, bool *timed_out)
+{
+	enum pgconn_end end;
+	PGresult *r = pgconn_query_until(c, sql, mono_ms() + timeout_ms, NULL, &end);
+
+	*timed_out = end == PGCONN_TIMED_OUT;
+	return r;
 }
 
 bool

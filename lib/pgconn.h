@@ -36,11 +36,36 @@ bool pgconn_exec(PGconn *c, const char *sql, const char *what)
  * SQLSTATE, detail, hint and position. */
 void pgconn_error_text(const PGresult *r, PGconn *c, char *buf, size_t cap);
 
-/* Run sql (simple query) and wait at most timeout_ms for its result, on
- * the client side: a server that hangs (stopped, stuck on I/O) cannot hold
- * the caller. The last result (caller PQclears), or NULL with *timed_out
- * telling a timeout from a broken connection; after NULL, PQfinish c. */
+/* How a bounded wait for the server ended. */
+enum pgconn_end {
+	PGCONN_ANSWERED,	/* the server answered (the result may be an error) */
+	PGCONN_TIMED_OUT,	/* the deadline passed (a query was cancelled) */
+	PGCONN_STOPPED,		/* stop() said so (a query was cancelled) */
+	PGCONN_BROKEN,		/* the connection failed */
+};
+
+/* Connect with conninfo, whatever its connect_timeout says, until
+ * deadline (mono_ms; 0: none) or until stop() (may be NULL) says so: a
+ * server that accepts TCP and never answers cannot hold the caller. The
+ * connection (check PQstatus; caller PQfinishes), or NULL out of memory. */
+PGconn *pgconn_connect_until(const char *conninfo, long long deadline, bool (*stop)(void),
+			     enum pgconn_end *end) __attribute__((warn_unused_result));
+
+/* Run sql (simple query) until its result, the deadline (mono_ms; 0:
+ * none), or stop() — the query is then cancelled on the server. The last
+ * result (caller PQclears), or NULL with *end saying why; after a NULL
+ * that is not PGCONN_STOPPED, PQfinish c. */
+PGresult *pgconn_query_until(PGconn *c, const char *sql, long long deadline, bool (*stop)(void),
+			     enum pgconn_end *end) __attribute__((warn_unused_result));
+
+/* The same, waiting at most timeout_ms; *timed_out tells a timeout from a
+ * broken connection. */
 PGresult *pgconn_query_deadline(PGconn *c, const char *sql, int timeout_ms, bool *timed_out)
+	__attribute__((warn_unused_result));
+
+/* pgconn_exec that cancels the statement on the server and fails as soon
+ * as stop() says so (a SIGTERM during a long postInit statement). */
+bool pgconn_exec_until(PGconn *c, const char *sql, const char *what, bool (*stop)(void))
 	__attribute__((warn_unused_result));
 
 /* Run a one-parameter query; *found is true when it returns a row. */
