@@ -768,19 +768,6 @@ static const struct boot_step join_steps[] = {
 	{ "flush to disk", boot_step_sync },
 };
 
-static const char *
-external_path(const struct spec *s, const char *name, char *buf, size_t cap)
-{
-	const char *base = s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters";
-	const struct spec_external *e = spec_external_find(s, name);
-
-	if (e != NULL)
-		snprintf(buf, cap, "%s[%td] (\"%s\")", base, e - s->externals, name);
-	else
-		snprintf(buf, cap, "%s", base);
-	return buf;
-}
-
 enum boot_result
 clone_bootstrap(struct boot *b)
 {
@@ -809,7 +796,7 @@ clone_bootstrap(struct boot *b)
 		name = b->method == BOOT_METHOD_CLONE ? b->s->clone_source : b->s->standby_source;
 		if (!upstream_external(b->set, b->s, b->in, name, &b->up, b->err, sizeof(b->err)))
 			break;
-		b->up_path = external_path(b->s, name, where, sizeof(where));
+		b->up_path = spec_external_path(b->s, name, where, sizeof(where));
 		if (b->method == BOOT_METHOD_CLONE) {
 			log_info("cloning \"%s\" with pg_basebackup (PostgreSQL %s here)", name,
 				 b->set->pg_version);

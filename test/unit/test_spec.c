@@ -352,11 +352,13 @@ test_cnpg_recovery_pitr(void **state)
 
 	(void) state;
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
-	assert_str(s->restore_source, "cluster-example");
-	assert_str(s->pitr_target_time, "2023-08-11 11:14:21.00000+02");
-	assert_int_equal(s->pitr_exclusive, 0);
-	assert_int_equal(s->pitr_target_immediate, -1);
-	assert_null(s->pitr_target_xid);
+	assert_str(s->restore.source, "cluster-example");
+	assert_int_equal(s->restore.source_kind, SPEC_SOURCE_EXTERNAL);
+	assert_int_equal(s->restore.target.kind, SPEC_TARGET_TIME);
+	assert_str(s->restore.target.value, "2023-08-11 11:14:21.00000+02");
+	assert_int_equal(s->restore.target.exclusive, 0);
+	/* neither an immediate nor an xid target */
+	assert_int_equal(s->restore.target.given, 1u << SPEC_TARGET_TIME);
 	assert_int_equal(s->n_externals, 1);
 	assert_true(s->externals[0].has_object_store);
 	assert_int_equal(s->externals[0].conn.n, 0);
@@ -689,9 +691,9 @@ test_pgo_clone_postgrescluster(void **state)
 	assert_int_equal(s->instances, 1);
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->clone_source, "hippo");
-	assert_str(s->restore_source, "repo1");
+	assert_str(s->restore.source, "repo1");
 	assert_string_equal(spec_path(s, "bootstrap.restore.source"), "spec.dataSource.postgresCluster.repoName");
-	assert_int_equal(s->restore_options.n, 0);
+	assert_int_equal(s->restore.options.n, 0);
 	assert_int_equal(s->n_repos, 1);
 	assert_str(s->repos[0].name, "repo1");
 	assert_str(s->repos[0].kind, "volume");
@@ -711,10 +713,10 @@ test_pgo_pitr_options(void **state)
 	(void) state;
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->clone_source, "hippo");
-	assert_str(s->restore_source, "repo1");
-	assert_int_equal(s->restore_options.n, 2);
-	assert_string_equal(s->restore_options.items[0], "--type=time");
-	assert_string_equal(s->restore_options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
+	assert_str(s->restore.source, "repo1");
+	assert_int_equal(s->restore.options.n, 2);
+	assert_string_equal(s->restore.options.items[0], "--type=time");
+	assert_string_equal(s->restore.options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
 	assert_string_equal(spec_path(s, "bootstrap.restore.options"), "spec.dataSource.postgresCluster.options");
 	done(s, &d);
 }
@@ -730,11 +732,11 @@ test_pgo_inplace_restore(void **state)
 	/* an in-place restore is not a bootstrap method */
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
 	assert_int_equal(s->inplace_restore_enabled, 1);
-	assert_str(s->inplace_restore_repo, "repo1");
-	assert_int_equal(s->inplace_restore_options.n, 2);
-	assert_string_equal(s->inplace_restore_options.items[0], "--type=time");
-	assert_string_equal(s->inplace_restore_options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
-	assert_int_equal(s->restore_options.n, 0);
+	assert_str(s->inplace.source, "repo1");
+	assert_int_equal(s->inplace.options.n, 2);
+	assert_string_equal(s->inplace.options.items[0], "--type=time");
+	assert_string_equal(s->inplace.options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
+	assert_int_equal(s->restore.options.n, 0);
 	done(s, &d);
 }
 
@@ -747,8 +749,8 @@ test_pgo_restore_db_include(void **state)
 	(void) state;
 	assert_int_equal(s->instances, 1);
 	assert_int_equal(s->inplace_restore_enabled, 1);
-	assert_int_equal(s->inplace_restore_options.n, 1);
-	assert_string_equal(s->inplace_restore_options.items[0], "--db-include=hippo");
+	assert_int_equal(s->inplace.options.n, 1);
+	assert_string_equal(s->inplace.options.items[0], "--db-include=hippo");
 	done(s, &d);
 }
 
@@ -802,7 +804,7 @@ test_pgo_clone_s3_datasource(void **state)
 	assert_str(s->name, "elephant");
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->pgbackrest_stanza, "db");
-	assert_str(s->restore_source, "repo1");
+	assert_str(s->restore.source, "repo1");
 	assert_string_equal(spec_path(s, "bootstrap.restore.source"), "spec.dataSource.pgbackrest.repo.name");
 	assert_null(s->clone_source);
 	assert_int_equal(s->n_repos, 1);
@@ -821,7 +823,7 @@ test_pgo_clone_s3_to_volume(void **state)
 	assert_str(s->name, "rhino");
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->pgbackrest_stanza, "db");
-	assert_str(s->restore_source, "repo1");
+	assert_str(s->restore.source, "repo1");
 	assert_kv(&s->restore_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
 	assert_int_equal(s->pgbackrest_global.n, 0);
 	assert_int_equal(s->n_repos, 1);
