@@ -583,6 +583,7 @@ struct dialect_ctx {
 	enum dialect_kind kind;
 };
 
+/* A document path: read by the dialect's map, or the operator's. */
 static bool
 dialect_known(const void *ctx, const char *path, bool *descend)
 {
@@ -606,6 +607,7 @@ dialect_known(const void *ctx, const char *path, bool *descend)
 	return known || *descend;
 }
 
+/* A path inside an item: read by the item table, or the operator's. */
 static bool
 item_known(const void *ctx, const char *path, bool *descend)
 {
@@ -717,6 +719,8 @@ read_item(struct spec *s, const struct spec_list *l, void *item, struct json_obj
 	return true;
 }
 
+/* A list of objects: each item read by the list's table, incomplete ones
+ * left out or kept as the list says, then the list's hook. */
 static bool
 read_list(struct spec *s, const struct spec_field *f, void *base, struct json_object *v,
 	  const char *path, struct diag *d)
@@ -804,6 +808,9 @@ dialect_walk_map(struct spec *s, struct json_object *doc, enum dialect_kind kind
 
 /* ---- pgBackRest restore options (PGO) ---- */
 
+/* The handlers of the restore options pgpod interprets (restore_options[]). */
+
+/* --type: the kind of target, pgBackRest's names. */
 static void
 ropt_type(struct spec_restore *r, const char *v, const char *path, struct diag *d)
 {
@@ -907,13 +914,13 @@ read_restore_option(struct spec_restore *r, const struct strlist *words, size_t 
 		    const char *path, struct diag *d)
 {
 	const char *w = words->items[i];
-	const char *eq = strchr(w, '=');
-	size_t n = eq != NULL ? (size_t) (eq - w) - 2 : strlen(w) - 2;
+	bool option = strncmp(w, "--", 2) == 0;
+	const char *name = option ? w + 2 : "";
+	size_t n = strcspn(name, "=");
+	const char *v = name[n] == '=' ? name + n + 1 : NULL;
 
-	for (size_t k = 0; strncmp(w, "--", 2) == 0 && k < COUNT(restore_options); k++) {
-		const char *v = eq != NULL ? eq + 1 : NULL;
-
-		if (strlen(restore_options[k].name) != n || strncmp(w + 2, restore_options[k].name, n) != 0)
+	for (size_t k = 0; option && k < COUNT(restore_options); k++) {
+		if (strlen(restore_options[k].name) != n || strncmp(name, restore_options[k].name, n) != 0)
 			continue;
 		if (restore_options[k].value && v == NULL && i + 1 >= words->n) {
 			diag_error(d, path, "\"%s\" needs a value", w);
@@ -978,6 +985,7 @@ read_restore_options(struct spec *s, const char *prefix, struct spec_restore *r,
 	}
 }
 
+/* Both restores of the model: their options, when written, into the shape. */
 static void
 dialect_restore_options(struct spec *s, struct diag *d)
 {

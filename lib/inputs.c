@@ -155,6 +155,8 @@ source_used(const struct spec *s, const char *name)
 		&& strcmp(s->standby_source, name) == 0;
 }
 
+/* The basic-auth Secrets: the application owner's, the superuser's when
+ * superuser access is on. */
 static void
 walk_auth(const struct spec *s, input_visit visit, void *ctx)
 {
@@ -173,6 +175,7 @@ walk_auth(const struct spec *s, input_visit visit, void *ctx)
 	}
 }
 
+/* The Secret keys of the external clusters in use, by their item paths. */
 static void
 walk_sources(const struct spec *s, input_visit visit, void *ctx)
 {
@@ -254,6 +257,7 @@ inputs_walk(const struct spec *s, input_visit visit, void *ctx)
 	}
 }
 
+/* inputs_secret_names' visitor: each Secret once. */
 static void
 add_secret_name(const struct input_ref *r, void *ctx)
 {
@@ -304,6 +308,7 @@ load_basic_auth(const char *dir, const char *secret, const char *path, char **us
 	return true;
 }
 
+/* The application owner's Secret; its username must be the owner (initdb). */
 static void
 load_app(const struct input_ref *r, struct load_ctx *c)
 {
@@ -319,6 +324,7 @@ load_app(const struct input_ref *r, struct load_ctx *c)
 			   s->app_owner);
 }
 
+/* The superuser's Secret; its username must be postgres. */
 static void
 load_superuser(const struct input_ref *r, struct load_ctx *c)
 {
@@ -361,6 +367,7 @@ load_replication(const struct input_ref *r, struct load_ctx *c)
 	strip_newline(c->in->replication_password);
 }
 
+/* One postInit*SQLRefs script, appended to its list. */
 static void
 load_sql(const struct input_ref *r, struct load_ctx *c)
 {
@@ -392,6 +399,7 @@ static void (*const loaders[])(const struct input_ref *r, struct load_ctx *c) = 
 	[INPUT_SQL] = load_sql,
 };
 
+/* inputs_load's visitor: the loader of the reference's use. */
 static void
 load_one(const struct input_ref *r, void *ctx)
 {

@@ -244,6 +244,7 @@ spec_oom(void)
 	abort();
 }
 
+/* calloc that never returns NULL (a zero size still gets a block). */
 void *
 spec_xcalloc(size_t n, size_t size)
 {
@@ -254,6 +255,7 @@ spec_xcalloc(size_t n, size_t size)
 	return p;
 }
 
+/* realloc that never returns NULL. */
 void *
 spec_xrealloc(void *p, size_t size)
 {
@@ -263,6 +265,7 @@ spec_xrealloc(void *p, size_t size)
 	return p;
 }
 
+/* strdup that never returns NULL. */
 char *
 spec_xstrdup(const char *s)
 {
@@ -310,6 +313,7 @@ spec_member(const struct spec_field *f, const void *base)
 	return (char *) base + f->offset;
 }
 
+/* The path an item was read from; NULL for an item built by hand. */
 static char *
 spec_item_origin(const struct spec_list *l, const void *item)
 {
@@ -395,6 +399,7 @@ spec_item_clear(const struct spec_list *l, void *item)
 	spec_item_init(l, item);
 }
 
+/* Free every item of a list and the list itself. */
 static void
 spec_free_list(const struct spec_field *f, void *base)
 {
@@ -787,6 +792,7 @@ spec_json_item(const struct spec_list *l, const void *item)
 	return o;
 }
 
+/* A list of objects as an array; NULL when empty unless the list is always dumped. */
 static struct json_object *
 spec_json_list(const struct spec_field *f, const void *base)
 {
@@ -806,6 +812,7 @@ spec_json_list(const struct spec_field *f, const void *base)
 	return a;
 }
 
+/* A target key shows the target when it stands for the target's kind. */
 static struct json_object *
 spec_json_target(const struct spec_field *f, const struct spec_target *t)
 {
@@ -968,6 +975,7 @@ spec_member_equal(const struct spec_field *f, const void *a, const void *b)
 	}
 }
 
+/* Append path unless it is there already. */
 static void
 spec_add_path(struct strlist *paths, const char *path)
 {
@@ -1030,6 +1038,7 @@ spec_changed_path(const struct spec *old, const struct spec *nw, const char *key
 	return p != key ? p : spec_path(old, key);
 }
 
+/* Scalars and lists compared whole, lists of objects item by item. */
 void
 spec_changed_immutable(const struct spec *old, const struct spec *nw, struct strlist *paths)
 {

@@ -501,15 +501,19 @@ source_repo(const struct spec *s, const char *name, const char *path, struct dia
 }
 
 /* What a source of each kind must name; NULL: nothing this document can
- * check (another cluster's repository, or the one described with it). */
+ * check (another cluster's repository, or the one described with it). A
+ * source of no stated kind (a model built by hand) is CloudNativePG's: an
+ * externalClusters entry. */
 static void (*const source_checks[])(const struct spec *, const char *, const char *,
 				     struct diag *) = {
+	[SPEC_SOURCE_NONE] = source_external,
 	[SPEC_SOURCE_EXTERNAL] = source_external,
 	[SPEC_SOURCE_REPO] = source_repo,
 	[SPEC_SOURCE_DATASOURCE_REPO] = NULL,
 	[SPEC_SOURCE_CLUSTER] = NULL,
 };
 
+/* pg_basebackup clones an externalClusters entry it can connect to. */
 static void
 rule_clone(const struct spec *s, int major, struct diag *d)
 {
@@ -528,6 +532,8 @@ rule_clone(const struct spec *s, int major, struct diag *d)
 			   "connectionParameters, which pg_basebackup needs", s->clone_source);
 }
 
+/* An enabled replica cluster follows an external cluster it can stream
+ * from (CloudNativePG) or a repository of this cluster (PGO). */
 static void
 rule_standby(const struct spec *s, int major, struct diag *d)
 {
@@ -538,7 +544,9 @@ rule_standby(const struct spec *s, int major, struct diag *d)
 		return;
 	if (s->standby_source_kind == SPEC_SOURCE_REPO && s->standby_source != NULL)
 		source_repo(s, s->standby_source, P("standby.source"), d);
-	if (s->standby_source_kind != SPEC_SOURCE_EXTERNAL)
+	/* an external cluster: CloudNativePG's, or a source of no stated kind */
+	if (s->standby_source_kind != SPEC_SOURCE_EXTERNAL
+	    && (s->standby_source_kind != SPEC_SOURCE_NONE || s->standby_source == NULL))
 		return;
 	if (s->standby_source == NULL)
 		diag_error(d, P("standby.source"), "is required when the replica cluster is enabled");
@@ -593,6 +601,8 @@ target_path(const struct spec *s, const char *prefix, enum spec_target_kind k, c
 	return restore_path(s, prefix, rest, buf, cap);
 }
 
+/* One target at most; a value exactly where the kind takes one; exclusive
+ * only where it means something. */
 static void
 check_target(const struct spec *s, const char *prefix, const struct spec_target *t,
 	     struct diag *d)
@@ -633,29 +643,29 @@ static const struct {
 	{ "link-map", "pgpod keeps every file of the cluster in its data directory" },
 };
 
+/* Options pgpod sets itself are refused where they were written. */
 static void
 check_restore_options(const struct spec *s, const char *prefix, const struct spec_restore *r,
 		      struct diag *d)
 {
 	char path[256];
 
+	restore_path(s, prefix, "options", path, sizeof(path));
 	for (size_t i = 0; i < r->passthrough.n; i++) {
 		const char *w = r->passthrough.items[i];
-		size_t n = strcspn(w, "=");
+		const char *name = strncmp(w, "--", 2) == 0 ? w + 2 : "";
+		size_t n = strcspn(name, "=");
 
-		for (size_t k = 0; strncmp(w, "--", 2) == 0 && k < sizeof(restore_refused)
-		     / sizeof(restore_refused[0]); k++)
-			if (n - 2 == strlen(restore_refused[k].name)
-			    && strncmp(w + 2, restore_refused[k].name, n - 2) == 0)
-				diag_error(d, restore_path(s, prefix, "options", path, sizeof(path)),
-					   "\"%s\" is not "
-					   "allowed: %s", w, restore_refused[k].why);
+		for (size_t k = 0; k < sizeof(restore_refused) / sizeof(restore_refused[0]); k++)
+			if (n == strlen(restore_refused[k].name)
+			    && strncmp(name, restore_refused[k].name, n) == 0)
+				diag_error(d, path, "\"%s\" is not allowed: %s", w,
+					   restore_refused[k].why);
 	}
 	if (r->target_action != NULL)
 		diag_error(d, restore_path(s, prefix, "target.action", path, sizeof(path)),
-			   "\"--target-action=%s\" is "
-			   "not allowed: pgpod decides what happens at the target (the restored "
-			   "cluster is promoted)", r->target_action);
+			   "\"--target-action=%s\" is not allowed: pgpod decides what happens at the "
+			   "target (the restored cluster is promoted)", r->target_action);
 }
 
 /* The two restores of the model, each checked the same way; its source only
@@ -684,6 +694,7 @@ static const struct {
 	  restore_inplace_used },
 };
 
+/* Both restores: their targets and options always, their sources while in use. */
 static void
 rule_restores(const struct spec *s, int major, struct diag *d)
 {
@@ -747,6 +758,7 @@ validate_items(const struct spec_check_ctx *outer, const struct spec_field *f, c
 	}
 }
 
+/* A field's own check, then the fields of its items (lists of objects). */
 static void
 validate_field(const struct spec_check_ctx *c, const struct spec_field *f, const void *base,
 	       const char *path, struct diag *d)

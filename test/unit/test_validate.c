@@ -964,6 +964,19 @@ test_restore_rules_any_dialect(void **state)
 	assert_error(&d, "restoreInPlace.options", "\"--stanza=x\" is not allowed");
 	assert_int_equal(d.errors.n, 2);
 	done(s, &d);
+	/* a source of no stated kind is an externalClusters entry */
+	s = spec_new();
+	memset(&d, 0, sizeof(d));
+	s->bootstrap = SPEC_BOOTSTRAP_RECOVERY;
+	s->restore.source = strdup("nowhere");
+	s->standby_enabled = 1;
+	s->standby_source = strdup("elsewhere");
+	spec_apply_defaults(s);
+	validate_spec(s, 15, &d);
+	assert_error(&d, "bootstrap.restore.source", "\"nowhere\" is not defined in externalClusters");
+	assert_error(&d, "standby.source", "\"elsewhere\" is not defined in externalClusters");
+	assert_int_equal(d.errors.n, 2);
+	done(s, &d);
 }
 
 /* Single-field rules hang off the field tables. */
