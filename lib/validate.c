@@ -491,8 +491,8 @@ source_external(const struct spec *s, const char *name, const char *path, struct
 		diag_error(d, path, "\"%s\" is not defined in externalClusters", name);
 }
 
-/* A repository of this cluster: checked when the document declares some
- * (a PGO standby may name a repository another document describes). */
+/* A repository of this cluster: checked when the document declares its
+ * repositories at all. */
 static void
 source_repo(const struct spec *s, const char *name, const char *path, struct diag *d)
 {
