@@ -1,8 +1,10 @@
 /*
  * dialect.c — the four dialect readers. Each dialect is a table that maps a
  * document path to a model key of spec_fields[]; one walker reads every
- * table, converts values by the model's type, records where each value came
- * from (for error messages) and warns about fields nobody reads.
+ * table, converts values by the model's type (lists of objects by their
+ * item tables), records where each value came from (for error messages)
+ * and warns about fields nobody reads, inside items too. PGO's pgBackRest
+ * restore options are split and interpreted into the restore shape here.
  */
 #include "dialect.h"
 
@@ -16,96 +18,119 @@
 struct dialect_map {
 	const char *path;	/* document path, "." separated */
 	const char *key;	/* model key in spec_fields[] */
+	int         arg;	/* ENUM: the value it takes when path is there */
 };
 
 /* CloudNativePG Cluster. The chart dialect reuses it with paths rewritten
  * (spec.bootstrap.X -> bootstrapDB.X, spec.X -> X). */
 static const struct dialect_map cnpg_map[] = {
-	{ "metadata.name", "name" },
-	{ "spec.instances", "instances" },
-	{ "spec.bootstrap.initdb.database", "bootstrap.database" },
-	{ "spec.bootstrap.initdb.owner", "bootstrap.owner" },
-	{ "spec.bootstrap.initdb.secret.name", "bootstrap.secret" },
-	{ "spec.bootstrap.initdb.dataChecksums", "bootstrap.initdb.dataChecksums" },
-	{ "spec.bootstrap.initdb.encoding", "bootstrap.initdb.encoding" },
-	{ "spec.bootstrap.initdb.locale", "bootstrap.initdb.locale" },
-	{ "spec.bootstrap.initdb.localeCollate", "bootstrap.initdb.localeCollate" },
-	{ "spec.bootstrap.initdb.localeCType", "bootstrap.initdb.localeCType" },
-	{ "spec.bootstrap.initdb.localeProvider", "bootstrap.initdb.localeProvider" },
-	{ "spec.bootstrap.initdb.icuLocale", "bootstrap.initdb.icuLocale" },
-	{ "spec.bootstrap.initdb.icuRules", "bootstrap.initdb.icuRules" },
-	{ "spec.bootstrap.initdb.builtinLocale", "bootstrap.initdb.builtinLocale" },
-	{ "spec.bootstrap.initdb.walSegmentSize", "bootstrap.initdb.walSegmentSize" },
-	{ "spec.bootstrap.initdb.options", "bootstrap.initdb.options" },
-	{ "spec.bootstrap.initdb.postInitSQL", "bootstrap.initdb.postInitSQL" },
-	{ "spec.bootstrap.initdb.postInitSQLRefs.secretRefs", "bootstrap.initdb.postInitSQLRefs.secretRefs" },
-	{ "spec.bootstrap.initdb.postInitSQLRefs.configMapRefs", "bootstrap.initdb.postInitSQLRefs.configMapRefs" },
-	{ "spec.bootstrap.initdb.postInitTemplateSQL", "bootstrap.initdb.postInitTemplateSQL" },
-	{ "spec.bootstrap.initdb.postInitTemplateSQLRefs.secretRefs", "bootstrap.initdb.postInitTemplateSQLRefs.secretRefs" },
-	{ "spec.bootstrap.initdb.postInitTemplateSQLRefs.configMapRefs", "bootstrap.initdb.postInitTemplateSQLRefs.configMapRefs" },
-	{ "spec.bootstrap.initdb.postInitApplicationSQL", "bootstrap.initdb.postInitApplicationSQL" },
-	{ "spec.bootstrap.initdb.postInitApplicationSQLRefs.secretRefs", "bootstrap.initdb.postInitApplicationSQLRefs.secretRefs" },
-	{ "spec.bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs", "bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs" },
-	{ "spec.bootstrap.pg_basebackup.source", "bootstrap.clone.source" },
-	{ "spec.bootstrap.pg_basebackup.database", "bootstrap.database" },
-	{ "spec.bootstrap.pg_basebackup.owner", "bootstrap.owner" },
-	{ "spec.bootstrap.pg_basebackup.secret.name", "bootstrap.secret" },
-	{ "spec.bootstrap.recovery.source", "bootstrap.restore.source" },
-	{ "spec.bootstrap.recovery.database", "bootstrap.database" },
-	{ "spec.bootstrap.recovery.owner", "bootstrap.owner" },
-	{ "spec.bootstrap.recovery.secret.name", "bootstrap.secret" },
-	{ "spec.bootstrap.recovery.backup.name", "bootstrap.restore.backupID" },
-	{ "spec.bootstrap.recovery.recoveryTarget.backupID", "bootstrap.restore.backupID" },
-	{ "spec.bootstrap.recovery.recoveryTarget.targetTime", "bootstrap.restore.target.time" },
-	{ "spec.bootstrap.recovery.recoveryTarget.targetXID", "bootstrap.restore.target.xid" },
-	{ "spec.bootstrap.recovery.recoveryTarget.targetName", "bootstrap.restore.target.name" },
-	{ "spec.bootstrap.recovery.recoveryTarget.targetLSN", "bootstrap.restore.target.lsn" },
-	{ "spec.bootstrap.recovery.recoveryTarget.targetTLI", "bootstrap.restore.target.timeline" },
-	{ "spec.bootstrap.recovery.recoveryTarget.targetImmediate", "bootstrap.restore.target.immediate" },
-	{ "spec.bootstrap.recovery.recoveryTarget.exclusive", "bootstrap.restore.target.exclusive" },
-	{ "spec.replica.enabled", "standby.enabled" },
-	{ "spec.replica.source", "standby.source" },
-	{ "spec.replica.minApplyDelay", "standby.minApplyDelay" },
-	{ "spec.postgresql.parameters", "postgresql.parameters" },
-	{ "spec.postgresql.pg_hba", "postgresql.pg_hba" },
-	{ "spec.postgresql.shared_preload_libraries", "postgresql.shared_preload_libraries" },
-	{ "spec.superuserSecret.name", "superuser.secret" },
-	{ "spec.enableSuperuserAccess", "superuser.enableAccess" },
-	{ "spec.smartShutdownTimeout", "smartShutdownTimeout" },
-	{ "spec.stopDelay", "stopDelay" },
-	{ "spec.startDelay", "startDelay" },
-	{ "spec.probes.readiness.maximumLag", "probes.readiness.maximumLag" },
+	{ "metadata.name", "name", 0 },
+	{ "spec.instances", "instances", 0 },
+	{ "spec.bootstrap.initdb.database", "bootstrap.database", 0 },
+	{ "spec.bootstrap.initdb.owner", "bootstrap.owner", 0 },
+	{ "spec.bootstrap.initdb.secret.name", "bootstrap.secret", 0 },
+	{ "spec.bootstrap.initdb.dataChecksums", "bootstrap.initdb.dataChecksums", 0 },
+	{ "spec.bootstrap.initdb.encoding", "bootstrap.initdb.encoding", 0 },
+	{ "spec.bootstrap.initdb.locale", "bootstrap.initdb.locale", 0 },
+	{ "spec.bootstrap.initdb.localeCollate", "bootstrap.initdb.localeCollate", 0 },
+	{ "spec.bootstrap.initdb.localeCType", "bootstrap.initdb.localeCType", 0 },
+	{ "spec.bootstrap.initdb.localeProvider", "bootstrap.initdb.localeProvider", 0 },
+	{ "spec.bootstrap.initdb.icuLocale", "bootstrap.initdb.icuLocale", 0 },
+	{ "spec.bootstrap.initdb.icuRules", "bootstrap.initdb.icuRules", 0 },
+	{ "spec.bootstrap.initdb.builtinLocale", "bootstrap.initdb.builtinLocale", 0 },
+	{ "spec.bootstrap.initdb.walSegmentSize", "bootstrap.initdb.walSegmentSize", 0 },
+	{ "spec.bootstrap.initdb.options", "bootstrap.initdb.options", 0 },
+	{ "spec.bootstrap.initdb.postInitSQL", "bootstrap.initdb.postInitSQL", 0 },
+	{ "spec.bootstrap.initdb.postInitSQLRefs.secretRefs", "bootstrap.initdb.postInitSQLRefs.secretRefs", 0 },
+	{ "spec.bootstrap.initdb.postInitSQLRefs.configMapRefs", "bootstrap.initdb.postInitSQLRefs.configMapRefs", 0 },
+	{ "spec.bootstrap.initdb.postInitTemplateSQL", "bootstrap.initdb.postInitTemplateSQL", 0 },
+	{ "spec.bootstrap.initdb.postInitTemplateSQLRefs.secretRefs", "bootstrap.initdb.postInitTemplateSQLRefs.secretRefs", 0 },
+	{ "spec.bootstrap.initdb.postInitTemplateSQLRefs.configMapRefs", "bootstrap.initdb.postInitTemplateSQLRefs.configMapRefs", 0 },
+	{ "spec.bootstrap.initdb.postInitApplicationSQL", "bootstrap.initdb.postInitApplicationSQL", 0 },
+	{ "spec.bootstrap.initdb.postInitApplicationSQLRefs.secretRefs", "bootstrap.initdb.postInitApplicationSQLRefs.secretRefs", 0 },
+	{ "spec.bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs", "bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs", 0 },
+	{ "spec.bootstrap.pg_basebackup.source", "bootstrap.clone.source", 0 },
+	{ "spec.bootstrap.pg_basebackup.database", "bootstrap.database", 0 },
+	{ "spec.bootstrap.pg_basebackup.owner", "bootstrap.owner", 0 },
+	{ "spec.bootstrap.pg_basebackup.secret.name", "bootstrap.secret", 0 },
+	{ "spec.bootstrap.recovery.source", "bootstrap.restore.source", 0 },
+	{ "spec.bootstrap.recovery.source", "bootstrap.restore.sourceKind", SPEC_SOURCE_EXTERNAL },
+	{ "spec.bootstrap.recovery.database", "bootstrap.database", 0 },
+	{ "spec.bootstrap.recovery.owner", "bootstrap.owner", 0 },
+	{ "spec.bootstrap.recovery.secret.name", "bootstrap.secret", 0 },
+	{ "spec.bootstrap.recovery.backup.name", "bootstrap.restore.backupID", 0 },
+	{ "spec.bootstrap.recovery.recoveryTarget.backupID", "bootstrap.restore.backupID", 0 },
+	{ "spec.bootstrap.recovery.recoveryTarget.targetTime", "bootstrap.restore.target.time", 0 },
+	{ "spec.bootstrap.recovery.recoveryTarget.targetXID", "bootstrap.restore.target.xid", 0 },
+	{ "spec.bootstrap.recovery.recoveryTarget.targetName", "bootstrap.restore.target.name", 0 },
+	{ "spec.bootstrap.recovery.recoveryTarget.targetLSN", "bootstrap.restore.target.lsn", 0 },
+	{ "spec.bootstrap.recovery.recoveryTarget.targetTLI", "bootstrap.restore.target.timeline", 0 },
+	{ "spec.bootstrap.recovery.recoveryTarget.targetImmediate", "bootstrap.restore.target.immediate", 0 },
+	{ "spec.bootstrap.recovery.recoveryTarget.exclusive", "bootstrap.restore.target.exclusive", 0 },
+	{ "spec.replica.enabled", "standby.enabled", 0 },
+	{ "spec.replica.enabled", "standby.sourceKind", SPEC_SOURCE_EXTERNAL },
+	{ "spec.replica.source", "standby.source", 0 },
+	{ "spec.replica.source", "standby.sourceKind", SPEC_SOURCE_EXTERNAL },
+	{ "spec.replica.minApplyDelay", "standby.minApplyDelay", 0 },
+	{ "spec.postgresql.parameters", "postgresql.parameters", 0 },
+	{ "spec.postgresql.pg_hba", "postgresql.pg_hba", 0 },
+	{ "spec.postgresql.shared_preload_libraries", "postgresql.shared_preload_libraries", 0 },
+	{ "spec.superuserSecret.name", "superuser.secret", 0 },
+	{ "spec.enableSuperuserAccess", "superuser.enableAccess", 0 },
+	{ "spec.smartShutdownTimeout", "smartShutdownTimeout", 0 },
+	{ "spec.stopDelay", "stopDelay", 0 },
+	{ "spec.startDelay", "startDelay", 0 },
+	{ "spec.probes.readiness.maximumLag", "probes.readiness.maximumLag", 0 },
+	{ "spec.externalClusters", "externalClusters", 0 },
 };
 
 /* Crunchy PGO and Percona (a PGO v5 fork) share one reader. */
 static const struct dialect_map pgo_map[] = {
-	{ "metadata.name", "name" },
-	{ "spec.postgresVersion", "postgresql.version" },
-	{ "spec.patroni.dynamicConfiguration.postgresql.parameters", "postgresql.parameters" },
-	{ "spec.patroni.dynamicConfiguration.postgresql.pg_hba", "postgresql.pg_hba" },
-	{ "spec.config.parameters", "postgresql.parameters" },
-	{ "spec.databaseInitSQL", "bootstrap.initdb.postInitSQLRefs.configMapRefs" },
-	{ "spec.dataSource.postgresCluster.clusterName", "bootstrap.clone.source" },
-	{ "spec.dataSource.postgresCluster.repoName", "bootstrap.restore.source" },
-	{ "spec.dataSource.postgresCluster.options", "bootstrap.restore.options" },
-	{ "spec.dataSource.pgbackrest.stanza", "bootstrap.restore.stanza" },
-	{ "spec.dataSource.pgbackrest.repo.name", "bootstrap.restore.source" },
-	{ "spec.dataSource.pgbackrest.global", "bootstrap.restore.pgbackrest.global" },
-	{ "spec.dataSource.pgbackrest.options", "bootstrap.restore.options" },
-	{ "spec.backups.pgbackrest.global", "pgbackrest.global" },
-	{ "spec.backups.pgbackrest.restore.enabled", "restoreInPlace.enabled" },
-	{ "spec.backups.pgbackrest.restore.repoName", "restoreInPlace.repo" },
-	{ "spec.backups.pgbackrest.restore.options", "restoreInPlace.options" },
-	{ "spec.standby.enabled", "standby.enabled" },
-	{ "spec.standby.repoName", "standby.source" },
-	{ "spec.standby.host", "standby.host" },
-	{ "spec.standby.port", "standby.port" },
+	{ "metadata.name", "name", 0 },
+	{ "spec.postgresVersion", "postgresql.version", 0 },
+	{ "spec.patroni.dynamicConfiguration.postgresql.parameters", "postgresql.parameters", 0 },
+	{ "spec.patroni.dynamicConfiguration.postgresql.pg_hba", "postgresql.pg_hba", 0 },
+	{ "spec.config.parameters", "postgresql.parameters", 0 },
+	{ "spec.databaseInitSQL", "bootstrap.initdb.postInitSQLRefs.configMapRefs", 0 },
+	{ "spec.dataSource.postgresCluster.clusterName", "bootstrap.clone.source", 0 },
+	{ "spec.dataSource.postgresCluster.repoName", "bootstrap.restore.source", 0 },
+	{ "spec.dataSource.postgresCluster.repoName", "bootstrap.restore.sourceKind", SPEC_SOURCE_CLUSTER },
+	{ "spec.dataSource.postgresCluster.options", "bootstrap.restore.options", 0 },
+	{ "spec.dataSource.pgbackrest.stanza", "bootstrap.restore.stanza", 0 },
+	{ "spec.dataSource.pgbackrest.repo.name", "bootstrap.restore.source", 0 },
+	{ "spec.dataSource.pgbackrest.repo.name", "bootstrap.restore.sourceKind", SPEC_SOURCE_DATASOURCE_REPO },
+	{ "spec.dataSource.pgbackrest.global", "bootstrap.restore.pgbackrest.global", 0 },
+	{ "spec.dataSource.pgbackrest.options", "bootstrap.restore.options", 0 },
+	{ "spec.backups.pgbackrest.global", "pgbackrest.global", 0 },
+	{ "spec.backups.pgbackrest.restore.enabled", "restoreInPlace.enabled", 0 },
+	{ "spec.backups.pgbackrest.restore.repoName", "restoreInPlace.repo", 0 },
+	{ "spec.backups.pgbackrest.restore.repoName", "restoreInPlace.sourceKind", SPEC_SOURCE_REPO },
+	{ "spec.backups.pgbackrest.restore.options", "restoreInPlace.options", 0 },
+	{ "spec.standby.enabled", "standby.enabled", 0 },
+	{ "spec.standby.repoName", "standby.source", 0 },
+	{ "spec.standby.repoName", "standby.sourceKind", SPEC_SOURCE_REPO },
+	{ "spec.standby.host", "standby.host", 0 },
+	{ "spec.standby.port", "standby.port", 0 },
+	{ "spec.instances", "instanceSets", 0 },
+	{ "spec.backups.pgbackrest.repos", "repos", 0 },
+	{ "spec.dataSource.pgbackrest.repo", "bootstrap.restore.repo", 0 },
+	{ "spec.users", "roles", 0 },
 };
 
 /* Fields of the document that belong to the operator (scheduling, storage,
- * images, ...): known, accepted, and not pgpod's business. */
+ * images, ...): known, accepted, and not pgpod's business. None may be (an
+ * ancestor of) a path a map reads: a typo beside a field pgpod reads is
+ * warned about (dialect_check_tables). */
+static const char *const meta_ignored[] = {
+	"apiVersion", "kind", "status", "metadata.namespace", "metadata.labels",
+	"metadata.annotations", "metadata.uid", "metadata.resourceVersion", "metadata.generation",
+	"metadata.creationTimestamp", "metadata.deletionTimestamp",
+	"metadata.deletionGracePeriodSeconds", "metadata.ownerReferences", "metadata.finalizers",
+	"metadata.managedFields", "metadata.generateName", "metadata.selfLink",
+};
+
 static const char *const cnpg_ignored[] = {
-	"apiVersion", "kind", "metadata", "status", "spec.imageName",
+	"spec.imageName",
 	"spec.imageCatalogRef", "spec.imagePullPolicy", "spec.imagePullSecrets",
 	"spec.storage", "spec.walStorage", "spec.tablespaces", "spec.resources",
 	"spec.affinity", "spec.topologySpreadConstraints", "spec.monitoring",
@@ -116,7 +141,11 @@ static const char *const cnpg_ignored[] = {
 	"spec.projectedVolumeTemplate", "spec.schedulerName", "spec.seccompProfile",
 	"spec.serviceAccountTemplate", "spec.switchoverDelay", "spec.failoverDelay",
 	"spec.livenessProbeTimeout", "spec.maxSyncReplicas", "spec.minSyncReplicas",
-	"spec.postgresGID", "spec.postgresUID", "spec.plugins", "spec.probes",
+	"spec.postgresGID", "spec.postgresUID", "spec.plugins",
+	"spec.probes.startup", "spec.probes.liveness", "spec.probes.readiness.initialDelaySeconds",
+	"spec.probes.readiness.timeoutSeconds", "spec.probes.readiness.periodSeconds",
+	"spec.probes.readiness.successThreshold", "spec.probes.readiness.failureThreshold",
+	"spec.probes.readiness.terminationGracePeriodSeconds", "spec.probes.readiness.type",
 	"spec.enablePDB", "spec.ephemeralVolumeSource", "spec.ephemeralVolumesSizeLimit",
 	"spec.podSecurityContext", "spec.securityContext", "spec.postgresql.synchronous",
 	"spec.postgresql.ldap", "spec.postgresql.promotionTimeout",
@@ -124,21 +153,18 @@ static const char *const cnpg_ignored[] = {
 	"spec.postgresql.extensions", "spec.replicationSlots", "spec.replica.primary",
 	"spec.replica.promotionToken", "spec.replica.self", "spec.topologySpreadConstraints",
 	"spec.managed", "spec.bootstrap.initdb.import", "spec.bootstrap.recovery.volumeSnapshots",
-	"spec.bootstrap.initdb.secret", "spec.bootstrap.pg_basebackup.secret",
-	"spec.bootstrap.recovery.secret", "spec.bootstrap.recovery.backup",
-	"spec.superuserSecret",
+	"spec.bootstrap.recovery.backup.endpointCA",
 	/* chart values */
 	"type", "mode", "version", "cluster", "backups", "pooler", "poolers",
 	"imageName", "imageCatalog", "storage", "walStorage", "backup", "resources",
 	"affinity", "monitoring", "nameOverride", "fullnameOverride", "namespaceOverride",
-	"bootstrapDB.initdb.secret", "bootstrapDB.pg_basebackup.secret",
-	"bootstrapDB.recovery.secret", "bootstrapDB.recovery.backup", "superuserSecret",
+	"bootstrapDB.recovery.backup.endpointCA",
 };
 
 static const char *const pgo_ignored[] = {
-	"apiVersion", "kind", "metadata", "status", "spec.image", "spec.imagePullPolicy",
-	"spec.imagePullSecrets", "spec.instances", "spec.backups.pgbackrest.image",
-	"spec.backups.pgbackrest.repos", "spec.backups.pgbackrest.configuration",
+	"spec.image", "spec.imagePullPolicy",
+	"spec.imagePullSecrets", "spec.backups.pgbackrest.image",
+	"spec.backups.pgbackrest.configuration",
 	"spec.backups.pgbackrest.manual", "spec.backups.pgbackrest.jobs",
 	"spec.backups.pgbackrest.repoHost", "spec.backups.pgbackrest.sidecars",
 	"spec.backups.pgbackrest.metadata", "spec.backups.pgbackrest.restore.resources",
@@ -147,23 +173,67 @@ static const char *const pgo_ignored[] = {
 	"spec.dataSource.postgresCluster.clusterNamespace", "spec.dataSource.postgresCluster.resources",
 	"spec.dataSource.postgresCluster.affinity", "spec.dataSource.postgresCluster.tolerations",
 	"spec.dataSource.postgresCluster.priorityClassName",
-	"spec.dataSource.pgbackrest.configuration", "spec.dataSource.pgbackrest.repo",
+	"spec.dataSource.pgbackrest.configuration",
 	"spec.dataSource.pgbackrest.resources", "spec.dataSource.pgbackrest.affinity",
 	"spec.dataSource.pgbackrest.tolerations", "spec.dataSource.volumes",
-	"spec.users", "spec.port", "spec.service", "spec.replicaService", "spec.proxy",
-	"spec.monitoring", "spec.pmm", "spec.patroni", "spec.shutdown", "spec.paused",
+	"spec.port", "spec.service", "spec.replicaService", "spec.proxy",
+	"spec.monitoring", "spec.pmm", "spec.shutdown", "spec.paused",
 	"spec.openshift", "spec.customTLSSecret", "spec.customReplicationTLSSecret",
 	"spec.crVersion", "spec.userInterface", "spec.extensions", "spec.expose",
 	"spec.exposeReplicas", "spec.autoCreateUserSchema", "spec.secrets",
-	"spec.disableDefaultPodScheduling", "spec.postGISVersion", "spec.standby",
-	"spec.instanceSets", "spec.config", "spec.tlsOnly", "spec.authentication",
-	"spec.supplementalGroups", "spec.postgresVersion",
+	"spec.disableDefaultPodScheduling", "spec.postGISVersion",
+	"spec.instanceSets", "spec.config.files", "spec.tlsOnly", "spec.authentication",
+	"spec.supplementalGroups", "spec.standby.maxAcceptableLag",
+	/* Patroni: the operator's settings, and the dynamic configuration beside
+	 * the parameters and pg_hba pgpod reads */
+	"spec.patroni.leaderLeaseDurationSeconds", "spec.patroni.port",
+	"spec.patroni.syncPeriodSeconds", "spec.patroni.switchover", "spec.patroni.logging",
+	"spec.patroni.createReplicaMethods", "spec.patroni.removeDataDirectoryOnDivergedTimelines",
+	"spec.patroni.dynamicConfiguration.loop_wait", "spec.patroni.dynamicConfiguration.ttl",
+	"spec.patroni.dynamicConfiguration.retry_timeout",
+	"spec.patroni.dynamicConfiguration.maximum_lag_on_failover",
+	"spec.patroni.dynamicConfiguration.maximum_lag_on_syncnode",
+	"spec.patroni.dynamicConfiguration.max_timelines_history",
+	"spec.patroni.dynamicConfiguration.primary_start_timeout",
+	"spec.patroni.dynamicConfiguration.primary_stop_timeout",
+	"spec.patroni.dynamicConfiguration.master_start_timeout",
+	"spec.patroni.dynamicConfiguration.master_stop_timeout",
+	"spec.patroni.dynamicConfiguration.synchronous_mode",
+	"spec.patroni.dynamicConfiguration.synchronous_mode_strict",
+	"spec.patroni.dynamicConfiguration.synchronous_node_count",
+	"spec.patroni.dynamicConfiguration.failsafe_mode",
+	"spec.patroni.dynamicConfiguration.check_timeline",
+	"spec.patroni.dynamicConfiguration.member_slots_ttl",
+	"spec.patroni.dynamicConfiguration.primary_race_backoff",
+	"spec.patroni.dynamicConfiguration.standby_cluster",
+	"spec.patroni.dynamicConfiguration.slots", "spec.patroni.dynamicConfiguration.ignore_slots",
+	"spec.patroni.dynamicConfiguration.postgresql.use_pg_rewind",
+	"spec.patroni.dynamicConfiguration.postgresql.use_slots",
+	"spec.patroni.dynamicConfiguration.postgresql.recovery_conf",
+	"spec.patroni.dynamicConfiguration.postgresql.pg_ident",
+	"spec.patroni.dynamicConfiguration.postgresql.remove_data_directory_on_rewind_failure",
+	"spec.patroni.dynamicConfiguration.postgresql.remove_data_directory_on_diverged_timelines",
 };
 
 enum dialect_kind {
 	DK_CNPG,
 	DK_CHART,
 	DK_PGO,
+};
+
+#define COUNT(a) (sizeof(a) / sizeof(a[0]))
+
+/* One dialect: its map and the operator's fields it accepts silently. */
+static const struct dialect_desc {
+	const char *name;
+	const struct dialect_map *map;
+	size_t      nmap;
+	const char *const *ignored;
+	size_t      nignored;
+} dialects[] = {
+	[DK_CNPG] = { "cloudnative-pg", cnpg_map, COUNT(cnpg_map), cnpg_ignored, COUNT(cnpg_ignored) },
+	[DK_CHART] = { "chart", cnpg_map, COUNT(cnpg_map), cnpg_ignored, COUNT(cnpg_ignored) },
+	[DK_PGO] = { "pgo", pgo_map, COUNT(pgo_map), pgo_ignored, COUNT(pgo_ignored) },
 };
 
 /* ---- document access ---- */
@@ -253,12 +323,131 @@ scalar_text(struct json_object *v, char *buf, size_t cap)
 	}
 }
 
-static void
-read_reflist(struct reflist *l, struct json_object *v, const char *path, struct diag *d)
+/* ---- values, by the model's type ---- */
+
+/* Where a value is: its path; inside an item also the item's path and the
+ * value's path relative to it (some messages name the item). */
+struct rd {
+	const char *path;
+	const char *base;
+	const char *rel;
+	int         arg;	/* the map entry's arg */
+};
+
+/* Store v into member m; false when nothing was stored (a type error). */
+typedef bool (*read_fn)(const struct spec_field *f, void *m, struct json_object *v,
+			const struct rd *r, struct diag *d);
+
+static bool
+read_string(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	    struct diag *d)
 {
+	(void) f;
+	if (!json_object_is_type(v, json_type_string)) {
+		diag_error(d, r->path, "expected a string, got %s", json_type_label(v));
+		return false;
+	}
+	free(*(char **) m);
+	*(char **) m = spec_xstrdup(json_object_get_string(v));
+	return true;
+}
+
+static bool
+read_int(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	 struct diag *d)
+{
+	int64_t n;
+
+	(void) f;
+	if (!json_object_is_type(v, json_type_int)) {
+		diag_error(d, r->path, "expected an integer, got %s", json_type_label(v));
+		return false;
+	}
+	n = json_object_get_int64(v);
+	if (n < 0 || n > INT_MAX) {
+		diag_error(d, r->path, "must be between 0 and %d, got %lld", INT_MAX, (long long) n);
+		return false;
+	}
+	*(int *) m = (int) n;
+	return true;
+}
+
+static bool
+read_bool(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	  struct diag *d)
+{
+	(void) f;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		diag_error(d, r->path, "expected true or false, got %s", json_type_label(v));
+		return false;
+	}
+	*(int *) m = json_object_get_boolean(v);
+	return true;
+}
+
+static bool
+read_strlist(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	     struct diag *d)
+{
+	(void) f;
 	if (!json_object_is_type(v, json_type_array)) {
-		diag_error(d, path, "expected a list of {name, key}, got %s", json_type_label(v));
-		return;
+		diag_error(d, r->path, "expected a list of strings, got %s", json_type_label(v));
+		return false;
+	}
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+
+		if (!json_object_is_type(e, json_type_string)) {
+			diag_error(d, r->path, "item %zu: expected a string, got %s", i, json_type_label(e));
+			continue;
+		}
+		strlist_add(m, json_object_get_string(e));
+	}
+	return true;
+}
+
+static bool
+read_kvlist(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	    struct diag *d)
+{
+	(void) f;
+	if (!json_object_is_type(v, json_type_object)) {
+		diag_error(d, r->path, "expected a mapping, got %s", json_type_label(v));
+		return false;
+	}
+	json_object_object_foreach(v, key, val) {
+		char text[4096];
+
+		if (!scalar_text(val, text, sizeof(text))) {
+			diag_error(d, r->path, "\"%s\": expected a string, number or boolean, got %s",
+				   key, json_type_label(val));
+			continue;
+		}
+		kvlist_set(m, key, text);
+	}
+	return true;
+}
+
+/* A list of {name, key}; PGO's databaseInitSQL is a single one. */
+static bool
+read_reflist(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	     struct diag *d)
+{
+	struct reflist *l = m;
+
+	(void) f;
+	if (json_object_is_type(v, json_type_object)) {
+		if (doc_string(v, "name") == NULL || doc_string(v, "key") == NULL) {
+			diag_error(d, r->path, "needs both \"name\" and \"key\" as strings");
+			return false;
+		}
+		reflist_add(l, doc_string(v, "name"), doc_string(v, "key"));
+		l->single = true;
+		return true;
+	}
+	if (!json_object_is_type(v, json_type_array)) {
+		diag_error(d, r->path, "expected a list of {name, key}, got %s", json_type_label(v));
+		return false;
 	}
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *e = json_object_array_get_idx(v, i);
@@ -266,123 +455,105 @@ read_reflist(struct reflist *l, struct json_object *v, const char *path, struct 
 		const char *key = doc_string(e, "key");
 
 		if (!json_object_is_type(e, json_type_object) || name == NULL || key == NULL) {
-			diag_error(d, path, "item %zu needs both \"name\" and \"key\" as strings", i);
+			diag_error(d, r->path, "item %zu needs both \"name\" and \"key\" as strings", i);
 			continue;
 		}
 		reflist_add(l, name, key);
 	}
+	return true;
 }
 
-/* Store one document value into the member described by field fi. */
-static void
-dialect_set(struct spec *s, int fi, struct json_object *v, const char *path, struct diag *d)
+/* One {name, key} (inside an item the message names the item). */
+static bool
+read_ref(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	 struct diag *d)
 {
-	const struct spec_field *f = &spec_fields[fi];
-	void *m = (char *) s + f->offset;
+	struct spec_ref *ref = m;
 
-	if (json_object_is_type(v, json_type_null))
-		return;
-	switch (f->type) {
-	case SPEC_T_STRING:
+	(void) f;
+	if (doc_string(v, "name") == NULL || doc_string(v, "key") == NULL) {
+		if (r->rel != NULL)
+			diag_error(d, r->base, "%s needs both \"name\" and \"key\"", r->rel);
+		else
+			diag_error(d, r->path, "needs both \"name\" and \"key\"");
+		return false;
+	}
+	spec_ref_free(ref);
+	ref->name = spec_xstrdup(doc_string(v, "name"));
+	ref->key = spec_xstrdup(doc_string(v, "key"));
+	return true;
+}
+
+static bool
+read_present(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	     struct diag *d)
+{
+	(void) f;
+	(void) v;
+	(void) r;
+	(void) d;
+	*(bool *) m = true;
+	return true;
+}
+
+/* An enum: the map entry's value when it has one, else named in the document. */
+static bool
+read_enum(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	  struct diag *d)
+{
+	const char *name = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+	if (r->arg != 0) {
+		*(int *) m = r->arg;
+		return true;
+	}
+	for (int i = 0; f->names[i] != NULL; i++) {
+		if (*f->names[i] && strcmp(f->names[i], name) == 0) {
+			*(int *) m = i;
+			return true;
+		}
+	}
+	diag_error(d, r->path, "\"%s\" is not one of the known values", name);
+	return false;
+}
+
+/* A recovery target: the key's kind, with its value (immediate: true). */
+static bool
+read_target(const struct spec_field *f, void *m, struct json_object *v, const struct rd *r,
+	    struct diag *d)
+{
+	struct spec_target *t = m;
+
+	if (f->arg == SPEC_TARGET_IMMEDIATE) {
+		if (!read_bool(f, &(int) { 0 }, v, r, d))
+			return false;
+		if (!json_object_get_boolean(v))
+			return true;
+	} else {
 		if (!json_object_is_type(v, json_type_string)) {
-			diag_error(d, path, "expected a string, got %s", json_type_label(v));
-			return;
+			diag_error(d, r->path, "expected a string, got %s", json_type_label(v));
+			return false;
 		}
-		free(*(char **) m);
-		*(char **) m = strdup(json_object_get_string(v));
-		break;
-	case SPEC_T_INT: {
-		int64_t n;
-
-		if (!json_object_is_type(v, json_type_int)) {
-			diag_error(d, path, "expected an integer, got %s", json_type_label(v));
-			return;
-		}
-		n = json_object_get_int64(v);
-		if (n < 0 || n > INT_MAX) {
-			diag_error(d, path, "must be between 0 and %d, got %lld", INT_MAX, (long long) n);
-			return;
-		}
-		*(int *) m = (int) n;
-		break;
+		free(t->value);
+		t->value = spec_xstrdup(json_object_get_string(v));
 	}
-	case SPEC_T_BOOL:
-		if (!json_object_is_type(v, json_type_boolean)) {
-			diag_error(d, path, "expected true or false, got %s", json_type_label(v));
-			return;
-		}
-		*(int *) m = json_object_get_boolean(v);
-		break;
-	case SPEC_T_STRLIST:
-		if (!json_object_is_type(v, json_type_array)) {
-			diag_error(d, path, "expected a list of strings, got %s", json_type_label(v));
-			return;
-		}
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			struct json_object *e = json_object_array_get_idx(v, i);
-
-			if (!json_object_is_type(e, json_type_string)) {
-				diag_error(d, path, "item %zu: expected a string, got %s", i, json_type_label(e));
-				continue;
-			}
-			strlist_add(m, json_object_get_string(e));
-		}
-		break;
-	case SPEC_T_KVLIST:
-		if (!json_object_is_type(v, json_type_object)) {
-			diag_error(d, path, "expected a mapping, got %s", json_type_label(v));
-			return;
-		}
-		json_object_object_foreach(v, key, val) {
-			char text[4096];
-
-			if (!scalar_text(val, text, sizeof(text))) {
-				diag_error(d, path, "\"%s\": expected a string, number or boolean, got %s",
-					   key, json_type_label(val));
-				continue;
-			}
-			kvlist_set(m, key, text);
-		}
-		break;
-	case SPEC_T_REFLIST:
-		/* PGO's databaseInitSQL is a single {name, key} */
-		if (json_object_is_type(v, json_type_object)) {
-			const char *rname = doc_string(v, "name");
-			const char *rkey = doc_string(v, "key");
-
-			if (rname == NULL || rkey == NULL) {
-				diag_error(d, path, "needs both \"name\" and \"key\" as strings");
-				return;
-			}
-			reflist_add(m, rname, rkey);
-			((struct reflist *) m)->single = true;
-			spec_set_origin(s, fi, path);
-			return;
-		}
-		read_reflist(m, v, path, d);
-		break;
-	case SPEC_T_BOOTSTRAP:
-		break;
-	}
-	spec_set_origin(s, fi, path);
+	t->kind = (enum spec_target_kind) f->arg;
+	t->given |= 1u << f->arg;
+	return true;
 }
 
-static void
-dialect_walk_map(struct spec *s, struct json_object *doc, enum dialect_kind kind,
-		 const struct dialect_map *map, size_t n, struct diag *d)
-{
-	for (size_t i = 0; i < n; i++) {
-		char path[256];
-		struct json_object *v;
-		int fi = spec_field_index(map[i].key);
-
-		dialect_path(kind, map[i].path, path, sizeof(path));
-		v = doc_get(doc, path);
-		if (v == NULL || fi < 0)
-			continue;
-		dialect_set(s, fi, v, path, d);
-	}
-}
+static const read_fn readers[] = {
+	[SPEC_T_STRING] = read_string,
+	[SPEC_T_INT] = read_int,
+	[SPEC_T_BOOL] = read_bool,
+	[SPEC_T_STRLIST] = read_strlist,
+	[SPEC_T_KVLIST] = read_kvlist,
+	[SPEC_T_REFLIST] = read_reflist,
+	[SPEC_T_REF] = read_ref,
+	[SPEC_T_PRESENT] = read_present,
+	[SPEC_T_ENUM] = read_enum,
+	[SPEC_T_TARGET] = read_target,
+};
 
 /* ---- unknown fields ---- */
 
@@ -394,260 +565,436 @@ path_has_prefix(const char *path, const char *prefix)
 	return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '.' || path[n] == '[');
 }
 
-/* Is path read by the map (or an ancestor of a read path)? */
-static bool
-dialect_known(enum dialect_kind kind, const struct dialect_map *map, size_t n,
-	      const char *const *ignored, size_t nignored, const char *path, bool *descend)
+/* Compare path with a read or ignored path p: under it, the field is
+ * known; above it, the field is a section to look into. */
+static void
+path_match(const char *path, const char *p, bool *known, bool *descend)
 {
-	*descend = false;
-	for (size_t i = 0; i < nignored; i++)
-		if (path_has_prefix(path, ignored[i]))
-			return true;
-	for (size_t i = 0; i < n; i++) {
-		char mp[256];
-
-		dialect_path(kind, map[i].path, mp, sizeof(mp));
-		if (path_has_prefix(path, mp))
-			return true;
-		if (path_has_prefix(mp, path))
-			*descend = true;
-	}
-	return *descend;
+	if (path_has_prefix(path, p))
+		*known = true;
+	else if (path_has_prefix(p, path))
+		*descend = true;
 }
 
+/* Is path known? *descend: look at its members one by one. */
+typedef bool (*known_fn)(const void *ctx, const char *path, bool *descend);
+
+struct dialect_ctx {
+	enum dialect_kind kind;
+};
+
+/* A document path: read by the dialect's map, or the operator's. */
+static bool
+dialect_known(const void *ctx, const char *path, bool *descend)
+{
+	enum dialect_kind kind = ((const struct dialect_ctx *) ctx)->kind;
+	const struct dialect_desc *dd = &dialects[kind];
+	bool known = false;
+
+	*descend = false;
+	for (size_t i = 0; i < COUNT(meta_ignored); i++)
+		path_match(path, meta_ignored[i], &known, descend);
+	for (size_t i = 0; i < dd->nignored; i++)
+		path_match(path, dd->ignored[i], &known, descend);
+	for (size_t i = 0; i < dd->nmap; i++) {
+		char mp[256];
+
+		dialect_path(kind, dd->map[i].path, mp, sizeof(mp));
+		path_match(path, mp, &known, descend);
+	}
+	if (known)
+		*descend = false;
+	return known || *descend;
+}
+
+/* A path inside an item: read by the item table, or the operator's. */
+static bool
+item_known(const void *ctx, const char *path, bool *descend)
+{
+	const struct spec_list *l = ctx;
+	bool known = false;
+
+	*descend = false;
+	for (size_t i = 0; i < l->nignored; i++)
+		path_match(path, l->ignored[i], &known, descend);
+	for (size_t i = 0; i < l->nfields; i++)
+		for (size_t k = 0; k < COUNT(l->fields[i].paths) && l->fields[i].paths[k]; k++)
+			path_match(path, l->fields[i].paths[k], &known, descend);
+	if (known)
+		*descend = false;
+	return known || *descend;
+}
+
+/* Warn about every member of o nobody reads, by its full path (base: the
+ * path of the document or item o belongs to; rel: o's path inside it). */
 static void
-dialect_warn_unknown(struct json_object *o, const char *base, enum dialect_kind kind,
-		     const struct dialect_map *map, size_t n, const char *const *ignored,
-		     size_t nignored, struct diag *d)
+warn_unknown(struct json_object *o, const char *base, const char *rel, known_fn known,
+	     const void *ctx, struct diag *d)
 {
 	json_object_object_foreach(o, key, val) {
-		char path[256];
+		char r[256];
+		char full[512];
 		bool descend;
 
-		snprintf(path, sizeof(path), "%s%s%s", base, *base ? "." : "", key);
-		if (!dialect_known(kind, map, n, ignored, nignored, path, &descend)) {
-			if (strcmp(path, "spec.externalClusters") != 0 && strcmp(path, "externalClusters") != 0)
-				diag_warn(d, path, "unknown field, ignored");
+		snprintf(r, sizeof(r), "%s%s%s", rel, *rel ? "." : "", key);
+		snprintf(full, sizeof(full), "%s%s%s", base, *base ? "." : "", r);
+		if (!known(ctx, r, &descend)) {
+			diag_warn(d, full, "unknown field, ignored");
 			continue;
 		}
 		if (descend && json_object_is_type(val, json_type_object))
-			dialect_warn_unknown(val, path, kind, map, n, ignored, nignored, d);
+			warn_unknown(val, base, r, known, ctx, d);
 	}
 }
 
 /* ---- lists of objects ---- */
 
-static void
-read_ref(struct spec_ref *r, struct json_object *e, const char *field, const char *base,
-	 struct diag *d)
-{
-	struct json_object *v;
+static bool read_value(struct spec *s, const struct spec_field *f, void *base,
+		       struct json_object *v, const struct rd *r, struct diag *d);
 
-	if (!json_object_object_get_ex(e, field, &v))
+/* An item's field left unset takes its default. */
+static void
+item_default(const struct spec_field *f, void *item)
+{
+	void *m = (char *) item + f->offset;
+
+	if (f->dflt == NULL)
 		return;
-	if (doc_string(v, "name") == NULL || doc_string(v, "key") == NULL) {
-		diag_error(d, base, "%s needs both \"name\" and \"key\"", field);
-		return;
-	}
-	r->name = strdup(doc_string(v, "name"));
-	r->key = strdup(doc_string(v, "key"));
+	if (f->type == SPEC_T_STRING && *(char **) m == NULL)
+		*(char **) m = spec_xstrdup(f->dflt);
+	else if ((f->type == SPEC_T_INT || f->type == SPEC_T_BOOL) && *(int *) m < 0)
+		*(int *) m = f->type == SPEC_T_INT ? atoi(f->dflt) : strcmp(f->dflt, "true") == 0;
 }
 
-static void
-read_externals(struct spec *s, struct json_object *arr, const char *path, struct diag *d)
-{
-	static const char *const known[] = {
-		"name", "connectionParameters", "password", "sslKey", "sslCert",
-		"sslRootCert", "barmanObjectStore", "plugin",
-	};
-
-	if (!json_object_is_type(arr, json_type_array)) {
-		diag_error(d, path, "expected a list, got %s", json_type_label(arr));
-		return;
-	}
-	s->n_externals = json_object_array_length(arr);
-	s->externals = calloc(s->n_externals ? s->n_externals : 1, sizeof(*s->externals));
-	for (size_t i = 0; i < s->n_externals; i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		struct spec_external *x = &s->externals[i];
-		struct json_object *conn;
-		char base[256];
-
-		snprintf(base, sizeof(base), "%s[%zu]", path, i);
-		if (!json_object_is_type(e, json_type_object)) {
-			diag_error(d, base, "expected a mapping");
-			continue;
-		}
-		if (doc_string(e, "name") == NULL)
-			diag_error(d, base, "\"name\" is required");
-		else
-			x->name = strdup(doc_string(e, "name"));
-		conn = doc_get(e, "connectionParameters");
-		if (conn != NULL) {
-			char cpath[300];
-
-			snprintf(cpath, sizeof(cpath), "%s.connectionParameters", base);
-			if (!json_object_is_type(conn, json_type_object)) {
-				diag_error(d, cpath, "expected a mapping");
-			} else {
-				json_object_object_foreach(conn, ckey, cval) {
-					char text[1024];
-
-					if (scalar_text(cval, text, sizeof(text)))
-						kvlist_set(&x->conn, ckey, text);
-					else
-						diag_error(d, cpath, "\"%s\": expected a string", ckey);
-				}
-			}
-		}
-		read_ref(&x->password, e, "password", base, d);
-		read_ref(&x->ssl_key, e, "sslKey", base, d);
-		read_ref(&x->ssl_cert, e, "sslCert", base, d);
-		read_ref(&x->ssl_root_cert, e, "sslRootCert", base, d);
-		x->has_object_store = doc_get(e, "barmanObjectStore") != NULL || doc_get(e, "plugin") != NULL;
-		json_object_object_foreach(e, key, val) {
-			bool ok = false;
-
-			(void) val;
-			for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-				ok = ok || strcmp(key, known[k]) == 0;
-			if (!ok)
-				diag_warn(d, base, "unknown field \"%s\", ignored", key);
-		}
-	}
-}
-
-/* PGO users: each becomes a role; the first with a database is the
- * application owner (PGO's default is a user and database named after the
- * cluster). */
-static void
-read_pgo_users(struct spec *s, struct json_object *doc, struct diag *d)
-{
-	struct json_object *users = doc_get(doc, "spec.users");
-	size_t n;
-
-	if (users == NULL)
-		return;
-	if (!json_object_is_type(users, json_type_array)) {
-		diag_error(d, "spec.users", "expected a list, got %s", json_type_label(users));
-		return;
-	}
-	n = json_object_array_length(users);
-	s->roles = calloc(n ? n : 1, sizeof(*s->roles));
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *u = json_object_array_get_idx(users, i);
-		struct json_object *dbs = doc_get(u, "databases");
-		const char *name = doc_string(u, "name");
-		struct spec_role *r;
-		char path[64];
-
-		snprintf(path, sizeof(path), "spec.users[%zu]", i);
-		if (name == NULL) {
-			diag_error(d, path, "\"name\" is required");
-			continue;
-		}
-		r = &s->roles[s->n_roles++];
-		r->name = strdup(name);
-		if (doc_string(u, "options"))
-			r->options = strdup(doc_string(u, "options"));
-		if (dbs != NULL && json_object_is_type(dbs, json_type_array))
-			for (size_t k = 0; k < json_object_array_length(dbs); k++) {
-				struct json_object *db = json_object_array_get_idx(dbs, k);
-
-				if (json_object_is_type(db, json_type_string))
-					strlist_add(&r->databases, json_object_get_string(db));
-			}
-		if (s->app_owner == NULL && r->databases.n > 0) {
-			char p2[80];
-
-			s->app_owner = strdup(r->name);
-			s->app_database = strdup(r->databases.items[0]);
-			snprintf(p2, sizeof(p2), "%s.name", path);
-			spec_set_origin(s, spec_field_index("bootstrap.owner"), p2);
-			snprintf(p2, sizeof(p2), "%s.databases[0]", path);
-			spec_set_origin(s, spec_field_index("bootstrap.database"), p2);
-		}
-	}
-}
-
-/* One pgBackRest repository: a name and one of volume, s3, gcs, azure. */
+/* Every field of an item, from the first of its paths the item has. False
+ * when a required one is missing and the list leaves such items out. */
 static bool
-read_repo(struct json_object *r, const char *path, struct spec_repo *x, struct diag *d)
+read_item_fields(struct spec *s, const struct spec_list *l, void *item, struct json_object *o,
+		 const char *path, struct diag *d)
 {
-	static const char *const kinds[] = { "volume", "s3", "gcs", "azure" };
-	struct json_object *kv = NULL;
+	for (size_t i = 0; i < l->nfields; i++) {
+		const struct spec_field *f = &l->fields[i];
 
-	if (doc_string(r, "name") == NULL) {
-		diag_error(d, path, "needs a \"name\"");
-		return false;
-	}
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		if (doc_get(r, kinds[k]) == NULL)
-			continue;
-		if (kv != NULL) {
-			diag_error(d, path, "has both \"%s\" and \"%s\"; a repository is one of "
-				   "volume, s3, gcs or azure", x->kind, kinds[k]);
-			free(x->kind);
-			x->kind = NULL;
-			return false;
+		for (size_t k = 0; k < COUNT(f->paths) && f->paths[k] != NULL; k++) {
+			struct json_object *v = doc_get(o, f->paths[k]);
+			char vpath[512];
+			struct rd r = { vpath, path, f->paths[k], 0 };
+
+			if (v == NULL)
+				continue;
+			snprintf(vpath, sizeof(vpath), "%s.%s", path, f->paths[k]);
+			(void) read_value(s, f, item, v, &r, d);
+			break;
 		}
-		kv = doc_get(r, kinds[k]);
-		x->kind = strdup(kinds[k]);
-	}
-	x->name = strdup(doc_string(r, "name"));
-	if (kv != NULL) {
-		const char *bucket = doc_string(kv, "bucket") ? doc_string(kv, "bucket")
-			: doc_string(kv, "container");
-
-		if (bucket != NULL)
-			x->bucket = strdup(bucket);
-		if (doc_string(kv, "endpoint"))
-			x->endpoint = strdup(doc_string(kv, "endpoint"));
-		if (doc_string(kv, "region"))
-			x->region = strdup(doc_string(kv, "region"));
+		if (f->required && f->type == SPEC_T_STRING
+		    && *(char **) ((char *) item + f->offset) == NULL) {
+			diag_error(d, path, "%s", l->missing);
+			if (l->drop_incomplete)
+				return false;
+		}
+		item_default(f, item);
 	}
 	return true;
 }
 
-static void
-read_pgo_lists(struct spec *s, struct json_object *doc, struct diag *d)
+/* One item at path; false when it is left out (then it is cleared). */
+static bool
+read_item(struct spec *s, const struct spec_list *l, void *item, struct json_object *o,
+	  const char *path, struct diag *d)
 {
-	struct json_object *inst = doc_get(doc, "spec.instances");
-	struct json_object *repos = doc_get(doc, "spec.backups.pgbackrest.repos");
+	spec_item_init(l, item);
+	*(char **) ((char *) item + l->origin) = spec_xstrdup(path);
+	if (!json_object_is_type(o, json_type_object)) {
+		diag_error(d, path, "expected a mapping, got %s", json_type_label(o));
+		if (l->drop_incomplete)
+			spec_item_clear(l, item);
+		return !l->drop_incomplete;
+	}
+	if (!read_item_fields(s, l, item, o, path, d)
+	    || (l->after_item != NULL && !l->after_item(s, item, o, path, d))) {
+		spec_item_clear(l, item);
+		return false;
+	}
+	warn_unknown(o, path, "", item_known, l, d);
+	return true;
+}
 
-	if (inst != NULL) {
-		if (!json_object_is_type(inst, json_type_array)) {
-			diag_error(d, "spec.instances", "expected a list of instance sets, got %s",
-				   json_type_label(inst));
-		} else {
-			s->instances = 0;
-			for (size_t i = 0; i < json_object_array_length(inst); i++) {
-				struct json_object *r = doc_get(json_object_array_get_idx(inst, i), "replicas");
+/* A list of objects: each item read by the list's table, incomplete ones
+ * left out or kept as the list says, then the list's hook. */
+static bool
+read_list(struct spec *s, const struct spec_field *f, void *base, struct json_object *v,
+	  const char *path, struct diag *d)
+{
+	const struct spec_list *l = f->list;
+	char **items = (char **) ((char *) base + f->offset);
+	size_t *n = (size_t *) ((char *) base + l->count);
+	size_t len;
 
-				s->instances += (r && json_object_is_type(r, json_type_int))
-					? json_object_get_int(r) : 1;
-			}
-			spec_set_origin(s, spec_field_index("instances"), "spec.instances");
+	if (!json_object_is_type(v, json_type_array)) {
+		diag_error(d, path, "expected %s, got %s", l->expect, json_type_label(v));
+		return false;
+	}
+	/* a list read twice keeps the last one */
+	for (size_t i = 0; i < *n; i++)
+		spec_item_clear(l, *items + i * l->size);
+	free(*items);
+	*n = 0;
+	len = json_object_array_length(v);
+	*items = spec_xcalloc(len, l->size);
+	for (size_t i = 0; i < len; i++) {
+		char ipath[300];
+
+		snprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		if (read_item(s, l, *items + *n * l->size, json_object_array_get_idx(v, i), ipath, d))
+			(*n)++;
+	}
+	if (l->after_list != NULL)
+		l->after_list(s, path);
+	return true;
+}
+
+/* Store v into the member f describes inside base (the spec or an item). */
+static bool
+read_value(struct spec *s, const struct spec_field *f, void *base, struct json_object *v,
+	   const struct rd *r, struct diag *d)
+{
+	void *m = (char *) base + f->offset;
+
+	if (json_object_is_type(v, json_type_null))
+		return false;
+	if (f->type == SPEC_T_OBJLIST)
+		return read_list(s, f, base, v, r->path, d);
+	if (f->type == SPEC_T_OBJECT) {
+		(void) read_item(s, f->list, m, v, r->path, d);
+		return true;
+	}
+	return readers[f->type](f, m, v, r, d);
+}
+
+/* Store a document value into field fi of the spec and note where it was. */
+static void
+dialect_set(struct spec *s, int fi, struct json_object *v, const char *path, int arg,
+	    struct diag *d)
+{
+	const struct spec_field *f = &spec_fields[fi];
+	struct rd r = { path, path, NULL, arg };
+
+	if (read_value(s, f, s, v, &r, d) || f->type == SPEC_T_OBJLIST)
+		spec_set_origin(s, fi, path);
+}
+
+/* Read every path of the dialect's map. A list absent from the document
+ * still gets its path, for messages about what it lacks. */
+static void
+dialect_walk_map(struct spec *s, struct json_object *doc, enum dialect_kind kind, struct diag *d)
+{
+	const struct dialect_desc *dd = &dialects[kind];
+
+	for (size_t i = 0; i < dd->nmap; i++) {
+		char path[256];
+		struct json_object *v;
+		int fi = spec_field_index(dd->map[i].key);
+
+		if (fi < 0)
+			continue;
+		dialect_path(kind, dd->map[i].path, path, sizeof(path));
+		v = doc_get(doc, path);
+		if (v != NULL)
+			dialect_set(s, fi, v, path, dd->map[i].arg, d);
+		else if (spec_fields[fi].type == SPEC_T_OBJLIST)
+			spec_set_origin(s, fi, path);
+	}
+}
+
+/* ---- pgBackRest restore options (PGO) ---- */
+
+/* The handlers of the restore options pgpod interprets (restore_options[]). */
+
+/* --type: the kind of target, pgBackRest's names. */
+static void
+ropt_type(struct spec_restore *r, const char *v, const char *path, struct diag *d)
+{
+	for (int k = SPEC_TARGET_TIME; spec_target_names[k] != NULL; k++) {
+		if (strcmp(spec_target_names[k], v) == 0) {
+			r->target.kind = (enum spec_target_kind) k;
+			r->target.given |= 1u << k;
+			return;
 		}
 	}
-	if (repos != NULL && json_object_is_type(repos, json_type_array)) {
-		size_t n = json_object_array_length(repos);
+	diag_error(d, path, "\"--type=%s\": the restore type is one of default, immediate, lsn, "
+		   "name, preserve, standby, time or xid", v);
+}
 
-		s->repos = calloc(n ? n : 1, sizeof(*s->repos));
-		if (s->repos == NULL)
-			abort();
-		for (size_t i = 0; i < n; i++) {
-			char path[64];
+static void
+ropt_target(struct spec_restore *r, const char *v, const char *path, struct diag *d)
+{
+	(void) path;
+	(void) d;
+	free(r->target.value);
+	r->target.value = spec_xstrdup(v);
+}
 
-			snprintf(path, sizeof(path), "spec.backups.pgbackrest.repos[%zu]", i);
-			if (read_repo(json_object_array_get_idx(repos, i), path, &s->repos[s->n_repos], d))
-				s->n_repos++;
+static void
+ropt_set(struct spec_restore *r, const char *v, const char *path, struct diag *d)
+{
+	(void) path;
+	(void) d;
+	free(r->backup_id);
+	r->backup_id = spec_xstrdup(v);
+}
+
+/* --target-exclusive, optionally =y or =n as pgBackRest writes booleans. */
+static void
+ropt_exclusive(struct spec_restore *r, const char *v, const char *path, struct diag *d)
+{
+	if (v == NULL || strcmp(v, "y") == 0)
+		r->target.exclusive = 1;
+	else if (strcmp(v, "n") == 0)
+		r->target.exclusive = 0;
+	else
+		diag_error(d, path, "\"--target-exclusive=%s\": write y or n", v);
+}
+
+static void
+ropt_not_exclusive(struct spec_restore *r, const char *v, const char *path, struct diag *d)
+{
+	(void) v;
+	(void) path;
+	(void) d;
+	r->target.exclusive = 0;
+}
+
+static void
+ropt_timeline(struct spec_restore *r, const char *v, const char *path, struct diag *d)
+{
+	(void) path;
+	(void) d;
+	free(r->target.timeline);
+	r->target.timeline = spec_xstrdup(v);
+}
+
+static void
+ropt_action(struct spec_restore *r, const char *v, const char *path, struct diag *d)
+{
+	(void) path;
+	(void) d;
+	free(r->target_action);
+	r->target_action = spec_xstrdup(v);
+}
+
+static void
+ropt_db_include(struct spec_restore *r, const char *v, const char *path, struct diag *d)
+{
+	(void) path;
+	(void) d;
+	strlist_add(&r->db_include, v);
+}
+
+/* The options that say what to restore and where to stop; every other one
+ * is passed through. value: takes a value (--name=v or --name v), else an
+ * optional =v. */
+static const struct {
+	const char *name;
+	bool        value;
+	void      (*set)(struct spec_restore *r, const char *v, const char *path, struct diag *d);
+} restore_options[] = {
+	{ "type", true, ropt_type },
+	{ "target", true, ropt_target },
+	{ "set", true, ropt_set },
+	{ "target-exclusive", false, ropt_exclusive },
+	{ "no-target-exclusive", false, ropt_not_exclusive },
+	{ "target-timeline", true, ropt_timeline },
+	{ "target-action", true, ropt_action },
+	{ "db-include", true, ropt_db_include },
+};
+
+/* Interpret words[i]; returns how many more words it took (its value). */
+static size_t
+read_restore_option(struct spec_restore *r, const struct strlist *words, size_t i,
+		    const char *path, struct diag *d)
+{
+	const char *w = words->items[i];
+	bool option = strncmp(w, "--", 2) == 0;
+	const char *name = option ? w + 2 : "";
+	size_t n = strcspn(name, "=");
+	const char *v = name[n] == '=' ? name + n + 1 : NULL;
+
+	for (size_t k = 0; option && k < COUNT(restore_options); k++) {
+		if (strlen(restore_options[k].name) != n || strncmp(name, restore_options[k].name, n) != 0)
+			continue;
+		if (restore_options[k].value && v == NULL && i + 1 >= words->n) {
+			diag_error(d, path, "\"%s\" needs a value", w);
+			return 0;
+		}
+		if (restore_options[k].value && v == NULL) {
+			restore_options[k].set(r, words->items[i + 1], path, d);
+			return 1;
+		}
+		restore_options[k].set(r, v, path, d);
+		return 0;
+	}
+	strlist_add(&r->passthrough, w);
+	return 0;
+}
+
+/* The members the options fill (relative to the restore's prefix): their
+ * user path is the options'. */
+static const char *const restore_option_keys[] = {
+	"backupID", "target.time", "target.xid", "target.name", "target.lsn", "target.timeline",
+	"target.immediate", "target.exclusive", "target.type", "target.action", "dbInclude",
+	"passthroughOptions",
+};
+
+static const struct {
+	const char *prefix;
+	size_t      offset;
+} restore_shapes[] = {
+	{ "bootstrap.restore", offsetof(struct spec, restore) },
+	{ "restoreInPlace", offsetof(struct spec, inplace) },
+};
+
+/* Split the options as a shell would, then interpret them. */
+static void
+read_restore_options(struct spec *s, const char *prefix, struct spec_restore *r, struct diag *d)
+{
+	struct strlist words = { 0 };
+	char key[128];
+	char path[256];
+
+	snprintf(key, sizeof(key), "%s.options", prefix);
+	snprintf(path, sizeof(path), "%s", spec_path(s, key));
+	for (size_t i = 0; i < r->options.n; i++) {
+		const char *why = NULL;
+
+		if (!spec_split_words(r->options.items[i], &words, &why)) {
+			diag_error(d, path, "item %zu (%s): %s", i, r->options.items[i], why);
+			strlist_free(&words);
+			return;
 		}
 	}
-	if (doc_get(doc, "spec.dataSource.pgbackrest.repo") != NULL)
-		(void) read_repo(doc_get(doc, "spec.dataSource.pgbackrest.repo"),
-				 "spec.dataSource.pgbackrest.repo", &s->restore_repo, d);
-	read_pgo_users(s, doc, d);
+	for (size_t i = 0; i < words.n; i++)
+		i += read_restore_option(r, &words, i, path, d);
+	strlist_free(&words);
+	for (size_t i = 0; i < COUNT(restore_option_keys); i++) {
+		int fi;
+
+		snprintf(key, sizeof(key), "%s.%s", prefix, restore_option_keys[i]);
+		fi = spec_field_index(key);
+		if (fi >= 0 && s->origin[fi] == NULL)
+			spec_set_origin(s, fi, path);
+	}
+}
+
+/* Both restores of the model: their options, when written, into the shape. */
+static void
+dialect_restore_options(struct spec *s, struct diag *d)
+{
+	for (size_t i = 0; i < COUNT(restore_shapes); i++) {
+		struct spec_restore *r = (void *) ((char *) s + restore_shapes[i].offset);
+
+		if (r->options.n > 0)
+			read_restore_options(s, restore_shapes[i].prefix, r, d);
+	}
 }
 
 /* ---- bootstrap method ---- */
@@ -692,6 +1039,49 @@ dialect_bootstrap(struct spec *s, struct json_object *doc, enum dialect_kind kin
 	spec_set_origin(s, spec_field_index("bootstrap.method"), base);
 }
 
+/* ---- what each dialect adds ---- */
+
+static void
+dialect_finish_cnpg(struct spec *s, struct json_object *doc, enum dialect_kind kind,
+		    struct diag *d)
+{
+	char path[96];
+
+	(void) s;
+	if (kind == DK_CNPG && doc_get(doc, "spec") == NULL)
+		diag_error(d, "spec", "is required");
+	dialect_path(kind, "spec.bootstrap.initdb.import", path, sizeof(path));
+	if (doc_get(doc, path))
+		diag_error(d, path, "importing databases with pg_dump/pg_restore is not something "
+			   "pgpod does; bootstrap with initdb and import afterwards, or clone with "
+			   "pg_basebackup");
+	if (kind == DK_CNPG && doc_get(doc, "spec.managed") != NULL)
+		diag_warn(d, "spec.managed", "declarative roles and services are not applied by "
+			  "pgpod; manage them with SQL (postInitSQL or afterwards)");
+}
+
+/* PGO's default user and database are named after the cluster. */
+static void
+dialect_finish_pgo(struct spec *s, struct json_object *doc, enum dialect_kind kind,
+		   struct diag *d)
+{
+	(void) doc;
+	(void) kind;
+	(void) d;
+	if (s->app_owner == NULL && s->name != NULL) {
+		free(s->app_database);
+		s->app_owner = spec_xstrdup(s->name);
+		s->app_database = spec_xstrdup(s->name);
+	}
+}
+
+static void (*const dialect_finish[])(struct spec *, struct json_object *, enum dialect_kind,
+				      struct diag *) = {
+	[DK_CNPG] = dialect_finish_cnpg,
+	[DK_CHART] = dialect_finish_cnpg,
+	[DK_PGO] = dialect_finish_pgo,
+};
+
 /* ---- entry points ---- */
 
 static bool
@@ -718,7 +1108,7 @@ dialect_detect(struct json_object *doc, enum spec_dialect *dialect, enum dialect
 		*kind = DK_CHART;
 		return true;
 	}
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+	for (size_t i = 0; i < COUNT(known); i++) {
 		if (api && k && strncmp(api, known[i].group, strlen(known[i].group)) == 0
 		    && strcmp(k, known[i].kind) == 0) {
 			*dialect = known[i].dialect;
@@ -740,9 +1130,8 @@ dialect_read(struct json_object *doc, const char *source, struct spec **out, str
 {
 	enum spec_dialect dialect;
 	enum dialect_kind kind;
+	struct dialect_ctx ctx;
 	struct spec *s;
-	const struct dialect_map *map;
-	size_t n;
 
 	*out = NULL;
 	if (!json_object_is_type(doc, json_type_object)) {
@@ -753,38 +1142,13 @@ dialect_read(struct json_object *doc, const char *source, struct spec **out, str
 		return false;
 	s = spec_new();
 	s->dialect = dialect;
-	s->source_file = strdup(source);
-	map = kind == DK_PGO ? pgo_map : cnpg_map;
-	n = kind == DK_PGO ? sizeof(pgo_map) / sizeof(pgo_map[0]) : sizeof(cnpg_map) / sizeof(cnpg_map[0]);
+	s->source_file = spec_xstrdup(source);
 	dialect_bootstrap(s, doc, kind, d);
-	dialect_walk_map(s, doc, kind, map, n, d);
-	if (kind == DK_PGO) {
-		read_pgo_lists(s, doc, d);
-		dialect_warn_unknown(doc, "", kind, map, n, pgo_ignored,
-				     sizeof(pgo_ignored) / sizeof(pgo_ignored[0]), d);
-		if (s->app_owner == NULL && s->name != NULL) {
-			/* PGO's default user and database are named after the cluster */
-			s->app_owner = strdup(s->name);
-			s->app_database = strdup(s->name);
-		}
-	} else {
-		struct json_object *ext = doc_get(doc, kind == DK_CHART ? "externalClusters" : "spec.externalClusters");
-
-		if (ext != NULL)
-			read_externals(s, ext, kind == DK_CHART ? "externalClusters" : "spec.externalClusters", d);
-		if (kind == DK_CNPG && doc_get(doc, "spec") == NULL)
-			diag_error(d, "spec", "is required");
-		if (doc_get(doc, kind == DK_CHART ? "bootstrapDB.initdb.import" : "spec.bootstrap.initdb.import"))
-			diag_error(d, kind == DK_CHART ? "bootstrapDB.initdb.import" : "spec.bootstrap.initdb.import",
-				   "importing databases with pg_dump/pg_restore is not something pgpod "
-				   "does; bootstrap with initdb and import afterwards, or clone with "
-				   "pg_basebackup");
-		if (kind == DK_CNPG && doc_get(doc, "spec.managed") != NULL)
-			diag_warn(d, "spec.managed", "declarative roles and services are not applied by "
-				  "pgpod; manage them with SQL (postInitSQL or afterwards)");
-		dialect_warn_unknown(doc, "", kind, map, n, cnpg_ignored,
-				     sizeof(cnpg_ignored) / sizeof(cnpg_ignored[0]), d);
-	}
+	dialect_walk_map(s, doc, kind, d);
+	dialect_restore_options(s, d);
+	dialect_finish[kind](s, doc, kind, d);
+	ctx.kind = kind;
+	warn_unknown(doc, "", "", dialect_known, &ctx, d);
 	*out = s;
 	return true;
 }
@@ -822,4 +1186,50 @@ dialect_load(const char *path, struct spec **out, struct diag *d)
 			   ndocs == 1 ? "" : "s");
 	yamljson_free_docs(docs, ndocs);
 	return ok;
+}
+
+/* ---- the tables checked against each other ---- */
+
+static void
+check_ignored(const char *where, const char *ignored, const char *read, struct strlist *problems)
+{
+	char line[768];
+
+	if (!path_has_prefix(read, ignored))
+		return;
+	snprintf(line, sizeof(line), "%s: ignored \"%s\" hides \"%s\", which is read", where,
+		 ignored, read);
+	strlist_add(problems, line);
+}
+
+static void
+check_dialect_tables(enum dialect_kind kind, struct strlist *problems)
+{
+	const struct dialect_desc *dd = &dialects[kind];
+
+	for (size_t i = 0; i < dd->nmap; i++) {
+		char mp[256];
+
+		dialect_path(kind, dd->map[i].path, mp, sizeof(mp));
+		for (size_t k = 0; k < COUNT(meta_ignored); k++)
+			check_ignored(dd->name, meta_ignored[k], mp, problems);
+		for (size_t k = 0; k < dd->nignored; k++)
+			check_ignored(dd->name, dd->ignored[k], mp, problems);
+	}
+}
+
+void
+dialect_check_tables(struct strlist *problems)
+{
+	for (int kind = DK_CNPG; kind <= DK_PGO; kind++)
+		check_dialect_tables((enum dialect_kind) kind, problems);
+	for (size_t i = 0; i < spec_nfields; i++) {
+		const struct spec_list *l = spec_fields[i].list;
+
+		for (size_t f = 0; l != NULL && f < l->nfields; f++)
+			for (size_t p = 0; p < COUNT(l->fields[f].paths) && l->fields[f].paths[p]; p++)
+				for (size_t k = 0; k < l->nignored; k++)
+					check_ignored(spec_fields[i].key, l->ignored[k],
+						      l->fields[f].paths[p], problems);
+	}
 }

@@ -23,4 +23,9 @@ bool dialect_read(struct json_object *doc, const char *source,
 		  struct spec **out, struct diag *d)
 	__attribute__((warn_unused_result));
 
+/* Every ignored path of the dialect tables (and of the item tables) that
+ * is, or is an ancestor of, a path pgpod reads: each one a line appended
+ * to problems. None should be: a typo beside a read field must be warned. */
+void dialect_check_tables(struct strlist *problems);
+
 #endif

@@ -1,5 +1,7 @@
 /*
- * inputs.c — loading Secret and ConfigMap values (see inputs.h).
+ * inputs.c — loading Secret and ConfigMap values (see inputs.h). One walker
+ * (inputs_walk) decides which references a spec makes pgpod read; loading
+ * and the list of Secrets to watch both follow it.
  */
 #include "inputs.h"
 
@@ -85,6 +87,202 @@ report_missing(struct diag *d, const char *path, const char *what, const char *d
 			   what, name, key, dir, name, key, strerror(err));
 }
 
+/* ---- what a spec makes pgpod read ---- */
+
+/* What a reference is read for. */
+enum input_use {
+	INPUT_APP,		/* the application owner's basic-auth Secret */
+	INPUT_SUPERUSER,	/* the superuser's basic-auth Secret */
+	INPUT_SOURCE,		/* one key of an external cluster's Secret */
+	INPUT_REPLICATION,	/* <cluster>-replication, key password (optional) */
+	INPUT_SQL,		/* a postInit*SQLRefs entry */
+};
+
+/* One Secret (or ConfigMap) key, or basic-auth Secret, to read. */
+struct input_ref {
+	enum input_use use;
+	bool        configmap;	/* a ConfigMap's key, not a Secret's */
+	const char *name;
+	const char *key;	/* NULL for a basic-auth Secret */
+	const char *path;	/* the field that names it */
+	const char *label;	/* INPUT_SQL: "postInitSQLRefs.secretRefs[0]" */
+	size_t      index;	/* INPUT_SOURCE: the entry; INPUT_SQL: the script list */
+	size_t      slot;	/* INPUT_SOURCE: which of the entry's keys */
+};
+
+typedef void (*input_visit)(const struct input_ref *r, void *ctx);
+
+/* The Secret keys of an externalClusters entry: where the reference is,
+ * where its value goes, whether a trailing newline is dropped (passwords;
+ * PEM texts are kept verbatim). */
+static const struct {
+	const char *field;
+	size_t      ref;
+	size_t      value;
+	bool        strip;
+} source_keys[] = {
+	{ "password", offsetof(struct spec_external, password), offsetof(struct input_source, password), true },
+	{ "sslKey", offsetof(struct spec_external, ssl_key), offsetof(struct input_source, ssl_key), false },
+	{ "sslCert", offsetof(struct spec_external, ssl_cert), offsetof(struct input_source, ssl_cert), false },
+	{ "sslRootCert", offsetof(struct spec_external, ssl_root_cert),
+	  offsetof(struct input_source, ssl_root_cert), false },
+};
+
+/* postInit*SQLRefs: the refs and the scripts they become. */
+static const struct {
+	const char *name;
+	size_t      refs;
+	size_t      files;
+} sql_refs[] = {
+	{ "postInitSQLRefs", offsetof(struct spec, post_init_sql_refs), offsetof(struct inputs, post_init) },
+	{ "postInitTemplateSQLRefs", offsetof(struct spec, post_init_template_sql_refs),
+	  offsetof(struct inputs, post_init_template) },
+	{ "postInitApplicationSQLRefs", offsetof(struct spec, post_init_application_sql_refs),
+	  offsetof(struct inputs, post_init_application) },
+};
+
+/* Only the sources the spec uses now have their Secrets read: the clone
+ * source, the replica cluster's source. */
+static bool
+source_used(const struct spec *s, const char *name)
+{
+	if (name == NULL)
+		return false;
+	if (s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP && s->clone_source != NULL
+	    && strcmp(s->clone_source, name) == 0)
+		return true;
+	return s->standby_enabled == 1 && s->standby_source != NULL
+		&& strcmp(s->standby_source, name) == 0;
+}
+
+/* The basic-auth Secrets: the application owner's, the superuser's when
+ * superuser access is on. */
+static void
+walk_auth(const struct spec *s, input_visit visit, void *ctx)
+{
+	struct input_ref r = { .use = INPUT_APP };
+
+	if (s->app_secret != NULL) {
+		r.name = s->app_secret;
+		r.path = spec_path(s, "bootstrap.secret");
+		visit(&r, ctx);
+	}
+	if (s->superuser_secret != NULL && s->enable_superuser_access != 0) {
+		r.use = INPUT_SUPERUSER;
+		r.name = s->superuser_secret;
+		r.path = spec_path(s, "superuser.secret");
+		visit(&r, ctx);
+	}
+}
+
+/* The Secret keys of the external clusters in use, by their item paths. */
+static void
+walk_sources(const struct spec *s, input_visit visit, void *ctx)
+{
+	for (size_t i = 0; i < s->n_externals; i++) {
+		const struct spec_external *e = &s->externals[i];
+		char base[256];
+
+		if (!source_used(s, e->name))
+			continue;
+		if (e->origin != NULL)
+			snprintf(base, sizeof(base), "%s", e->origin);
+		else
+			snprintf(base, sizeof(base), "%s[%zu]", spec_path(s, "externalClusters"), i);
+		for (size_t k = 0; k < sizeof(source_keys) / sizeof(source_keys[0]); k++) {
+			const struct spec_ref *ref = (const void *) ((const char *) e + source_keys[k].ref);
+			char path[300];
+			struct input_ref r = { .use = INPUT_SOURCE, .name = ref->name, .key = ref->key,
+					       .path = path, .index = i, .slot = k };
+
+			if (ref->name == NULL)
+				continue;
+			snprintf(path, sizeof(path), "%s.%s", base, source_keys[k].field);
+			visit(&r, ctx);
+		}
+	}
+}
+
+/* One list of refs (Secrets or ConfigMaps) of a postInit*SQLRefs. */
+static void
+walk_sql_list(const struct spec *s, size_t group, bool configmap, input_visit visit, void *ctx)
+{
+	const struct spec_sqlrefs *refs = (const void *) ((const char *) s + sql_refs[group].refs);
+	const struct reflist *l = configmap ? &refs->configmaps : &refs->secrets;
+	const char *kind = configmap ? "configMapRefs" : "secretRefs";
+	char key[160];
+	char base[256];
+
+	snprintf(key, sizeof(key), "bootstrap.initdb.%s.%s", sql_refs[group].name, kind);
+	snprintf(base, sizeof(base), "%s", spec_path(s, key));
+	for (size_t i = 0; i < l->n; i++) {
+		char label[256];
+		char path[300];
+		struct input_ref r = { .use = INPUT_SQL, .configmap = configmap,
+				       .name = l->items[i].name, .key = l->items[i].key,
+				       .path = path, .label = label, .index = group };
+
+		snprintf(label, sizeof(label), "%s.%s[%zu]", sql_refs[group].name, kind, i);
+		if (l->single)
+			snprintf(path, sizeof(path), "%s", base);
+		else
+			snprintf(path, sizeof(path), "%s[%zu]", base, i);
+		visit(&r, ctx);
+	}
+}
+
+/*
+ * Every Secret and ConfigMap key the spec makes pgpod read, in the order
+ * they are read: the app Secret, the superuser Secret (when superuser access
+ * is on), the Secrets of the external clusters in use, the replication
+ * Secret, then (initdb only) the postInit*SQLRefs, Secrets before ConfigMaps
+ * as CloudNativePG runs them. The one place that decides what is read.
+ */
+static void
+inputs_walk(const struct spec *s, input_visit visit, void *ctx)
+{
+	char repl[300];
+	struct input_ref r = { .use = INPUT_REPLICATION, .name = repl, .key = "password",
+			       .path = "replication secret" };
+
+	walk_auth(s, visit, ctx);
+	walk_sources(s, visit, ctx);
+	inputs_replication_secret(s, repl, sizeof(repl));
+	visit(&r, ctx);
+	if (s->bootstrap != SPEC_BOOTSTRAP_INITDB)
+		return;
+	for (size_t g = 0; g < sizeof(sql_refs) / sizeof(sql_refs[0]); g++) {
+		walk_sql_list(s, g, false, visit, ctx);
+		walk_sql_list(s, g, true, visit, ctx);
+	}
+}
+
+/* inputs_secret_names' visitor: each Secret once. */
+static void
+add_secret_name(const struct input_ref *r, void *ctx)
+{
+	struct strlist *names = ctx;
+
+	if (!r->configmap && r->name != NULL && !strlist_has(names, r->name))
+		strlist_add(names, r->name);
+}
+
+void
+inputs_secret_names(const struct spec *s, struct strlist *names)
+{
+	inputs_walk(s, add_secret_name, names);
+}
+
+/* ---- loading ---- */
+
+struct load_ctx {
+	const struct spec *s;
+	const char        *secrets_dir;
+	const char        *configmaps_dir;
+	struct inputs     *in;
+	struct diag       *d;
+};
+
 /* Read a basic-auth Secret: username (or PGO's "user") and password. */
 static bool
 load_basic_auth(const char *dir, const char *secret, const char *path, char **user,
@@ -110,53 +308,102 @@ load_basic_auth(const char *dir, const char *secret, const char *path, char **us
 	return true;
 }
 
+/* The application owner's Secret; its username must be the owner (initdb). */
 static void
-load_refs(const struct reflist *l, const char *dir, const char *what, const char *label,
-	  const char *path, struct sqlfiles *out, struct diag *d)
+load_app(const struct input_ref *r, struct load_ctx *c)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		struct sqlfile *f;
-		char lbl[256];
-		char org[512];
-		char fpath[320];
-		char *sql;
-		int err;
+	const struct spec *s = c->s;
+	struct inputs *in = c->in;
 
-		snprintf(lbl, sizeof(lbl), "%s[%zu]", label, i);
-		if (l->single)
-			snprintf(fpath, sizeof(fpath), "%s", path);
-		else
-			snprintf(fpath, sizeof(fpath), "%s[%zu]", path, i);
-		if (!inputs_read_key(dir, l->items[i].name, l->items[i].key, &sql, &err)) {
-			report_missing(d, fpath, what, dir, l->items[i].name, l->items[i].key, err);
-			continue;
-		}
-		out->items = realloc(out->items, (out->n + 1) * sizeof(*out->items));
-		if (out->items == NULL)
-			abort();
-		f = &out->items[out->n++];
-		snprintf(org, sizeof(org), "%s %s key %s", what, l->items[i].name, l->items[i].key);
-		f->label = strdup(lbl);
-		f->origin = strdup(org);
-		f->sql = sql;
-	}
+	if (load_basic_auth(c->secrets_dir, r->name, r->path, &in->app_username,
+			    &in->app_password, c->d)
+	    && s->app_owner != NULL && strcmp(in->app_username, s->app_owner) != 0
+	    && s->bootstrap == SPEC_BOOTSTRAP_INITDB)
+		diag_error(c->d, r->path, "secret \"%s\" has username \"%s\" but the owner is \"%s\"; "
+			   "the username must match the owner", r->name, in->app_username,
+			   s->app_owner);
 }
 
-/* Secrets before ConfigMaps, as CloudNativePG runs them. */
+/* The superuser's Secret; its username must be postgres. */
 static void
-load_sqlrefs(const struct spec *s, const struct spec_sqlrefs *refs, const char *name,
-	     const char *secrets_dir, const char *configmaps_dir, struct sqlfiles *out,
-	     struct diag *d)
+load_superuser(const struct input_ref *r, struct load_ctx *c)
 {
-	char key[160];
-	char label[160];
+	char *user = NULL;
 
-	snprintf(key, sizeof(key), "bootstrap.initdb.%s.secretRefs", name);
-	snprintf(label, sizeof(label), "%s.secretRefs", name);
-	load_refs(&refs->secrets, secrets_dir, "secret", label, spec_path(s, key), out, d);
-	snprintf(key, sizeof(key), "bootstrap.initdb.%s.configMapRefs", name);
-	snprintf(label, sizeof(label), "%s.configMapRefs", name);
-	load_refs(&refs->configmaps, configmaps_dir, "configmap", label, spec_path(s, key), out, d);
+	if (load_basic_auth(c->secrets_dir, r->name, r->path, &user, &c->in->su_password, c->d)
+	    && strcmp(user, "postgres") != 0)
+		diag_error(c->d, r->path, "secret \"%s\" has username \"%s\"; the superuser secret's "
+			   "username must be \"postgres\"", r->name, user);
+	free(user);
+}
+
+/* One Secret key of an externalClusters entry. */
+static void
+load_source(const struct input_ref *r, struct load_ctx *c)
+{
+	char **out = (char **) ((char *) &c->in->sources[r->index] + source_keys[r->slot].value);
+	int err;
+
+	if (!inputs_read_key(c->secrets_dir, r->name, r->key, out, &err)) {
+		report_missing(c->d, r->path, "secret", c->secrets_dir, r->name, r->key, err);
+		return;
+	}
+	if (source_keys[r->slot].strip)
+		strip_newline(*out);
+}
+
+/* streaming_replica's password, when the Secret is mounted (optional: a
+ * single instance needs none; `join` says so when it is missing). */
+static void
+load_replication(const struct input_ref *r, struct load_ctx *c)
+{
+	int err;
+
+	if (!inputs_read_key(c->secrets_dir, r->name, r->key, &c->in->replication_password, &err)) {
+		if (err != ENOENT)
+			report_missing(c->d, r->path, "secret", c->secrets_dir, r->name, r->key, err);
+		return;
+	}
+	strip_newline(c->in->replication_password);
+}
+
+/* One postInit*SQLRefs script, appended to its list. */
+static void
+load_sql(const struct input_ref *r, struct load_ctx *c)
+{
+	struct sqlfiles *out = (void *) ((char *) c->in + sql_refs[r->index].files);
+	const char *what = r->configmap ? "configmap" : "secret";
+	const char *dir = r->configmap ? c->configmaps_dir : c->secrets_dir;
+	struct sqlfile *f;
+	char org[512];
+	char *sql;
+	int err;
+
+	if (!inputs_read_key(dir, r->name, r->key, &sql, &err)) {
+		report_missing(c->d, r->path, what, dir, r->name, r->key, err);
+		return;
+	}
+	out->items = spec_xrealloc(out->items, (out->n + 1) * sizeof(*out->items));
+	f = &out->items[out->n++];
+	snprintf(org, sizeof(org), "%s %s key %s", what, r->name, r->key);
+	f->label = spec_xstrdup(r->label);
+	f->origin = spec_xstrdup(org);
+	f->sql = sql;
+}
+
+static void (*const loaders[])(const struct input_ref *r, struct load_ctx *c) = {
+	[INPUT_APP] = load_app,
+	[INPUT_SUPERUSER] = load_superuser,
+	[INPUT_SOURCE] = load_source,
+	[INPUT_REPLICATION] = load_replication,
+	[INPUT_SQL] = load_sql,
+};
+
+/* inputs_load's visitor: the loader of the reference's use. */
+static void
+load_one(const struct input_ref *r, void *ctx)
+{
+	loaders[r->use](r, ctx);
 }
 
 void
@@ -174,137 +421,46 @@ inputs_source(const struct inputs *in, const char *name)
 	return NULL;
 }
 
-/* One Secret key of an externalClusters entry; a password loses its
- * trailing newline, PEM texts are kept verbatim. */
+/* A random password where no Secret gives one: the owner's always, the
+ * superuser's when access is asked for without a Secret. */
 static void
-load_source_ref(const struct spec_ref *r, const char *dir, const char *path, bool strip,
-		char **out, struct diag *d)
+inputs_generate(const struct spec *s, struct inputs *in, struct diag *d)
 {
-	int err;
+	char gen[64];
 
-	if (r->name == NULL)
-		return;
-	if (!inputs_read_key(dir, r->name, r->key, out, &err)) {
-		report_missing(d, path, "secret", dir, r->name, r->key, err);
-		return;
+	if (s->app_secret == NULL) {
+		if (!inputs_generate_password(gen, sizeof(gen)))
+			diag_error(d, "bootstrap.secret", "cannot generate a random password (OpenSSL)");
+		else
+			in->app_password = spec_xstrdup(gen);
+		in->app_generated = true;
 	}
-	if (strip)
-		strip_newline(*out);
-}
-
-/* Only the sources the spec uses now have their Secrets read: the clone
- * source, the replica cluster's source. */
-static bool
-source_used(const struct spec *s, const char *name)
-{
-	if (name == NULL)
-		return false;
-	if (s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP && s->clone_source != NULL
-	    && strcmp(s->clone_source, name) == 0)
-		return true;
-	return s->standby_enabled == 1 && s->standby_source != NULL
-		&& strcmp(s->standby_source, name) == 0;
-}
-
-static void
-load_sources(const struct spec *s, const char *dir, struct inputs *in, struct diag *d)
-{
-	const char *base = s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters";
-
-	if (s->n_externals == 0)
-		return;
-	in->sources = calloc(s->n_externals, sizeof(*in->sources));
-	if (in->sources == NULL)
-		abort();
-	in->n_sources = s->n_externals;
-	for (size_t i = 0; i < s->n_externals; i++) {
-		const struct spec_external *e = &s->externals[i];
-		struct input_source *src = &in->sources[i];
-		char path[256];
-
-		src->name = e->name;
-		if (!source_used(s, e->name))
-			continue;
-		snprintf(path, sizeof(path), "%s[%zu].password", base, i);
-		load_source_ref(&e->password, dir, path, true, &src->password, d);
-		snprintf(path, sizeof(path), "%s[%zu].sslKey", base, i);
-		load_source_ref(&e->ssl_key, dir, path, false, &src->ssl_key, d);
-		snprintf(path, sizeof(path), "%s[%zu].sslCert", base, i);
-		load_source_ref(&e->ssl_cert, dir, path, false, &src->ssl_cert, d);
-		snprintf(path, sizeof(path), "%s[%zu].sslRootCert", base, i);
-		load_source_ref(&e->ssl_root_cert, dir, path, false, &src->ssl_root_cert, d);
+	if (s->superuser_secret == NULL && s->enable_superuser_access == 1) {
+		if (!inputs_generate_password(gen, sizeof(gen)))
+			diag_error(d, "superuser.secret", "cannot generate a random password (OpenSSL)");
+		else
+			in->su_password = spec_xstrdup(gen);
+		in->su_generated = true;
 	}
-}
-
-/* streaming_replica's password, when the Secret is mounted (optional: a
- * single instance needs none; `join` says so when it is missing). */
-static void
-load_replication(const struct spec *s, const char *dir, struct inputs *in, struct diag *d)
-{
-	char name[300];
-	int err;
-
-	inputs_replication_secret(s, name, sizeof(name));
-	if (!inputs_read_key(dir, name, "password", &in->replication_password, &err)) {
-		if (err != ENOENT)
-			report_missing(d, "replication secret", "secret", dir, name, "password", err);
-		return;
-	}
-	strip_newline(in->replication_password);
+	OPENSSL_cleanse(gen, sizeof(gen));
 }
 
 bool
 inputs_load(const struct spec *s, const char *secrets_dir, const char *configmaps_dir,
 	    struct inputs *in, struct diag *d)
 {
+	struct load_ctx c = { s, secrets_dir, configmaps_dir, in, d };
 	size_t before = d->errors.n;
-	char path[256];
-	char gen[64];
 
 	memset(in, 0, sizeof(*in));
-	if (s->app_secret != NULL) {
-		snprintf(path, sizeof(path), "%s", spec_path(s, "bootstrap.secret"));
-		if (load_basic_auth(secrets_dir, s->app_secret, path, &in->app_username,
-				    &in->app_password, d)
-		    && s->app_owner != NULL && strcmp(in->app_username, s->app_owner) != 0
-		    && s->bootstrap == SPEC_BOOTSTRAP_INITDB)
-			diag_error(d, path, "secret \"%s\" has username \"%s\" but the owner is \"%s\"; "
-				   "the username must match the owner", s->app_secret,
-				   in->app_username, s->app_owner);
-	} else {
-		if (!inputs_generate_password(gen, sizeof(gen)))
-			diag_error(d, "bootstrap.secret", "cannot generate a random password (OpenSSL)");
-		else
-			in->app_password = strdup(gen);
-		in->app_generated = true;
+	inputs_generate(s, in, d);
+	if (s->n_externals > 0) {
+		in->sources = spec_xcalloc(s->n_externals, sizeof(*in->sources));
+		in->n_sources = s->n_externals;
+		for (size_t i = 0; i < s->n_externals; i++)
+			in->sources[i].name = s->externals[i].name;
 	}
-	if (s->superuser_secret != NULL && s->enable_superuser_access != 0) {
-		char *user = NULL;
-
-		snprintf(path, sizeof(path), "%s", spec_path(s, "superuser.secret"));
-		if (load_basic_auth(secrets_dir, s->superuser_secret, path, &user, &in->su_password, d)
-		    && strcmp(user, "postgres") != 0)
-			diag_error(d, path, "secret \"%s\" has username \"%s\"; the superuser secret's "
-				   "username must be \"postgres\"", s->superuser_secret, user);
-		free(user);
-	} else if (s->enable_superuser_access == 1) {
-		if (!inputs_generate_password(gen, sizeof(gen)))
-			diag_error(d, "superuser.secret", "cannot generate a random password (OpenSSL)");
-		else
-			in->su_password = strdup(gen);
-		in->su_generated = true;
-	}
-	OPENSSL_cleanse(gen, sizeof(gen));
-	load_sources(s, secrets_dir, in, d);
-	load_replication(s, secrets_dir, in, d);
-	if (s->bootstrap == SPEC_BOOTSTRAP_INITDB) {
-		load_sqlrefs(s, &s->post_init_sql_refs, "postInitSQLRefs", secrets_dir,
-			     configmaps_dir, &in->post_init, d);
-		load_sqlrefs(s, &s->post_init_template_sql_refs, "postInitTemplateSQLRefs",
-			     secrets_dir, configmaps_dir, &in->post_init_template, d);
-		load_sqlrefs(s, &s->post_init_application_sql_refs, "postInitApplicationSQLRefs",
-			     secrets_dir, configmaps_dir, &in->post_init_application, d);
-	}
+	inputs_walk(s, load_one, &c);
 	return d->errors.n == before;
 }
 
@@ -351,38 +507,4 @@ inputs_free(struct inputs *in)
 	in->n_sources = 0;
 	free_secret(&in->replication_password);
 	in->app_username = NULL;
-}
-
-/* PROVISIONAL (replaced by the spec-model work): the Secrets inputs_load reads. */
-static void
-names_add(struct strlist *l, const char *name)
-{
-	if (name == NULL)
-		return;
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i], name) == 0)
-			return;
-	strlist_add(l, name);
-}
-
-void
-inputs_secret_names(const struct spec *s, struct strlist *names)
-{
-	char repl[300];
-
-	inputs_replication_secret(s, repl, sizeof(repl));
-	names_add(names, repl);
-	names_add(names, s->app_secret);
-	if (s->enable_superuser_access != 0)
-		names_add(names, s->superuser_secret);
-	for (size_t i = 0; i < s->n_externals; i++) {
-		const struct spec_external *e = &s->externals[i];
-
-		if (!source_used(s, e->name))
-			continue;
-		names_add(names, e->password.name);
-		names_add(names, e->ssl_key.name);
-		names_add(names, e->ssl_cert.name);
-		names_add(names, e->ssl_root_cert.name);
-	}
 }

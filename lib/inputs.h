@@ -55,12 +55,16 @@ const struct input_source *inputs_source(const struct inputs *in, const char *na
 
 #define INPUT_MAX_BYTES (16 * 1024 * 1024)
 
+/* The Secrets inputs_load reads for this spec (what the supervisor must
+ * watch): the app and superuser Secrets, the replication Secret, the
+ * Secrets of the external clusters in use and, for initdb, those of
+ * postInit*SQLRefs. Each name once, in the order inputs_load reads them;
+ * appended to names. */
+void inputs_secret_names(const struct spec *s, struct strlist *names);
+
 bool inputs_load(const struct spec *s, const char *secrets_dir, const char *configmaps_dir,
 		 struct inputs *in, struct diag *d) __attribute__((warn_unused_result));
 void inputs_free(struct inputs *in);
-
-/* The names of the Secrets inputs_load reads for s, each once. */
-void inputs_secret_names(const struct spec *s, struct strlist *names);
 
 /* Read <dir>/<name>/<key>; one trailing newline is kept (Kubernetes keeps
  * values verbatim). Returns false and sets *err (errno) when missing. */

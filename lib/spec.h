@@ -3,9 +3,11 @@
  *
  * Four dialects (CloudNativePG Cluster, cnpg-database chart values, Crunchy
  * PGO PostgresCluster, Percona PerconaPGCluster) are read into this model by
- * lib/dialect.c. Every scalar and list member is described once in
- * spec_fields[] (spec.c): the dialect readers, validation messages and the
- * normalized JSON dump all walk that table.
+ * lib/dialect.c. Every member is described once in spec_fields[] (spec.c),
+ * lists of objects by a table of item fields each (struct spec_list): the
+ * dialect readers, validation (each field may carry a check), the
+ * normalized JSON dump, freeing and the reload comparison all walk those
+ * tables.
  */
 #ifndef PGPOD_SPEC_H
 #define PGPOD_SPEC_H
@@ -14,6 +16,9 @@
 #include <stddef.h>
 
 #define MUSTCHECK __attribute__((warn_unused_result))
+
+struct diag;
+struct json_object;
 
 enum spec_dialect {
 	SPEC_DIALECT_CNPG,
@@ -26,6 +31,28 @@ enum spec_bootstrap {
 	SPEC_BOOTSTRAP_INITDB,		/* initdb from scratch (the default) */
 	SPEC_BOOTSTRAP_PG_BASEBACKUP,	/* clone a live cluster */
 	SPEC_BOOTSTRAP_RECOVERY,	/* restore a base backup (+ PITR) */
+};
+
+/* What a restore or standby source names. */
+enum spec_source_kind {
+	SPEC_SOURCE_NONE,
+	SPEC_SOURCE_EXTERNAL,		/* an externalClusters entry (CloudNativePG) */
+	SPEC_SOURCE_REPO,		/* a repository of spec.backups.pgbackrest.repos */
+	SPEC_SOURCE_DATASOURCE_REPO,	/* the repository described with it (dataSource.pgbackrest.repo) */
+	SPEC_SOURCE_CLUSTER,		/* a repository of another PGO cluster (dataSource.postgresCluster) */
+};
+
+/* Where a restore stops: CloudNativePG's recoveryTarget, pgBackRest's --type. */
+enum spec_target_kind {
+	SPEC_TARGET_NONE,		/* the end of the WAL */
+	SPEC_TARGET_TIME,
+	SPEC_TARGET_XID,
+	SPEC_TARGET_NAME,
+	SPEC_TARGET_LSN,
+	SPEC_TARGET_IMMEDIATE,		/* the end of the base backup */
+	SPEC_TARGET_DEFAULT,		/* pgBackRest --type=default: the end of the WAL */
+	SPEC_TARGET_STANDBY,		/* pgBackRest --type=standby */
+	SPEC_TARGET_PRESERVE,		/* pgBackRest --type=preserve */
 };
 
 /* A growable list of owned strings. */
@@ -63,6 +90,7 @@ struct spec_sqlrefs {
 
 /* One entry of externalClusters (a clone/restore/standby source). */
 struct spec_external {
+	char          *origin;		/* "spec.externalClusters[1]": where it was read */
 	char          *name;
 	struct kvlist  conn;		/* connectionParameters */
 	struct spec_ref password;	/* Secret key holding the password */
@@ -74,6 +102,7 @@ struct spec_external {
 
 /* An extra role with its databases (PGO / Percona spec.users). */
 struct spec_role {
+	char          *origin;		/* "spec.users[0]" */
 	char          *name;
 	struct strlist databases;
 	char          *options;		/* SQL role options, e.g. "SUPERUSER" */
@@ -81,11 +110,45 @@ struct spec_role {
 
 /* A pgBackRest repository (PGO / Percona spec.backups.pgbackrest.repos). */
 struct spec_repo {
+	char *origin;			/* "spec.backups.pgbackrest.repos[0]" */
 	char *name;
 	char *kind;			/* volume, s3, gcs, azure */
 	char *bucket;
 	char *endpoint;
 	char *region;
+};
+
+/* A PGO / Percona instance set (spec.instances[]). */
+struct spec_instance_set {
+	char *origin;			/* "spec.instances[0]" */
+	char *name;
+	int   replicas;			/* 1 unless given */
+};
+
+/* Where a restore stops. */
+struct spec_target {
+	enum spec_target_kind kind;
+	unsigned       given;		/* bit 1 << kind for every kind the spec names */
+	char          *value;		/* the time, xid, name or lsn */
+	int            exclusive;	/* -1 unset, 0, 1: stop just before the target */
+	char          *timeline;	/* "latest", "current" or a number */
+};
+
+/*
+ * One restore: what it restores from and where it stops. Read from
+ * CloudNativePG's bootstrap.recovery (source, backup, recoveryTarget) and
+ * from PGO's dataSource / backups.pgbackrest.restore (repoName and the
+ * pgBackRest options, split as a shell would and interpreted).
+ */
+struct spec_restore {
+	char          *source;		/* externalClusters entry or repository name */
+	enum spec_source_kind source_kind;
+	char          *backup_id;	/* backup.name, backupID or --set */
+	struct spec_target target;
+	char          *target_action;	/* --target-action (refused: pgpod decides) */
+	struct strlist db_include;	/* --db-include, in order */
+	struct strlist options;		/* the pgBackRest options as written (PGO) */
+	struct strlist passthrough;	/* the other options, one word each, in order */
 };
 
 struct spec {
@@ -121,24 +184,15 @@ struct spec {
 
 	/* clone / restore / standby sources (later bootstrap methods) */
 	char               *clone_source;	/* externalClusters name or PGO cluster */
-	char               *restore_source;	/* externalClusters name or repo */
-	char               *restore_backup_id;	/* backup to restore (set/backupID) */
-	struct strlist      restore_options;	/* pgBackRest restore options */
-	char               *pitr_target_time;
-	char               *pitr_target_xid;
-	char               *pitr_target_name;
-	char               *pitr_target_lsn;
-	char               *pitr_target_tli;
-	int                 pitr_target_immediate; /* -1 unset */
-	int                 pitr_exclusive;	/* -1 unset */
+	struct spec_restore restore;		/* the bootstrap restore */
 	int                 standby_enabled;	/* -1 unset */
 	char               *standby_source;	/* external cluster or repo */
+	enum spec_source_kind standby_source_kind;
 	char               *standby_host;
 	int                 standby_port;
 	char               *standby_min_apply_delay;
 	int                 inplace_restore_enabled; /* -1 unset */
-	char               *inplace_restore_repo;
-	struct strlist      inplace_restore_options;
+	struct spec_restore inplace;		/* PGO's in-place restore */
 	char               *pgbackrest_stanza;
 	struct kvlist       restore_global;	/* pgBackRest settings of the restore source */
 	struct spec_repo    restore_repo;	/* the repository restored from (PGO dataSource) */
@@ -150,6 +204,8 @@ struct spec {
 	size_t              n_roles;
 	struct spec_repo   *repos;
 	size_t              n_repos;
+	struct spec_instance_set *instance_sets;
+	size_t              n_instance_sets;
 
 	/* postgres configuration */
 	struct kvlist       parameters;
@@ -171,7 +227,7 @@ struct spec {
 	char              **origin;
 };
 
-/* Member types understood by the field table. */
+/* Member types understood by the field tables. */
 enum spec_type {
 	SPEC_T_STRING,
 	SPEC_T_INT,
@@ -179,16 +235,70 @@ enum spec_type {
 	SPEC_T_STRLIST,
 	SPEC_T_KVLIST,
 	SPEC_T_REFLIST,
-	SPEC_T_BOOTSTRAP,	/* enum spec_bootstrap */
+	SPEC_T_REF,		/* struct spec_ref: one {name, key} */
+	SPEC_T_PRESENT,		/* bool: the field is there; its content is not read */
+	SPEC_T_ENUM,		/* an enum, named by names[] (NULL-terminated); "" is not dumped */
+	SPEC_T_TARGET,		/* struct spec_target; the key stands for the kind arg */
+	SPEC_T_OBJECT,		/* one object described by list */
+	SPEC_T_OBJLIST,		/* a pointer to items described by list; the count at list->count */
 };
 
-/* One model member: its name in the normalized dump and where it lives. */
+/* What a field's check sees besides the member and its user path. */
+struct spec_check_ctx {
+	const struct spec *s;
+	const void        *item;	/* the list item holding the member; NULL for the spec's own */
+	size_t             index;	/* the item's position in its list */
+	int                major;	/* the installed PostgreSQL major */
+};
+
+/* A single-field validation rule (validate.c), called by validate_spec. */
+typedef void (*spec_check_fn)(const struct spec_check_ctx *c, const void *member,
+			      const char *path, struct diag *d);
+
+struct spec_list;
+
+/*
+ * One member: its name in the normalized dump, its type and place, its
+ * default, whether it may change after bootstrap, and its check. Item
+ * fields (of a struct spec_list) also name their document paths relative
+ * to the item; spec fields get theirs from the dialect maps.
+ */
 struct spec_field {
 	const char    *key;		/* e.g. "bootstrap.initdb.encoding" */
 	enum spec_type type;
 	size_t         offset;
 	const char    *dflt;		/* default as text, NULL for none */
 	bool           mutable_;	/* may change after bootstrap */
+	spec_check_fn  check;		/* single-field rule, NULL for none */
+	const char    *paths[4];	/* items: document paths, first found wins */
+	bool           required;	/* items: an item without it is incomplete */
+	bool           clear;		/* KVLIST: values are no secrets (shown in the dump) */
+	int            arg;		/* TARGET: the kind this key stands for */
+	const char *const *names;	/* ENUM: value names */
+	const struct spec_list *list;	/* OBJECT, OBJLIST: the item description */
+};
+
+/* Called once an item is read, with its document object; false drops it. */
+typedef bool (*spec_item_hook)(struct spec *s, void *item, struct json_object *o,
+			       const char *path, struct diag *d);
+/* Called once a whole list is read (path: where it is). */
+typedef void (*spec_list_hook)(struct spec *s, const char *path);
+
+/* A list of objects (externalClusters, users, repos, instance sets). */
+struct spec_list {
+	const char    *expect;		/* "a list": what a non-list is told it should be */
+	size_t         size;		/* of one item */
+	size_t         origin;		/* offset of the item's char *origin */
+	size_t         count;		/* OBJLIST: offset of the size_t count in the struct holding the list */
+	const struct spec_field *fields;
+	size_t         nfields;
+	const char *const *ignored;	/* item paths accepted silently (the operator's) */
+	size_t         nignored;
+	const char    *missing;		/* the message for an item without a required field */
+	bool           drop_incomplete; /* an incomplete item is left out (else kept) */
+	bool           dump_empty;	/* dumped as [] when empty */
+	spec_item_hook after_item;
+	spec_list_hook after_list;
 };
 
 extern const struct spec_field spec_fields[];
@@ -197,25 +307,54 @@ extern const size_t spec_nfields;
 /* Index of a model member by its key; -1 if unknown. */
 int spec_field_index(const char *key);
 
-/* The user's path of a member (where the reader found it), else the
- * dialect's canonical path for it, else the model key. */
+/* The user's path of a member (where the reader found it; for a list,
+ * where the dialect keeps it), else the model key. */
 const char *spec_path(const struct spec *s, const char *key);
 
 /* Record that a member was read from the given document path. */
 void spec_set_origin(struct spec *s, int field, const char *path);
 
+/* The user's path of an item's field: "<item origin>.<first document
+ * path>", or "<fallback>[index].<key>" for an item nobody read. */
+void spec_item_path(const struct spec_list *l, const void *item, const struct spec_field *f,
+		    const char *fallback, size_t index, char *buf, size_t cap);
+
 /* The externalClusters entry called name; NULL when there is none. */
 const struct spec_external *spec_external_find(const struct spec *s, const char *name);
+
+/* For messages: `spec.externalClusters[0] ("src")`, or the list's path
+ * when no entry is called name. Returns buf. */
+const char *spec_external_path(const struct spec *s, const char *name, char *buf, size_t cap);
 
 struct spec *spec_new(void);
 void spec_free(struct spec *s);
 void spec_apply_defaults(struct spec *s);
 
+/* An item as read: unset ints (-1), no strings. */
+void spec_item_init(const struct spec_list *l, void *item);
+/* Free an item's members, leaving it as spec_item_init does. */
+void spec_item_clear(const struct spec_list *l, void *item);
+
+/* The user paths (spec_path) of every member that differs between old and
+ * nw and may not change after bootstrap (mutable_ false); items of object
+ * lists by their item paths. Each path once, in table order. */
+void spec_changed_immutable(const struct spec *old, const struct spec *nw, struct strlist *paths);
+
 const char *spec_dialect_name(enum spec_dialect d);
 const char *spec_bootstrap_name(enum spec_bootstrap b);
+/* "time", "xid", ...; NULL for SPEC_TARGET_NONE. */
+const char *spec_target_name(enum spec_target_kind k);
+extern const char *const spec_target_names[];
+extern const char *const spec_bootstrap_names[];
+
+/* Abort-on-out-of-memory allocation, for every module of the model. */
+void *spec_xcalloc(size_t n, size_t size);
+void *spec_xrealloc(void *p, size_t size);
+char *spec_xstrdup(const char *s);
 
 /* list helpers (abort on out-of-memory) */
 void strlist_add(struct strlist *l, const char *v);
+bool strlist_has(const struct strlist *l, const char *v);
 void strlist_free(struct strlist *l);
 void kvlist_set(struct kvlist *l, const char *key, const char *value);
 const char *kvlist_get(const struct kvlist *l, const char *key);
@@ -232,6 +371,16 @@ void spec_ref_free(struct spec_ref *r);
  * TB: 1024-based) or a Kubernetes quantity's (Ki, Mi, Gi, Ti; k, M, G, T
  * 1000-based). False when it is not one or does not fit. */
 bool spec_parse_size(const char *text, long long *bytes) MUSTCHECK;
+
+/*
+ * Split text into words as a POSIX shell would, without running one:
+ * blanks separate words; single quotes keep everything; double quotes keep
+ * everything but \" \\ \$ \` (and a backslash-newline); a backslash outside
+ * quotes keeps the next character. No expansion of any kind. Words are
+ * appended to out. False (and *why set) when a quote is not closed or the
+ * text ends in a lone backslash; out then holds the words before it.
+ */
+bool spec_split_words(const char *text, struct strlist *out, const char **why) MUSTCHECK;
 
 /* The normalized model as a JSON text (caller frees); secret values are
  * redacted. */

@@ -1,6 +1,7 @@
 /*
- * validate.c — spec validation rules (see validate.h). Every rule is a
- * small function of the table below, walked in order.
+ * validate.c — spec validation (see validate.h): the single-field checks the
+ * field tables of spec.c point at, and the rules relating several fields
+ * (the rules[] table), walked in order after every field's own check.
  */
 #include "validate.h"
 
@@ -28,12 +29,15 @@ validate_is_managed_parameter(const char *name)
 	return false;
 }
 
-static void
-rule_instances(const struct spec *s, int major, struct diag *d)
+void
+validate_instances(const struct spec_check_ctx *c, const void *m, const char *path,
+		   struct diag *d)
 {
-	(void) major;
-	if (s->instances < 1)
-		diag_error(d, P("instances"), "must be at least 1, got %d", s->instances);
+	int n = *(const int *) m;
+
+	(void) c;
+	if (n < 1)
+		diag_error(d, path, "must be at least 1, got %d", n);
 }
 
 /* A role or database name PostgreSQL will accept and pgpod may manage. */
@@ -46,23 +50,32 @@ check_name(struct diag *d, const char *path, const char *what, const char *name)
 		diag_error(d, path, "%s name must be 1 to 63 bytes long, got \"%s\"", what, name);
 }
 
-static void
-rule_app(const struct spec *s, int major, struct diag *d)
+void
+validate_database(const struct spec_check_ctx *c, const void *m, const char *path,
+		  struct diag *d)
 {
-	(void) major;
-	check_name(d, P("bootstrap.database"), "database", s->app_database);
-	check_name(d, P("bootstrap.owner"), "role", s->app_owner);
-	if (s->app_database && (strcmp(s->app_database, "template0") == 0
-				|| strcmp(s->app_database, "template1") == 0))
-		diag_error(d, P("bootstrap.database"), "\"%s\" is a template database; "
-			   "choose another name (the default is \"app\")", s->app_database);
-	if (s->app_owner && (strcmp(s->app_owner, "postgres") == 0
-			     || strcmp(s->app_owner, "streaming_replica") == 0))
-		diag_error(d, P("bootstrap.owner"), "\"%s\" is reserved for pgpod; the application "
-			   "owner must be an unprivileged role", s->app_owner);
-	if (s->app_owner && strncmp(s->app_owner, "pg_", 3) == 0)
-		diag_error(d, P("bootstrap.owner"), "role names starting with \"pg_\" are reserved "
-			   "by PostgreSQL, got \"%s\"", s->app_owner);
+	const char *db = *(char *const *) m;
+
+	(void) c;
+	check_name(d, path, "database", db);
+	if (db && (strcmp(db, "template0") == 0 || strcmp(db, "template1") == 0))
+		diag_error(d, path, "\"%s\" is a template database; "
+			   "choose another name (the default is \"app\")", db);
+}
+
+void
+validate_owner(const struct spec_check_ctx *c, const void *m, const char *path, struct diag *d)
+{
+	const char *owner = *(char *const *) m;
+
+	(void) c;
+	check_name(d, path, "role", owner);
+	if (owner && (strcmp(owner, "postgres") == 0 || strcmp(owner, "streaming_replica") == 0))
+		diag_error(d, path, "\"%s\" is reserved for pgpod; the application "
+			   "owner must be an unprivileged role", owner);
+	if (owner && strncmp(owner, "pg_", 3) == 0)
+		diag_error(d, path, "role names starting with \"pg_\" are reserved "
+			   "by PostgreSQL, got \"%s\"", owner);
 }
 
 /* Server encodings, compared as PostgreSQL does (case and '-'/'_' ignored). */
@@ -96,54 +109,81 @@ encoding_known(const char *name)
 	return false;
 }
 
+void
+validate_encoding(const struct spec_check_ctx *c, const void *m, const char *path,
+		  struct diag *d)
+{
+	const char *enc = *(char *const *) m;
+
+	(void) c;
+	if (enc && !encoding_known(enc))
+		diag_error(d, path, "\"%s\" is not a PostgreSQL server "
+			   "encoding (for example UTF8, LATIN1, SQL_ASCII)", enc);
+}
+
+void
+validate_wal_segment_size(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d)
+{
+	int w = *(const int *) m;
+
+	(void) c;
+	if (w != -1 && (w < 1 || w > 1024 || (w & (w - 1)) != 0))
+		diag_error(d, path, "must be a power of two between "
+			   "1 and 1024 (megabytes), got %d", w);
+}
+
+void
+validate_locale_provider(const struct spec_check_ctx *c, const void *m, const char *path,
+			 struct diag *d)
+{
+	const char *prov = *(char *const *) m;
+	bool builtin = prov != NULL && strcmp(prov, "builtin") == 0;
+
+	if (prov == NULL)
+		return;
+	if (c->major < 15)
+		diag_error(d, path, "needs PostgreSQL 15 or newer; this image has PostgreSQL %d",
+			   c->major);
+	else if (strcmp(prov, "libc") != 0 && strcmp(prov, "icu") != 0 && !builtin)
+		diag_error(d, path, "must be libc, icu or builtin, got \"%s\"", prov);
+	else if (builtin && c->major < 17)
+		diag_error(d, path, "\"builtin\" needs PostgreSQL 17 or newer; this image has "
+			   "PostgreSQL %d", c->major);
+}
+
+/* The locale fields that only make sense with a given provider and major:
+ * what each needs, and the message when it is missing. */
+static const struct {
+	const char *key;
+	size_t      offset;
+	const char *provider;
+	int         major;
+} provider_fields[] = {
+	{ "bootstrap.initdb.icuLocale", offsetof(struct spec, icu_locale), "icu", 15 },
+	{ "bootstrap.initdb.icuRules", offsetof(struct spec, icu_rules), "icu", 16 },
+	{ "bootstrap.initdb.builtinLocale", offsetof(struct spec, builtin_locale), "builtin", 17 },
+};
+
 static void
-rule_initdb(const struct spec *s, int major, struct diag *d)
+rule_locale_provider(const struct spec *s, int major, struct diag *d)
 {
 	const char *prov = s->locale_provider;
-	int w = s->wal_segment_size;
 
-	if (s->encoding && !encoding_known(s->encoding))
-		diag_error(d, P("bootstrap.initdb.encoding"), "\"%s\" is not a PostgreSQL server "
-			   "encoding (for example UTF8, LATIN1, SQL_ASCII)", s->encoding);
-	if (w != -1 && (w < 1 || w > 1024 || (w & (w - 1)) != 0))
-		diag_error(d, P("bootstrap.initdb.walSegmentSize"), "must be a power of two between "
-			   "1 and 1024 (megabytes), got %d", w);
-	if (prov != NULL) {
-		bool builtin = strcmp(prov, "builtin") == 0;
+	for (size_t i = 0; i < sizeof(provider_fields) / sizeof(provider_fields[0]); i++) {
+		const char *v = *(char *const *) ((const char *) s + provider_fields[i].offset);
 
-		if (major < 15)
-			diag_error(d, P("bootstrap.initdb.localeProvider"), "needs PostgreSQL 15 or "
-				   "newer; this image has PostgreSQL %d", major);
-		else if (strcmp(prov, "libc") != 0 && strcmp(prov, "icu") != 0 && !builtin)
-			diag_error(d, P("bootstrap.initdb.localeProvider"), "must be libc, icu or "
-				   "builtin, got \"%s\"", prov);
-		else if (builtin && major < 17)
-			diag_error(d, P("bootstrap.initdb.localeProvider"), "\"builtin\" needs "
-				   "PostgreSQL 17 or newer; this image has PostgreSQL %d", major);
+		if (v == NULL)
+			continue;
+		if (prov == NULL || strcmp(prov, provider_fields[i].provider) != 0)
+			diag_error(d, P(provider_fields[i].key), "needs localeProvider: %s",
+				   provider_fields[i].provider);
+		else if (major < provider_fields[i].major)
+			diag_error(d, P(provider_fields[i].key), "needs PostgreSQL %d or newer; "
+				   "this image has PostgreSQL %d", provider_fields[i].major, major);
 	}
-	if (s->icu_locale != NULL) {
-		if (prov == NULL || strcmp(prov, "icu") != 0)
-			diag_error(d, P("bootstrap.initdb.icuLocale"), "needs localeProvider: icu");
-		else if (major < 15)
-			diag_error(d, P("bootstrap.initdb.icuLocale"), "needs PostgreSQL 15 or newer; "
-				   "this image has PostgreSQL %d", major);
-	} else if (prov != NULL && strcmp(prov, "icu") == 0 && s->locale == NULL) {
+	if (s->icu_locale == NULL && prov != NULL && strcmp(prov, "icu") == 0 && s->locale == NULL)
 		diag_error(d, P("bootstrap.initdb.localeProvider"), "icu needs icuLocale (or locale)");
-	}
-	if (s->icu_rules != NULL) {
-		if (prov == NULL || strcmp(prov, "icu") != 0)
-			diag_error(d, P("bootstrap.initdb.icuRules"), "needs localeProvider: icu");
-		else if (major < 16)
-			diag_error(d, P("bootstrap.initdb.icuRules"), "needs PostgreSQL 16 or newer; "
-				   "this image has PostgreSQL %d", major);
-	}
-	if (s->builtin_locale != NULL) {
-		if (prov == NULL || strcmp(prov, "builtin") != 0)
-			diag_error(d, P("bootstrap.initdb.builtinLocale"), "needs localeProvider: builtin");
-		else if (major < 17)
-			diag_error(d, P("bootstrap.initdb.builtinLocale"), "needs PostgreSQL 17 or newer; "
-				   "this image has PostgreSQL %d", major);
-	}
 }
 
 /* A locale's codeset as a PostgreSQL encoding name ("" when unknown). */
@@ -296,13 +336,14 @@ initdb_option_refused(const char *opt, bool *value_next)
 	return WHY_PGDATA;	/* a positional argument is the data directory */
 }
 
-static void
-rule_initdb_options(const struct spec *s, int major, struct diag *d)
+void
+validate_initdb_options(const struct spec_check_ctx *c, const void *m, const char *path,
+			struct diag *d)
 {
-	const struct strlist *o = &s->initdb_options;
+	const struct strlist *o = m;
 	bool is_value = false;
 
-	(void) major;
+	(void) c;
 	for (size_t i = 0; i < o->n; i++) {
 		const char *why = NULL;
 
@@ -311,154 +352,430 @@ rule_initdb_options(const struct spec *s, int major, struct diag *d)
 		else
 			why = initdb_option_refused(o->items[i], &is_value);
 		if (why != NULL)
-			diag_error(d, P("bootstrap.initdb.options"), "\"%s\" is not allowed: %s "
+			diag_error(d, path, "\"%s\" is not allowed: %s "
 				   "(initdb.options is deprecated; use the dedicated fields)",
 				   o->items[i], why);
 	}
 	if (o->n > 0)
-		diag_warn(d, P("bootstrap.initdb.options"), "deprecated; use the dedicated initdb fields");
+		diag_warn(d, path, "deprecated; use the dedicated initdb fields");
 }
 
-static void
-rule_parameters(const struct spec *s, int major, struct diag *d)
+void
+validate_parameters(const struct spec_check_ctx *c, const void *m, const char *path,
+		    struct diag *d)
 {
-	char path[256];
+	const struct kvlist *l = m;
+	char p[256];
 
-	for (size_t i = 0; i < s->parameters.n; i++) {
-		const char *k = s->parameters.items[i].key;
-		const char *v = s->parameters.items[i].value;
+	(void) c;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *k = l->items[i].key;
 		bool ok = *k && (isalpha((unsigned char) *k) || *k == '_');
 
-		snprintf(path, sizeof(path), "%s.%s", P("postgresql.parameters"), k);
-		for (const char *p = k; *p; p++)
-			ok = ok && (isalnum((unsigned char) *p) || *p == '_' || *p == '.');
+		snprintf(p, sizeof(p), "%s.%s", path, k);
+		for (const char *q = k; *q; q++)
+			ok = ok && (isalnum((unsigned char) *q) || *q == '_' || *q == '.');
 		if (!ok)
-			diag_error(d, path, "is not a valid parameter name");
+			diag_error(d, p, "is not a valid parameter name");
 		else if (validate_is_managed_parameter(k))
-			diag_error(d, path, "is managed by pgpod (see --pg-port, --pg-listen, --run-dir, "
+			diag_error(d, p, "is managed by pgpod (see --pg-port, --pg-listen, --run-dir, "
 				   "--pgdata) and cannot be set here");
-		if (strpbrk(v, "\n\r") != NULL)
-			diag_error(d, path, "value must be a single line");
+		if (strpbrk(l->items[i].value, "\n\r") != NULL)
+			diag_error(d, p, "value must be a single line");
 	}
-	for (size_t i = 0; i < s->pg_hba.n; i++) {
-		static const char *const types[] = {
-			"local", "host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc",
-			"include", "include_if_exists", "include_dir",
-		};
-		const char *line = s->pg_hba.items[i];
+}
+
+void
+validate_pg_hba(const struct spec_check_ctx *c, const void *m, const char *path, struct diag *d)
+{
+	static const char *const types[] = {
+		"local", "host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc",
+		"include", "include_if_exists", "include_dir",
+	};
+	const struct strlist *l = m;
+	char p[256];
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *line = l->items[i];
 		size_t n = strcspn(line, " \t");
 		bool known = false;
 
-		snprintf(path, sizeof(path), "%s[%zu]", P("postgresql.pg_hba"), i);
+		snprintf(p, sizeof(p), "%s[%zu]", path, i);
 		for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++)
 			known = known || (strlen(types[k]) == n && strncmp(line, types[k], n) == 0);
 		if (strpbrk(line, "\n\r") != NULL)
-			diag_error(d, path, "must be a single line");
-		else if (known && strncmp(line, "include", 7) == 0 && major < 16)
-			diag_error(d, path, "\"%.*s\" directives exist in pg_hba.conf from PostgreSQL "
-				   "16 on; the installed major is %d", (int) n, line, major);
+			diag_error(d, p, "must be a single line");
+		else if (known && strncmp(line, "include", 7) == 0 && c->major < 16)
+			diag_error(d, p, "\"%.*s\" directives exist in pg_hba.conf from PostgreSQL "
+				   "16 on; the installed major is %d", (int) n, line, c->major);
 		else if (!known)
-			diag_error(d, path, "\"%.*s\" is not a pg_hba.conf connection type (local, host, "
+			diag_error(d, p, "\"%.*s\" is not a pg_hba.conf connection type (local, host, "
 				   "hostssl, hostnossl, ...)", (int) n, line);
 	}
 }
 
-static void
-rule_sources(const struct spec *s, int major, struct diag *d)
+void
+validate_postgres_version(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d)
 {
-	bool pgo = s->dialect == SPEC_DIALECT_PGO || s->dialect == SPEC_DIALECT_PERCONA;
+	int v = *(const int *) m;
+
+	if (v > 0 && v != c->major)
+		diag_error(d, path, "the spec asks for PostgreSQL %d but this image has PostgreSQL %d; "
+			   "use an image of the same major version", v, c->major);
+}
+
+void
+validate_size(const struct spec_check_ctx *c, const void *m, const char *path, struct diag *d)
+{
+	const char *v = *(char *const *) m;
+	long long bytes;
+
+	(void) c;
+	if (v != NULL && !spec_parse_size(v, &bytes))
+		diag_error(d, path, "\"%s\" is not a size: write a number of bytes with an optional "
+			   "unit (16Mi, 1Gi, 16MB)", v);
+}
+
+/* externalClusters names become file names: no '/', '\' or '..', once each. */
+void
+validate_external_name(const struct spec_check_ctx *c, const void *m, const char *path,
+		       struct diag *d)
+{
+	const char *n = *(char *const *) m;
+
+	if (n == NULL)
+		return;
+	if (*n == '\0' || strchr(n, '/') || strchr(n, '\\') || strstr(n, ".."))
+		diag_error(d, path, "\"%s\" is not a valid name (no '/', '\\' or '..')", n);
+	for (size_t k = 0; k < c->index && k < c->s->n_externals; k++)
+		if (c->s->externals[k].name && strcmp(c->s->externals[k].name, n) == 0)
+			diag_error(d, path, "\"%s\" is defined twice", n);
+}
+
+/* A password in connectionParameters is never used. */
+void
+validate_conn_params(const struct spec_check_ctx *c, const void *m, const char *path,
+		     struct diag *d)
+{
+	const struct kvlist *l = m;
+	char p[512];
+
+	(void) c;
+	for (size_t k = 0; k < l->n; k++) {
+		const char *key = l->items[k].key;
+
+		if (strcmp(key, "password") != 0 && strcmp(key, "sslpassword") != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s.%s", path, key);
+		diag_warn(d, p, "is ignored: pgpod never puts a password in a connection string; "
+			  "put it in a Secret and refer to it with \"password: {name, key}\"");
+	}
+}
+
+/* ---- sources ---- */
+
+static bool
+repo_defined(const struct spec *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_repos; i++)
+		if (s->repos[i].name != NULL && strcmp(s->repos[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static void
+source_external(const struct spec *s, const char *name, const char *path, struct diag *d)
+{
+	if (spec_external_find(s, name) == NULL)
+		diag_error(d, path, "\"%s\" is not defined in externalClusters", name);
+}
+
+/* A repository of this cluster: checked when the document declares its
+ * repositories at all. */
+static void
+source_repo(const struct spec *s, const char *name, const char *path, struct diag *d)
+{
+	if (s->n_repos > 0 && !repo_defined(s, name))
+		diag_error(d, path, "\"%s\" is not defined in %s", name, P("repos"));
+}
+
+/* What a source of each kind must name; NULL: nothing this document can
+ * check (another cluster's repository, or the one described with it). A
+ * source of no stated kind (a model built by hand) is CloudNativePG's: an
+ * externalClusters entry. */
+static void (*const source_checks[])(const struct spec *, const char *, const char *,
+				     struct diag *) = {
+	[SPEC_SOURCE_NONE] = source_external,
+	[SPEC_SOURCE_EXTERNAL] = source_external,
+	[SPEC_SOURCE_REPO] = source_repo,
+	[SPEC_SOURCE_DATASOURCE_REPO] = NULL,
+	[SPEC_SOURCE_CLUSTER] = NULL,
+};
+
+/* pg_basebackup clones an externalClusters entry it can connect to. */
+static void
+rule_clone(const struct spec *s, int major, struct diag *d)
+{
+	const struct spec_external *e;
 
 	(void) major;
-	for (size_t i = 0; i < s->n_externals; i++) {
-		const char *n = s->externals[i].name;
-		char path[128];
-
-		snprintf(path, sizeof(path), "%s[%zu].name",
-			 s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters", i);
-		if (n == NULL)
-			continue;
-		if (*n == '\0' || strchr(n, '/') || strchr(n, '\\') || strstr(n, ".."))
-			diag_error(d, path, "\"%s\" is not a valid name (no '/', '\\' or '..')", n);
-		for (size_t k = 0; k < i; k++)
-			if (s->externals[k].name && strcmp(s->externals[k].name, n) == 0)
-				diag_error(d, path, "\"%s\" is defined twice", n);
-		for (size_t k = 0; k < s->externals[i].conn.n; k++) {
-			const char *key = s->externals[i].conn.items[k].key;
-
-			if (strcmp(key, "password") == 0 || strcmp(key, "sslpassword") == 0) {
-				snprintf(path, sizeof(path), "%s[%zu].connectionParameters.%s",
-					 s->dialect == SPEC_DIALECT_CHART ? "externalClusters"
-					 : "spec.externalClusters", i, key);
-				diag_warn(d, path, "is ignored: pgpod never puts a password in a "
-					  "connection string; put it in a Secret and refer to it "
-					  "with \"password: {name, key}\"");
-			}
-		}
-	}
-	if (pgo)
+	if (s->bootstrap != SPEC_BOOTSTRAP_PG_BASEBACKUP)
 		return;
-	if (s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP) {
-		const struct spec_external *e;
+	if (s->clone_source == NULL)
+		diag_error(d, P("bootstrap.clone.source"), "is required for pg_basebackup");
+	else if ((e = spec_external_find(s, s->clone_source)) == NULL)
+		diag_error(d, P("bootstrap.clone.source"), "\"%s\" is not defined in "
+			   "externalClusters", s->clone_source);
+	else if (e->conn.n == 0)
+		diag_error(d, P("bootstrap.clone.source"), "external cluster \"%s\" has no "
+			   "connectionParameters, which pg_basebackup needs", s->clone_source);
+}
 
-		if (s->clone_source == NULL)
-			diag_error(d, P("bootstrap.clone.source"), "is required for pg_basebackup");
-		else if ((e = spec_external_find(s, s->clone_source)) == NULL)
-			diag_error(d, P("bootstrap.clone.source"), "\"%s\" is not defined in "
-				   "externalClusters", s->clone_source);
-		else if (e->conn.n == 0)
-			diag_error(d, P("bootstrap.clone.source"), "external cluster \"%s\" has no "
-				   "connectionParameters, which pg_basebackup needs", s->clone_source);
+/* An enabled replica cluster follows an external cluster it can stream
+ * from (CloudNativePG) or a repository of this cluster (PGO). */
+static void
+rule_standby(const struct spec *s, int major, struct diag *d)
+{
+	const struct spec_external *e;
+
+	(void) major;
+	if (s->standby_enabled != 1)
+		return;
+	if (s->standby_source_kind == SPEC_SOURCE_REPO && s->standby_source != NULL)
+		source_repo(s, s->standby_source, P("standby.source"), d);
+	/* an external cluster: CloudNativePG's, or a source of no stated kind */
+	if (s->standby_source_kind != SPEC_SOURCE_EXTERNAL
+	    && (s->standby_source_kind != SPEC_SOURCE_NONE || s->standby_source == NULL))
+		return;
+	if (s->standby_source == NULL)
+		diag_error(d, P("standby.source"), "is required when the replica cluster is enabled");
+	else if ((e = spec_external_find(s, s->standby_source)) == NULL)
+		diag_error(d, P("standby.source"), "\"%s\" is not defined in externalClusters",
+			   s->standby_source);
+	else if (e->conn.n == 0)
+		diag_error(d, P("standby.source"), "external cluster \"%s\" has no "
+			   "connectionParameters: a replica cluster streams from it",
+			   s->standby_source);
+}
+
+/* ---- restores ---- */
+
+/* What each kind of recovery target takes. */
+static const struct {
+	bool value;		/* needs a value (and nothing else has one) */
+	bool exclusive;		/* may stop just before it */
+	bool own_key;		/* has its own key (<prefix>.target.<name>) */
+} target_rules[] = {
+	[SPEC_TARGET_NONE] = { false, false, false },
+	[SPEC_TARGET_TIME] = { true, true, true },
+	[SPEC_TARGET_XID] = { true, true, true },
+	[SPEC_TARGET_NAME] = { true, false, true },
+	[SPEC_TARGET_LSN] = { true, true, true },
+	[SPEC_TARGET_IMMEDIATE] = { false, false, true },
+	[SPEC_TARGET_DEFAULT] = { false, false, false },
+	[SPEC_TARGET_STANDBY] = { false, false, false },
+	[SPEC_TARGET_PRESERVE] = { false, false, false },
+};
+
+/* The user path of a restore's member "<prefix>.<rest>", into buf. */
+static const char *
+restore_path(const struct spec *s, const char *prefix, const char *rest, char *buf, size_t cap)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "%s.%s", prefix, rest);
+	snprintf(buf, cap, "%s", spec_path(s, key));
+	return buf;
+}
+
+/* The user path of the target's kind: its own key or target.type. */
+static const char *
+target_path(const struct spec *s, const char *prefix, enum spec_target_kind k, char *buf,
+	    size_t cap)
+{
+	char rest[64];
+
+	snprintf(rest, sizeof(rest), "target.%s", target_rules[k].own_key
+		 ? spec_target_name(k) : "type");
+	return restore_path(s, prefix, rest, buf, cap);
+}
+
+/* One target at most; a value exactly where the kind takes one; exclusive
+ * only where it means something. */
+static void
+check_target(const struct spec *s, const char *prefix, const struct spec_target *t,
+	     struct diag *d)
+{
+	char path[256], xpath[256];
+	const char *name = spec_target_name(t->kind);
+	char found[128] = "";
+
+	target_path(s, prefix, t->kind, path, sizeof(path));
+	for (int k = SPEC_TARGET_TIME; k <= SPEC_TARGET_PRESERVE; k++)
+		if (t->given & (1u << k))
+			snprintf(found + strlen(found), sizeof(found) - strlen(found), "%s%s",
+				 *found ? ", " : "", spec_target_name(k));
+	if (strchr(found, ',') != NULL)
+		diag_error(d, path, "only one recovery target may be given, found %s", found);
+	if (target_rules[t->kind].value && (t->value == NULL || *t->value == '\0'))
+		diag_error(d, path, "a %s recovery target needs a value", name);
+	else if (!target_rules[t->kind].value && t->value != NULL && name == NULL)
+		diag_error(d, path, "a recovery target value (\"%s\") needs a target type: time, "
+			   "xid, name or lsn", t->value);
+	else if (!target_rules[t->kind].value && t->value != NULL)
+		diag_error(d, path, "a%s %s recovery target takes no value, got \"%s\"",
+			   t->kind == SPEC_TARGET_IMMEDIATE ? "n" : "", name, t->value);
+	if (t->exclusive == 1 && !target_rules[t->kind].exclusive)
+		diag_error(d, restore_path(s, prefix, "target.exclusive", xpath, sizeof(xpath)),
+			   "applies only to a time, "
+			   "xid or lsn recovery target");
+}
+
+/* pgBackRest options pgpod sets itself. */
+static const struct {
+	const char *name;
+	const char *why;
+} restore_refused[] = {
+	{ "repo", "pgpod restores from the repository the spec names" },
+	{ "stanza", "pgpod sets the stanza itself" },
+	{ "pg1-path", "pgpod restores into its own data directory (--pgdata)" },
+	{ "link-map", "pgpod keeps every file of the cluster in its data directory" },
+};
+
+/* Options pgpod sets itself are refused where they were written. */
+static void
+check_restore_options(const struct spec *s, const char *prefix, const struct spec_restore *r,
+		      struct diag *d)
+{
+	char path[256];
+
+	restore_path(s, prefix, "options", path, sizeof(path));
+	for (size_t i = 0; i < r->passthrough.n; i++) {
+		const char *w = r->passthrough.items[i];
+		const char *name = strncmp(w, "--", 2) == 0 ? w + 2 : "";
+		size_t n = strcspn(name, "=");
+
+		for (size_t k = 0; k < sizeof(restore_refused) / sizeof(restore_refused[0]); k++)
+			if (n == strlen(restore_refused[k].name)
+			    && strncmp(name, restore_refused[k].name, n) == 0)
+				diag_error(d, path, "\"%s\" is not allowed: %s", w,
+					   restore_refused[k].why);
 	}
-	if (s->bootstrap == SPEC_BOOTSTRAP_RECOVERY && s->restore_source != NULL
-	    && spec_external_find(s, s->restore_source) == NULL)
-		diag_error(d, P("bootstrap.restore.source"), "\"%s\" is not defined in externalClusters",
-			   s->restore_source);
-	if (s->standby_enabled == 1) {
-		if (s->standby_source == NULL)
-			diag_error(d, P("standby.source"), "is required when the replica cluster is enabled");
-		else if (spec_external_find(s, s->standby_source) == NULL)
-			diag_error(d, P("standby.source"), "\"%s\" is not defined in externalClusters",
-				   s->standby_source);
-		else if (spec_external_find(s, s->standby_source)->conn.n == 0)
-			diag_error(d, P("standby.source"), "external cluster \"%s\" has no "
-				   "connectionParameters: a replica cluster streams from it",
-				   s->standby_source);
+	if (r->target_action != NULL)
+		diag_error(d, restore_path(s, prefix, "target.action", path, sizeof(path)),
+			   "\"--target-action=%s\" is not allowed: pgpod decides what happens at the "
+			   "target (the restored cluster is promoted)", r->target_action);
+}
+
+/* The two restores of the model, each checked the same way; its source only
+ * while it is in use. */
+static bool
+restore_bootstrap_used(const struct spec *s)
+{
+	return s->bootstrap == SPEC_BOOTSTRAP_RECOVERY;
+}
+
+static bool
+restore_inplace_used(const struct spec *s)
+{
+	return s->inplace_restore_enabled == 1;
+}
+
+static const struct {
+	const char *prefix;
+	const char *source_key;
+	size_t      offset;
+	bool      (*used)(const struct spec *s);
+} restores[] = {
+	{ "bootstrap.restore", "bootstrap.restore.source", offsetof(struct spec, restore),
+	  restore_bootstrap_used },
+	{ "restoreInPlace", "restoreInPlace.repo", offsetof(struct spec, inplace),
+	  restore_inplace_used },
+};
+
+/* Both restores: their targets and options always, their sources while in use. */
+static void
+rule_restores(const struct spec *s, int major, struct diag *d)
+{
+	(void) major;
+	for (size_t i = 0; i < sizeof(restores) / sizeof(restores[0]); i++) {
+		const struct spec_restore *r = (const void *) ((const char *) s + restores[i].offset);
+
+		check_target(s, restores[i].prefix, &r->target, d);
+		check_restore_options(s, restores[i].prefix, r, d);
+		if (restores[i].used(s) && r->source != NULL && source_checks[r->source_kind] != NULL)
+			source_checks[r->source_kind](s, r->source, P(restores[i].source_key), d);
 	}
 }
 
 static void
 rule_misc(const struct spec *s, int major, struct diag *d)
 {
-	long long lag;
-
-	if (s->postgres_version > 0 && s->postgres_version != major)
-		diag_error(d, P("postgresql.version"), "the spec asks for PostgreSQL %d but this "
-			   "image has PostgreSQL %d; use an image of the same major version",
-			   s->postgres_version, major);
+	(void) major;
 	if (s->smart_shutdown_timeout > s->stop_delay)
 		diag_error(d, P("smartShutdownTimeout"), "(%d s) must not exceed stopDelay (%d s)",
 			   s->smart_shutdown_timeout, s->stop_delay);
 	if (s->superuser_secret != NULL && s->enable_superuser_access == 0)
 		diag_warn(d, P("superuser.secret"), "is ignored because enableSuperuserAccess is false");
-	if (s->max_lag != NULL && !spec_parse_size(s->max_lag, &lag))
-		diag_error(d, P("probes.readiness.maximumLag"), "\"%s\" is not a size: write a number "
-			   "of bytes with an optional unit (16Mi, 1Gi, 16MB)", s->max_lag);
 }
 
+/* The rules that relate several fields, after every field's own check. */
 static void (*const rules[])(const struct spec *, int, struct diag *) = {
-	rule_instances,
-	rule_app,
-	rule_initdb,
+	rule_locale_provider,
 	rule_locales,
-	rule_initdb_options,
-	rule_parameters,
-	rule_sources,
+	rule_clone,
+	rule_restores,
+	rule_standby,
 	rule_misc,
 };
+
+static void validate_field(const struct spec_check_ctx *c, const struct spec_field *f,
+			   const void *base, const char *path, struct diag *d);
+
+/* Every field of every item of a list (or of one object). */
+static void
+validate_items(const struct spec_check_ctx *outer, const struct spec_field *f, const void *base,
+	       const char *lpath, struct diag *d)
+{
+	const struct spec_list *l = f->list;
+	const char *m = (const char *) base + f->offset;
+	const char *items = f->type == SPEC_T_OBJECT ? m : *(char *const *) m;
+	size_t n = f->type == SPEC_T_OBJECT ? 1 : *(const size_t *) ((const char *) base + l->count);
+
+	for (size_t i = 0; i < n; i++) {
+		struct spec_check_ctx c = *outer;
+		const char *item = items + i * l->size;
+
+		c.item = item;
+		c.index = i;
+		for (size_t k = 0; k < l->nfields; k++) {
+			char path[512];
+
+			spec_item_path(l, item, &l->fields[k], lpath, i, path, sizeof(path));
+			validate_field(&c, &l->fields[k], item, path, d);
+		}
+	}
+}
+
+/* A field's own check, then the fields of its items (lists of objects). */
+static void
+validate_field(const struct spec_check_ctx *c, const struct spec_field *f, const void *base,
+	       const char *path, struct diag *d)
+{
+	if (f->check != NULL)
+		f->check(c, (const char *) base + f->offset, path, d);
+	if (f->type == SPEC_T_OBJECT || f->type == SPEC_T_OBJLIST)
+		validate_items(c, f, base, path, d);
+}
 
 void
 validate_spec(const struct spec *s, int pg_major, struct diag *d)
 {
+	struct spec_check_ctx c = { .s = s, .item = NULL, .index = 0, .major = pg_major };
+
+	for (size_t i = 0; i < spec_nfields; i++)
+		validate_field(&c, &spec_fields[i], s, spec_path(s, spec_fields[i].key), d);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		rules[i](s, pg_major, d);
 }

@@ -1,6 +1,11 @@
 /*
  * validate.h — the rules a spec must follow before pgpod writes anything.
  * Each violation is one diag error naming the user's field path.
+ *
+ * Rules about one field are checks hung on the field tables of spec.c
+ * (struct spec_field.check); validate_spec calls each with the member, its
+ * user path and the installed major, then runs the rules that relate
+ * several fields.
  */
 #ifndef PGPOD_VALIDATE_H
 #define PGPOD_VALIDATE_H
@@ -13,5 +18,33 @@ void validate_spec(const struct spec *s, int pg_major, struct diag *d);
 
 /* Settings pgpod owns; users may not set them in postgresql.parameters. */
 bool validate_is_managed_parameter(const char *name);
+
+/* Single-field checks (spec_check_fn), referenced by the field tables. */
+void validate_instances(const struct spec_check_ctx *c, const void *m, const char *path,
+			struct diag *d);
+void validate_database(const struct spec_check_ctx *c, const void *m, const char *path,
+		       struct diag *d);
+void validate_owner(const struct spec_check_ctx *c, const void *m, const char *path,
+		    struct diag *d);
+void validate_encoding(const struct spec_check_ctx *c, const void *m, const char *path,
+		       struct diag *d);
+void validate_wal_segment_size(const struct spec_check_ctx *c, const void *m, const char *path,
+			       struct diag *d);
+void validate_locale_provider(const struct spec_check_ctx *c, const void *m, const char *path,
+			      struct diag *d);
+void validate_initdb_options(const struct spec_check_ctx *c, const void *m, const char *path,
+			     struct diag *d);
+void validate_parameters(const struct spec_check_ctx *c, const void *m, const char *path,
+			 struct diag *d);
+void validate_pg_hba(const struct spec_check_ctx *c, const void *m, const char *path,
+		     struct diag *d);
+void validate_postgres_version(const struct spec_check_ctx *c, const void *m, const char *path,
+			       struct diag *d);
+void validate_size(const struct spec_check_ctx *c, const void *m, const char *path,
+		   struct diag *d);
+void validate_external_name(const struct spec_check_ctx *c, const void *m, const char *path,
+			    struct diag *d);
+void validate_conn_params(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d);
 
 #endif

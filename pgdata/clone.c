@@ -535,19 +535,6 @@ clone_kill_leftover(const char *pgdata)
 	log_warn("pg_basebackup of the cut-off copy (process group %ld) did not stop", pgid);
 }
 
-static const char *
-external_path(const struct spec *s, const char *name, char *buf, size_t cap)
-{
-	const char *base = s->dialect == SPEC_DIALECT_CHART ? "externalClusters" : "spec.externalClusters";
-	const struct spec_external *e = spec_external_find(s, name);
-
-	if (e != NULL)
-		snprintf(buf, cap, "%s[%td] (\"%s\")", base, e - s->externals, name);
-	else
-		snprintf(buf, cap, "%s", base);
-	return buf;
-}
-
 /* pg_basebackup into PGDATA/.pgpod-copy; the connection string names
  * files, never a password. */
 static void
@@ -814,7 +801,7 @@ prepare_external(struct boot *b, const char *name)
 {
 	if (!upstream_external(b->set, b->s, b->in, name, &b->up))
 		return false;	/* errors have already been logged */
-	b->up_path = external_path(b->s, name, b->up_where, sizeof(b->up_where));
+	b->up_path = spec_external_path(b->s, name, b->up_where, sizeof(b->up_where));
 	return true;
 }
 

@@ -37,6 +37,7 @@ reload_plan(const struct spec *old, const struct inputs *oin, const struct spec 
 	plan_password(p, ROLES_REPLICATION_USER, oin->replication_password,
 		      nin->replication_password);
 	p->promote = designated_standby && old->standby_enabled == 1 && nw->standby_enabled != 1;
+	spec_changed_immutable(old, nw, &p->unapplied);
 }
 
 void

@@ -352,11 +352,13 @@ test_cnpg_recovery_pitr(void **state)
 
 	(void) state;
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
-	assert_str(s->restore_source, "cluster-example");
-	assert_str(s->pitr_target_time, "2023-08-11 11:14:21.00000+02");
-	assert_int_equal(s->pitr_exclusive, 0);
-	assert_int_equal(s->pitr_target_immediate, -1);
-	assert_null(s->pitr_target_xid);
+	assert_str(s->restore.source, "cluster-example");
+	assert_int_equal(s->restore.source_kind, SPEC_SOURCE_EXTERNAL);
+	assert_int_equal(s->restore.target.kind, SPEC_TARGET_TIME);
+	assert_str(s->restore.target.value, "2023-08-11 11:14:21.00000+02");
+	assert_int_equal(s->restore.target.exclusive, 0);
+	/* neither an immediate nor an xid target */
+	assert_int_equal(s->restore.target.given, 1u << SPEC_TARGET_TIME);
 	assert_int_equal(s->n_externals, 1);
 	assert_true(s->externals[0].has_object_store);
 	assert_int_equal(s->externals[0].conn.n, 0);
@@ -689,9 +691,9 @@ test_pgo_clone_postgrescluster(void **state)
 	assert_int_equal(s->instances, 1);
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->clone_source, "hippo");
-	assert_str(s->restore_source, "repo1");
+	assert_str(s->restore.source, "repo1");
 	assert_string_equal(spec_path(s, "bootstrap.restore.source"), "spec.dataSource.postgresCluster.repoName");
-	assert_int_equal(s->restore_options.n, 0);
+	assert_int_equal(s->restore.options.n, 0);
 	assert_int_equal(s->n_repos, 1);
 	assert_str(s->repos[0].name, "repo1");
 	assert_str(s->repos[0].kind, "volume");
@@ -711,10 +713,10 @@ test_pgo_pitr_options(void **state)
 	(void) state;
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->clone_source, "hippo");
-	assert_str(s->restore_source, "repo1");
-	assert_int_equal(s->restore_options.n, 2);
-	assert_string_equal(s->restore_options.items[0], "--type=time");
-	assert_string_equal(s->restore_options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
+	assert_str(s->restore.source, "repo1");
+	assert_int_equal(s->restore.options.n, 2);
+	assert_string_equal(s->restore.options.items[0], "--type=time");
+	assert_string_equal(s->restore.options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
 	assert_string_equal(spec_path(s, "bootstrap.restore.options"), "spec.dataSource.postgresCluster.options");
 	done(s, &d);
 }
@@ -730,11 +732,11 @@ test_pgo_inplace_restore(void **state)
 	/* an in-place restore is not a bootstrap method */
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
 	assert_int_equal(s->inplace_restore_enabled, 1);
-	assert_str(s->inplace_restore_repo, "repo1");
-	assert_int_equal(s->inplace_restore_options.n, 2);
-	assert_string_equal(s->inplace_restore_options.items[0], "--type=time");
-	assert_string_equal(s->inplace_restore_options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
-	assert_int_equal(s->restore_options.n, 0);
+	assert_str(s->inplace.source, "repo1");
+	assert_int_equal(s->inplace.options.n, 2);
+	assert_string_equal(s->inplace.options.items[0], "--type=time");
+	assert_string_equal(s->inplace.options.items[1], "--target=\"2021-06-09 14:15:11-04\"");
+	assert_int_equal(s->restore.options.n, 0);
 	done(s, &d);
 }
 
@@ -747,8 +749,8 @@ test_pgo_restore_db_include(void **state)
 	(void) state;
 	assert_int_equal(s->instances, 1);
 	assert_int_equal(s->inplace_restore_enabled, 1);
-	assert_int_equal(s->inplace_restore_options.n, 1);
-	assert_string_equal(s->inplace_restore_options.items[0], "--db-include=hippo");
+	assert_int_equal(s->inplace.options.n, 1);
+	assert_string_equal(s->inplace.options.items[0], "--db-include=hippo");
 	done(s, &d);
 }
 
@@ -802,7 +804,7 @@ test_pgo_clone_s3_datasource(void **state)
 	assert_str(s->name, "elephant");
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->pgbackrest_stanza, "db");
-	assert_str(s->restore_source, "repo1");
+	assert_str(s->restore.source, "repo1");
 	assert_string_equal(spec_path(s, "bootstrap.restore.source"), "spec.dataSource.pgbackrest.repo.name");
 	assert_null(s->clone_source);
 	assert_int_equal(s->n_repos, 1);
@@ -821,7 +823,7 @@ test_pgo_clone_s3_to_volume(void **state)
 	assert_str(s->name, "rhino");
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_RECOVERY);
 	assert_str(s->pgbackrest_stanza, "db");
-	assert_str(s->restore_source, "repo1");
+	assert_str(s->restore.source, "repo1");
 	assert_kv(&s->restore_global, "repo1-path", "/pgbackrest/postgres-operator/hippo/repo1");
 	assert_int_equal(s->pgbackrest_global.n, 0);
 	assert_int_equal(s->n_repos, 1);
@@ -1276,6 +1278,402 @@ test_cnpg_import_refused_managed_warned(void **state)
 	done(s, &d);
 }
 
+/* ---- lists of objects ---- */
+
+/* Each item records where it was read; an unknown field inside an item is
+ * warned with its full path; barmanObjectStore's content is not pgpod's. */
+static void
+test_cnpg_item_origin_and_unknown_fields(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+	char buf[128];
+
+	(void) state;
+	assert_true(load_text("{\"apiVersion\":\"postgresql.cnpg.io/v1\",\"kind\":\"Cluster\","
+			      "\"metadata\":{\"name\":\"x\"},\"spec\":{\"instances\":1,"
+			      "\"externalClusters\":[{\"name\":\"a\",\"connectionParameters\":"
+			      "{\"host\":\"a.example.com\"}},{\"name\":\"src\",\"conectionParameters\":"
+			      "{\"host\":\"b\"},\"password\":{\"name\":\"p\",\"key\":\"k\"},"
+			      "\"barmanObjectStore\":{\"destinationPath\":\"s3://b/\",\"wal\":"
+			      "{\"compression\":\"gzip\"}}}]}}", &s, &d));
+	if (d.warnings.n != 1)
+		print_diag(&d);
+	assert_int_equal(d.warnings.n, 1);
+	assert_warning(&d, "spec.externalClusters[1].conectionParameters", "unknown field, ignored");
+	assert_int_equal(s->n_externals, 2);
+	assert_str(s->externals[0].origin, "spec.externalClusters[0]");
+	assert_str(s->externals[1].origin, "spec.externalClusters[1]");
+	assert_int_equal(s->externals[1].conn.n, 0);
+	assert_ref(&s->externals[1].password, "p", "k");
+	assert_true(s->externals[1].has_object_store);
+	assert_string_equal(spec_external_path(s, "src", buf, sizeof(buf)),
+			    "spec.externalClusters[1] (\"src\")");
+	assert_string_equal(spec_external_path(s, "nowhere", buf, sizeof(buf)), "spec.externalClusters");
+	done(s, &d);
+}
+
+/* The chart's lists are at the top: so are their items' paths. */
+static void
+test_chart_item_origin(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("chart/basebackup_password.yaml"), &d);
+	char buf[128];
+
+	(void) state;
+	assert_str(s->externals[0].origin, "externalClusters[0]");
+	assert_string_equal(spec_external_path(s, "source-cluster", buf, sizeof(buf)),
+			    "externalClusters[0] (\"source-cluster\")");
+	assert_string_equal(spec_external_path(s, NULL, buf, sizeof(buf)), "externalClusters");
+	done(s, &d);
+}
+
+/* A CloudNativePG spec without externalClusters still knows where they go. */
+static void
+test_external_path_without_list(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/minimal.yaml"), &d);
+	struct spec *bare = spec_new();
+	char buf[128];
+
+	(void) state;
+	assert_string_equal(spec_external_path(s, "src", buf, sizeof(buf)), "spec.externalClusters");
+	assert_string_equal(spec_external_path(bare, "src", buf, sizeof(buf)), "externalClusters");
+	spec_free(bare);
+	done(s, &d);
+}
+
+/* PGO items record their paths too: users, repositories, instance sets and
+ * the repository of dataSource.pgbackrest. */
+static void
+test_pgo_item_origins(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("pgo/users_instance_sets.yaml"), &d);
+	struct spec *r = NULL;
+	struct diag dr = { 0 };
+
+	(void) state;
+	assert_str(s->roles[0].origin, "spec.users[0]");
+	assert_str(s->roles[1].origin, "spec.users[1]");
+	assert_str(s->repos[0].origin, "spec.backups.pgbackrest.repos[0]");
+	assert_int_equal(s->n_instance_sets, 2);
+	assert_str(s->instance_sets[0].origin, "spec.instances[0]");
+	assert_str(s->instance_sets[0].name, "big");
+	assert_int_equal(s->instance_sets[0].replicas, 2);
+	/* replicas default to 1 */
+	assert_int_equal(s->instance_sets[1].replicas, 1);
+	r = load_clean(FIX("pgo/clone_s3_to_volume.yaml"), &dr);
+	assert_str(r->restore_repo.origin, "spec.dataSource.pgbackrest.repo");
+	assert_int_equal(r->restore.source_kind, SPEC_SOURCE_DATASOURCE_REPO);
+	done(s, &d);
+	done(r, &dr);
+}
+
+/* Typos inside sections pgpod reads are warned with their full path, the
+ * operator's fields beside them are not (CloudNativePG). */
+static void
+test_cnpg_typos_in_read_sections(void **state)
+{
+	static const char *const warned[] = {
+		"spec.superuserSecret.nmae", "spec.probes.readiness.maximumLagg",
+		"spec.bootstrap.recovery.secret.nmae", "spec.externalClusters[0].conectionParameters",
+	};
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("cnpg/typos_in_read_sections.yaml"), &d);
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(warned) / sizeof(warned[0]); i++)
+		assert_warning(&d, warned[i], "unknown field, ignored");
+	if (d.warnings.n != sizeof(warned) / sizeof(warned[0]))
+		print_diag(&d);
+	assert_int_equal(d.warnings.n, sizeof(warned) / sizeof(warned[0]));
+	/* the fields beside the typos are still read */
+	assert_str(s->superuser_secret, "superuser-secret");
+	assert_str(s->max_lag, "16Mi");
+	assert_str(s->app_secret, "app-secret");
+	assert_str(s->restore.backup_id, "backup-1");
+	done(s, &d);
+}
+
+/* The same for PGO: standby, users, repositories, instance sets, config
+ * and Patroni's dynamic configuration. */
+static void
+test_pgo_typos_in_read_sections(void **state)
+{
+	static const char *const warned[] = {
+		"spec.standby.reponame", "spec.users[0].databse", "spec.instances[0].replica",
+		"spec.backups.pgbackrest.repos[0].s3.bukket", "spec.config.parameterz",
+		"spec.patroni.dynamicConfiguration.postgresql.parametres",
+	};
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("pgo/typos_in_read_sections.yaml"), &d);
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(warned) / sizeof(warned[0]); i++)
+		assert_warning(&d, warned[i], "unknown field, ignored");
+	if (d.warnings.n != sizeof(warned) / sizeof(warned[0]))
+		print_diag(&d);
+	assert_int_equal(d.warnings.n, sizeof(warned) / sizeof(warned[0]));
+	assert_int_equal(s->standby_enabled, 1);
+	assert_str(s->standby_source, "repo1");
+	assert_int_equal(s->instances, 2);
+	assert_str(s->repos[0].bucket, "my-bucket");
+	assert_kv(&s->parameters, "shared_buffers", "1GB");
+	done(s, &d);
+}
+
+/* No ignored path hides a path a map (or an item table) reads: a typo
+ * next to a field pgpod reads is always warned about. */
+static void
+test_ignored_paths_hide_nothing_read(void **state)
+{
+	struct strlist problems = { 0 };
+
+	(void) state;
+	dialect_check_tables(&problems);
+	for (size_t i = 0; i < problems.n; i++)
+		print_error("%s\n", problems.items[i]);
+	assert_int_equal(problems.n, 0);
+	strlist_free(&problems);
+}
+
+/* ---- the restore shape ---- */
+
+static void
+assert_words(const char *text, const char *const *want, size_t n)
+{
+	struct strlist w = { 0 };
+	const char *why = NULL;
+
+	assert_true(spec_split_words(text, &w, &why));
+	if (w.n != n)
+		print_error("\"%s\": %zu words, want %zu\n", text, w.n, n);
+	assert_int_equal(w.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(w.items[i], want[i]);
+	strlist_free(&w);
+}
+
+/* Options are split as a shell would: blanks, quotes, backslashes; no
+ * expansion. */
+static void
+test_split_words(void **state)
+{
+	static const char *const one[] = { "--type=time" };
+	static const char *const quoted[] = { "--target=2021-06-09 14:15:11-04" };
+	static const char *const several[] = { "--type=time", "--target=2021-06-09 14:15:11-04",
+					       "--set=x" };
+	static const char *const escapes[] = { "a b", "c\"d", "e\\f", "$HOME", "", "g'h" };
+	static const char *const bad[] = { "--target=\"2021", "'open", "x\\", "a \"b\\\"" };
+	static const char *const why_bad[] = { "double quote", "single quote", "backslash",
+					       "double quote" };
+	struct strlist w = { 0 };
+
+	(void) state;
+	assert_words("--type=time", one, 1);
+	assert_words("--target=\"2021-06-09 14:15:11-04\"", quoted, 1);
+	assert_words("--target='2021-06-09 14:15:11-04'", quoted, 1);
+	assert_words("  --type=time\t--target=\"2021-06-09 14:15:11-04\"\n --set=x ", several, 3);
+	assert_words("a\\ b \"c\\\"d\" 'e\\f' '$HOME' \"\" \"g'h\"", escapes, 6);
+	assert_words("   ", NULL, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+
+		assert_false(spec_split_words(bad[i], &w, &why));
+		assert_non_null(why);
+		assert_non_null(strstr(why, why_bad[i]));
+		strlist_free(&w);
+	}
+}
+
+/* PGO's options become the restore shape: the target, the backup set,
+ * --target-exclusive, --db-include (repeatable, also as two words), and
+ * the rest passed through in order; the list as written is kept. */
+static void
+test_pgo_restore_options_parsed(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+	const struct spec_restore *r;
+
+	(void) state;
+	assert_true(load_text("{\"apiVersion\":\"postgres-operator.crunchydata.com/v1beta1\","
+			      "\"kind\":\"PostgresCluster\",\"metadata\":{\"name\":\"x\"},\"spec\":"
+			      "{\"postgresVersion\":15,\"dataSource\":{\"postgresCluster\":{"
+			      "\"clusterName\":\"hippo\",\"repoName\":\"repo1\",\"options\":["
+			      "\"--type=time --target=\\\"2021-06-09 14:15:11-04\\\"\","
+			      "\"--set=20210609-141511F\",\"--target-exclusive\",\"--db-include=a\","
+			      "\"--db-include\",\"b\",\"--delta\",\"--process-max=4\","
+			      "\"--target-timeline=current\"]}}}}", &s, &d));
+	r = &s->restore;
+	assert_int_equal(r->target.kind, SPEC_TARGET_TIME);
+	assert_str(r->target.value, "2021-06-09 14:15:11-04");
+	assert_int_equal(r->target.exclusive, 1);
+	assert_str(r->target.timeline, "current");
+	assert_str(r->backup_id, "20210609-141511F");
+	assert_int_equal(r->db_include.n, 2);
+	assert_string_equal(r->db_include.items[0], "a");
+	assert_string_equal(r->db_include.items[1], "b");
+	assert_int_equal(r->passthrough.n, 2);
+	assert_string_equal(r->passthrough.items[0], "--delta");
+	assert_string_equal(r->passthrough.items[1], "--process-max=4");
+	assert_null(r->target_action);
+	assert_int_equal(r->options.n, 9);
+	assert_string_equal(r->options.items[0], "--type=time --target=\"2021-06-09 14:15:11-04\"");
+	assert_int_equal(r->source_kind, SPEC_SOURCE_CLUSTER);
+	/* what the options set is found at the options */
+	assert_string_equal(spec_path(s, "bootstrap.restore.target.time"),
+			    "spec.dataSource.postgresCluster.options");
+	assert_string_equal(spec_path(s, "bootstrap.restore.backupID"),
+			    "spec.dataSource.postgresCluster.options");
+	assert_string_equal(spec_path(s, "bootstrap.restore.source"),
+			    "spec.dataSource.postgresCluster.repoName");
+	done(s, &d);
+}
+
+/* The documentation's PITR: the same target for the bootstrap and the
+ * in-place restore, in the model and in the dump. */
+static void
+test_pgo_pitr_target(void **state)
+{
+	struct diag d = { 0 }, di = { 0 };
+	struct spec *s = load_clean(FIX("pgo/pitr_postgrescluster.yaml"), &d);
+	struct spec *in = load_clean(FIX("pgo/inplace_restore.yaml"), &di);
+	struct json_object *o;
+
+	(void) state;
+	assert_int_equal(s->restore.target.kind, SPEC_TARGET_TIME);
+	assert_str(s->restore.target.value, "2021-06-09 14:15:11-04");
+	assert_int_equal(s->restore.passthrough.n, 0);
+	assert_int_equal(in->inplace.target.kind, SPEC_TARGET_TIME);
+	assert_str(in->inplace.target.value, "2021-06-09 14:15:11-04");
+	assert_int_equal(in->inplace.source_kind, SPEC_SOURCE_REPO);
+	assert_int_equal(in->restore.target.kind, SPEC_TARGET_NONE);
+	o = dump_parsed(s);
+	assert_json_string(o, "/bootstrap/restore/target/time", "2021-06-09 14:15:11-04");
+	assert_json_string(o, "/bootstrap/restore/target/type", "time");
+	assert_json_string(o, "/bootstrap/restore/options/0", "--type=time");
+	assert_json_string(o, "/bootstrap/restore/source", "repo1");
+	json_object_put(o);
+	o = dump_parsed(in);
+	assert_json_string(o, "/restoreInPlace/target/time", "2021-06-09 14:15:11-04");
+	assert_json_string(o, "/restoreInPlace/repo", "repo1");
+	assert_json_string(o, "/restoreInPlace/options/1", "--target=\"2021-06-09 14:15:11-04\"");
+	json_object_put(o);
+	done(s, &d);
+	done(in, &di);
+}
+
+/* CloudNativePG's recoveryTarget keeps its dump keys. */
+static void
+test_cnpg_recovery_dump(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/recovery_pitr.yaml"), &d);
+	struct json_object *o;
+
+	(void) state;
+	o = dump_parsed(s);
+	assert_json_string(o, "/bootstrap/restore/source", "cluster-example");
+	assert_json_string(o, "/bootstrap/restore/target/time", "2023-08-11 11:14:21.00000+02");
+	assert_json_bool(o, "/bootstrap/restore/target/exclusive", false);
+	assert_json_absent(o, "/bootstrap/restore/target/xid");
+	assert_json_absent(o, "/bootstrap/restore/target/immediate");
+	assert_json_bool(o, "/externalClusters/0/objectStore", true);
+	json_object_put(o);
+	done(s, &d);
+}
+
+/* An option that is not closed is a reading error naming the field. */
+static void
+test_pgo_options_unterminated_quote(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_true(dialect_load(FIX("invalid/pgo_options_unterminated.yaml"), &s, &d));
+	assert_int_equal(d.errors.n, 1);
+	assert_error(&d, "spec.dataSource.postgresCluster.options", "double quote is not closed");
+	assert_error(&d, "spec.dataSource.postgresCluster.options", "item 1");
+	done(s, &d);
+}
+
+/* ---- reload ---- */
+
+/* What changed and only matters at bootstrap: scalars, lists and the items
+ * of immutable lists, by their user paths; mutable fields are not listed. */
+static void
+test_changed_immutable(void **state)
+{
+	struct diag d = { 0 }, d2 = { 0 };
+	struct spec *a = load_ok(FIX("cnpg/everything.yaml"), &d);
+	struct spec *b = load_ok(FIX("cnpg/everything.yaml"), &d2);
+	struct strlist paths = { 0 };
+
+	(void) state;
+	spec_changed_immutable(a, b, &paths);
+	assert_int_equal(paths.n, 0);
+	free(b->encoding);
+	b->encoding = strdup("UTF8");
+	kvlist_set(&b->parameters, "work_mem", "128MB");
+	b->instances = 5;
+	kvlist_set(&b->externals[0].conn, "host", "new.example.com");
+	strlist_add(&b->post_init_sql, "SELECT 1");
+	spec_changed_immutable(a, b, &paths);
+	if (paths.n != 2)
+		for (size_t i = 0; i < paths.n; i++)
+			print_error("changed: %s\n", paths.items[i]);
+	assert_int_equal(paths.n, 2);
+	assert_string_equal(paths.items[0], "spec.bootstrap.initdb.encoding");
+	assert_string_equal(paths.items[1], "spec.bootstrap.initdb.postInitSQL");
+	strlist_free(&paths);
+	done(a, &d);
+	done(b, &d2);
+}
+
+/* PGO users are roles made at bootstrap: a changed or added user is listed
+ * by its item path; the restore target of a bootstrap too. */
+static void
+test_changed_immutable_items(void **state)
+{
+	struct diag d = { 0 }, d2 = { 0 };
+	struct spec *a = load_ok(FIX("pgo/users_instance_sets.yaml"), &d);
+	struct spec *b = load_ok(FIX("pgo/users_instance_sets.yaml"), &d2);
+	struct strlist paths = { 0 };
+
+	(void) state;
+	free(b->roles[0].options);
+	b->roles[0].options = strdup("CREATEDB");
+	b->instance_sets[0].replicas = 7;
+	b->restore.target.kind = SPEC_TARGET_IMMEDIATE;
+	spec_changed_immutable(a, b, &paths);
+	if (paths.n != 3)
+		for (size_t i = 0; i < paths.n; i++)
+			print_error("changed: %s\n", paths.items[i]);
+	assert_int_equal(paths.n, 3);
+	assert_true(strlist_has(&paths, "spec.users[0].options"));
+	assert_true(strlist_has(&paths, "bootstrap.restore.target.type"));
+	assert_true(strlist_has(&paths, "bootstrap.restore.target.immediate"));
+	strlist_free(&paths);
+	/* a user only the new spec has */
+	b->roles = realloc(b->roles, (b->n_roles + 1) * sizeof(*b->roles));
+	memset(&b->roles[b->n_roles], 0, sizeof(*b->roles));
+	b->roles[b->n_roles].origin = strdup("spec.users[2]");
+	b->roles[b->n_roles++].name = strdup("giraffe");
+	b->restore.target.kind = SPEC_TARGET_NONE;
+	spec_changed_immutable(a, b, &paths);
+	assert_true(strlist_has(&paths, "spec.users[2]"));
+	assert_true(strlist_has(&paths, "spec.users[0].options"));
+	assert_int_equal(paths.n, 2);
+	strlist_free(&paths);
+	done(a, &d);
+	done(b, &d2);
+}
+
 int
 main(void)
 {
@@ -1331,6 +1729,20 @@ main(void)
 		cmocka_unit_test(test_dump_redacts_all_secret_keys),
 		cmocka_unit_test(test_pgo_repo_two_kinds_refused),
 		cmocka_unit_test(test_cnpg_import_refused_managed_warned),
+		cmocka_unit_test(test_cnpg_item_origin_and_unknown_fields),
+		cmocka_unit_test(test_chart_item_origin),
+		cmocka_unit_test(test_external_path_without_list),
+		cmocka_unit_test(test_pgo_item_origins),
+		cmocka_unit_test(test_cnpg_typos_in_read_sections),
+		cmocka_unit_test(test_pgo_typos_in_read_sections),
+		cmocka_unit_test(test_ignored_paths_hide_nothing_read),
+		cmocka_unit_test(test_split_words),
+		cmocka_unit_test(test_pgo_restore_options_parsed),
+		cmocka_unit_test(test_pgo_pitr_target),
+		cmocka_unit_test(test_cnpg_recovery_dump),
+		cmocka_unit_test(test_pgo_options_unterminated_quote),
+		cmocka_unit_test(test_changed_immutable),
+		cmocka_unit_test(test_changed_immutable_items),
 	};
 	return cmocka_run_group_tests_name("spec", tests, NULL, NULL);
 }

@@ -194,6 +194,29 @@ test_reload_plan_promote(void **state)
 	spec_free(nw);
 }
 
+/* A changed field that only matters at bootstrap is reported, by its
+ * path; a changed parameter is not (it is applied). */
+static void
+test_reload_plan_unapplied(void **state)
+{
+	struct spec *old = spec_new(), *nw = spec_new();
+	struct inputs in = { 0 };
+	struct reload_plan p;
+
+	(void) state;
+	spec_apply_defaults(old);
+	spec_apply_defaults(nw);
+	free(nw->encoding);
+	nw->encoding = strdup("LATIN1");
+	kvlist_set(&nw->parameters, "work_mem", "8MB");
+	reload_plan(old, &in, nw, &in, false, &p);
+	assert_int_equal(p.unapplied.n, 1);
+	assert_string_equal(p.unapplied.items[0], "bootstrap.initdb.encoding");
+	reload_plan_free(&p);
+	spec_free(old);
+	spec_free(nw);
+}
+
 /* ---- tasks ---- */
 
 static int
@@ -256,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_phase_move),
 		cmocka_unit_test(test_reload_plan_passwords),
 		cmocka_unit_test(test_reload_plan_promote),
+		cmocka_unit_test(test_reload_plan_unapplied),
 		cmocka_unit_test(test_task_runner),
 	};
 

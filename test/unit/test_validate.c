@@ -851,6 +851,223 @@ test_inputs_whole_secret_missing(void **state)
 	done(s, &d);
 }
 
+/* ---- the restore shape, checked the same way for every dialect ---- */
+
+/* A restore stops at one target. */
+static void
+test_restore_one_target(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/restore_two_targets.yaml"), 15,
+		       "spec.bootstrap.recovery.recoveryTarget.targetXID",
+		       "only one recovery target may be given, found time, xid");
+}
+
+/* exclusive: only with a time, xid or lsn target. */
+static void
+test_restore_exclusive_needs_time_xid_lsn(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/restore_exclusive_name.yaml"), 15,
+		       "spec.bootstrap.recovery.recoveryTarget.exclusive", "time, xid or lsn");
+}
+
+/* PGO's --type=time without --target: the error names the options. */
+static void
+test_pgo_type_time_needs_target(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/pgo_type_time_without_target.yaml"), 15,
+		       "spec.dataSource.postgresCluster.options", "a time recovery target needs a value");
+}
+
+/* An immediate target takes no value; a value needs a type. */
+static void
+test_pgo_target_value_rules(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/pgo_immediate_with_target.yaml"), 15,
+		       "spec.backups.pgbackrest.restore.options", "immediate recovery target takes no value");
+	assert_invalid(FIX("invalid/pgo_target_without_type.yaml"), 15,
+		       "spec.dataSource.postgresCluster.options", "needs a target type");
+}
+
+/* Options pgpod sets itself are refused by name, wherever they are in the
+ * list; other options pass. */
+static void
+test_pgo_refused_options(void **state)
+{
+	static const char *const refused[] = {
+		"\"--repo=2\"", "\"--stanza=db\"", "\"--pg1-path=/elsewhere\"",
+		"\"--link-map=pg_wal=/wal\"", "\"--target-action=pause\"",
+	};
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("invalid/pgo_refused_options.yaml"), 15, &d);
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_error(&d, "spec.dataSource.postgresCluster.options", refused[i]);
+	if (d.errors.n != sizeof(refused) / sizeof(refused[0]))
+		print_diag(&d);
+	assert_int_equal(d.errors.n, sizeof(refused) / sizeof(refused[0]));
+	assert_false(has_msg(&d.errors, "spec.dataSource.postgresCluster.options", "--delta"));
+	done(s, &d);
+}
+
+/* A repository of this cluster must be among its repos: the in-place
+ * restore's and the standby's. */
+static void
+test_pgo_own_repo_must_exist(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/pgo_inplace_unknown_repo.yaml"), 15,
+		       "spec.backups.pgbackrest.restore.repoName",
+		       "\"repo2\" is not defined in spec.backups.pgbackrest.repos");
+	assert_invalid(FIX("invalid/pgo_standby_unknown_repo.yaml"), 15, "spec.standby.repoName",
+		       "\"repo4\" is not defined in spec.backups.pgbackrest.repos");
+}
+
+/* dataSource.postgresCluster's repository belongs to the source cluster's
+ * document: not checked here. A standby streaming from a host needs no
+ * repository. */
+static void
+test_pgo_other_cluster_repo_accepted(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("valid/pgo_clone_other_cluster_repo.yaml"), 15, &d);
+
+	(void) state;
+	assert_no_errors(&d);
+	assert_int_equal(s->restore.target.kind, SPEC_TARGET_XID);
+	assert_string_equal(s->restore.target.value, "1234567");
+	assert_int_equal(s->restore.target.exclusive, 1);
+	assert_string_equal(s->restore.backup_id, "20210609-141511F");
+	assert_int_equal(s->restore.passthrough.n, 2);
+	done(s, &d);
+	assert_valid(FIX("valid/pgo_standby_host_only.yaml"), 15);
+}
+
+/* The same rules on a model built by hand: no dialect involved. */
+static void
+test_restore_rules_any_dialect(void **state)
+{
+	struct spec *s = spec_new();
+	struct diag d = { 0 };
+
+	(void) state;
+	s->inplace.target.kind = SPEC_TARGET_LSN;
+	s->inplace.target.given = 1u << SPEC_TARGET_LSN;
+	strlist_add(&s->inplace.passthrough, "--stanza=x");
+	spec_apply_defaults(s);
+	validate_spec(s, 15, &d);
+	assert_error(&d, "restoreInPlace.target.lsn", "a lsn recovery target needs a value");
+	assert_error(&d, "restoreInPlace.options", "\"--stanza=x\" is not allowed");
+	assert_int_equal(d.errors.n, 2);
+	done(s, &d);
+	/* a source of no stated kind is an externalClusters entry */
+	s = spec_new();
+	memset(&d, 0, sizeof(d));
+	s->bootstrap = SPEC_BOOTSTRAP_RECOVERY;
+	s->restore.source = strdup("nowhere");
+	s->standby_enabled = 1;
+	s->standby_source = strdup("elsewhere");
+	spec_apply_defaults(s);
+	validate_spec(s, 15, &d);
+	assert_error(&d, "bootstrap.restore.source", "\"nowhere\" is not defined in externalClusters");
+	assert_error(&d, "standby.source", "\"elsewhere\" is not defined in externalClusters");
+	assert_int_equal(d.errors.n, 2);
+	done(s, &d);
+}
+
+/* Single-field rules hang off the field tables. */
+static void
+test_checks_on_the_table(void **state)
+{
+	static const char *const checked[] = {
+		"instances", "bootstrap.database", "bootstrap.owner", "bootstrap.initdb.encoding",
+		"bootstrap.initdb.walSegmentSize", "probes.readiness.maximumLag",
+		"postgresql.parameters", "postgresql.pg_hba",
+	};
+	const struct spec_field *ext;
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(checked) / sizeof(checked[0]); i++)
+		assert_non_null(spec_fields[spec_field_index(checked[i])].check);
+	ext = &spec_fields[spec_field_index("externalClusters")];
+	assert_non_null(ext->list);
+	assert_string_equal(ext->list->fields[0].key, "name");
+	assert_true(ext->list->fields[0].check == validate_external_name);
+}
+
+/* ---- which Secrets a spec reads ---- */
+
+static void
+assert_secret_names(const char *fixture, const char *const *want, size_t n)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(fixture, &d);
+	struct strlist names = { 0 };
+
+	inputs_secret_names(s, &names);
+	if (names.n != n)
+		for (size_t i = 0; i < names.n; i++)
+			print_error("%s: %s\n", fixture, names.items[i]);
+	assert_int_equal(names.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(names.items[i], want[i]);
+	strlist_free(&names);
+	done(s, &d);
+}
+
+/* The app and superuser Secrets, the replication Secret, the Secrets of
+ * the external clusters in use (once each), initdb's secretRefs (not the
+ * ConfigMaps); an external cluster nobody uses is not read. */
+static void
+test_inputs_secret_names(void **state)
+{
+	static const char *const everything[] = {
+		"shop-secret", "superuser-secret", "everything-replication",
+	};
+	static const char *const tls[] = {
+		"cluster-example-replication", "cluster-example-ca", "cluster-clone-tls-replication",
+	};
+	static const char *const refs[] = { "refs-order-replication", "sec-a", "sec-b" };
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("cnpg/initdb_sql_refs_order.yaml"), &d);
+	char repl[300];
+
+	(void) state;
+	assert_secret_names(FIX("cnpg/everything.yaml"), everything, 3);
+	assert_secret_names(FIX("cnpg/basebackup_tls.yaml"), tls, 3);
+	inputs_replication_secret(s, repl, sizeof(repl));
+	assert_string_equal(repl, refs[0]);
+	assert_secret_names(FIX("cnpg/initdb_sql_refs_order.yaml"), refs, 3);
+	done(s, &d);
+}
+
+/* The Secrets listed are the ones inputs_load reads: a replica cluster's
+ * source is read and listed; without the replica it is neither. */
+static void
+test_inputs_secret_names_follow_use(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load(FIX("cnpg/everything.yaml"), &d);
+	struct strlist names = { 0 };
+	struct inputs in;
+
+	(void) state;
+	s->standby_enabled = 1;
+	s->standby_source = strdup("old-primary");
+	inputs_secret_names(s, &names);
+	assert_true(strlist_has(&names, "old-primary-replication"));
+	/* and inputs_load looks for it: it is not mounted in the fixtures */
+	assert_false(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_error(&d, "spec.externalClusters[0].password", "\"old-primary-replication\"");
+	inputs_free(&in);
+	strlist_free(&names);
+	done(s, &d);
+}
+
 int
 main(void)
 {
@@ -903,6 +1120,17 @@ main(void)
 		cmocka_unit_test(test_pg_hba_include_on_15),
 		cmocka_unit_test(test_pgo_database_init_sql_path),
 		cmocka_unit_test(test_inputs_whole_secret_missing),
+		cmocka_unit_test(test_restore_one_target),
+		cmocka_unit_test(test_restore_exclusive_needs_time_xid_lsn),
+		cmocka_unit_test(test_pgo_type_time_needs_target),
+		cmocka_unit_test(test_pgo_target_value_rules),
+		cmocka_unit_test(test_pgo_refused_options),
+		cmocka_unit_test(test_pgo_own_repo_must_exist),
+		cmocka_unit_test(test_pgo_other_cluster_repo_accepted),
+		cmocka_unit_test(test_restore_rules_any_dialect),
+		cmocka_unit_test(test_checks_on_the_table),
+		cmocka_unit_test(test_inputs_secret_names),
+		cmocka_unit_test(test_inputs_secret_names_follow_use),
 	};
 	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

@@ -1,0 +1,289 @@
+/*
+ * spec_fields.c — the model described once: the spec's own members and one
+ * table per list of objects (externalClusters, PGO users, repositories,
+ * instance sets), each field with its type, default, whether it may change
+ * after the bootstrap, where the dialects write it inside a list item, and
+ * the check validation runs on it; and the small hooks a list runs after
+ * reading an item. spec.c, dialect.c and validate.c walk these tables.
+ */
+#include <json-c/json.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+#include "spec.h"
+#include "validate.h"
+
+static const char *const source_kind_names[] = {
+	"", "externalCluster", "repo", "dataSourceRepo", "postgresCluster", NULL,
+};
+
+const char *const spec_target_names[] = {
+	"", "time", "xid", "name", "lsn", "immediate", "default", "standby", "preserve", NULL,
+};
+
+/* ---- lists of objects ---- */
+
+static bool spec_role_owner(struct spec *s, void *item, struct json_object *o, const char *path,
+			    struct diag *d);
+static bool spec_repo_kind(struct spec *s, void *item, struct json_object *o, const char *path,
+			   struct diag *d);
+static void spec_instance_sum(struct spec *s, const char *path);
+
+#define ITEM(T, k, t, m, mut, chk, ...) { .key = k, .type = t, .offset = offsetof(T, m), \
+	.mutable_ = mut, .check = chk, .paths = { __VA_ARGS__ } }
+#define NAMES(a) a, sizeof(a) / sizeof(a[0])
+
+/* externalClusters[] (CloudNativePG, the chart). */
+#define EXT(k, t, m, chk, ...) ITEM(struct spec_external, k, t, m, true, chk, __VA_ARGS__)
+static const struct spec_field external_fields[] = {
+	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_external, name),
+	  .mutable_ = true, .required = true, .check = validate_external_name, .paths = { "name" } },
+	EXT("connectionParameters", SPEC_T_KVLIST, conn, validate_conn_params, "connectionParameters"),
+	EXT("password", SPEC_T_REF, password, NULL, "password"),
+	EXT("sslKey", SPEC_T_REF, ssl_key, NULL, "sslKey"),
+	EXT("sslCert", SPEC_T_REF, ssl_cert, NULL, "sslCert"),
+	EXT("sslRootCert", SPEC_T_REF, ssl_root_cert, NULL, "sslRootCert"),
+	EXT("objectStore", SPEC_T_PRESENT, has_object_store, NULL, "barmanObjectStore", "plugin"),
+};
+#undef EXT
+
+static const struct spec_list spec_external_list = {
+	.expect = "a list", .size = sizeof(struct spec_external),
+	.origin = offsetof(struct spec_external, origin),
+	.count = offsetof(struct spec, n_externals), .fields = NAMES(external_fields),
+	.missing = "\"name\" is required", .drop_incomplete = false, .dump_empty = true,
+};
+
+/* spec.users[] (PGO, Percona): roles; the first with a database owns the
+ * application database. */
+#define ROLE(k, t, m, ...) ITEM(struct spec_role, k, t, m, false, NULL, __VA_ARGS__)
+static const struct spec_field role_fields[] = {
+	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_role, name),
+	  .required = true, .paths = { "name" } },
+	ROLE("databases", SPEC_T_STRLIST, databases, "databases"),
+	ROLE("options", SPEC_T_STRING, options, "options"),
+};
+#undef ROLE
+static const char *const role_ignored[] = { "password", "secretName", "grantPublicSchemaAccess" };
+
+static const struct spec_list spec_role_list = {
+	.expect = "a list", .size = sizeof(struct spec_role),
+	.origin = offsetof(struct spec_role, origin),
+	.count = offsetof(struct spec, n_roles), .fields = NAMES(role_fields),
+	.ignored = NAMES(role_ignored), .missing = "\"name\" is required",
+	.drop_incomplete = true, .dump_empty = true, .after_item = spec_role_owner,
+};
+
+/* A pgBackRest repository: a name and one of volume, s3, gcs, azure (the
+ * kind is set by spec_repo_kind). */
+#define REPO(k, t, m, ...) ITEM(struct spec_repo, k, t, m, true, NULL, __VA_ARGS__)
+static const struct spec_field repo_fields[] = {
+	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_repo, name),
+	  .mutable_ = true, .required = true, .paths = { "name" } },
+	REPO("type", SPEC_T_STRING, kind, NULL),
+	REPO("bucket", SPEC_T_STRING, bucket, "s3.bucket", "gcs.bucket", "azure.container"),
+	REPO("endpoint", SPEC_T_STRING, endpoint, "s3.endpoint", "gcs.endpoint", "azure.endpoint"),
+	REPO("region", SPEC_T_STRING, region, "s3.region", "gcs.region", "azure.region"),
+};
+#undef REPO
+static const char *const repo_ignored[] = { "schedules", "volume.volumeClaimSpec" };
+
+static const struct spec_list spec_repo_list = {
+	.expect = "a list", .size = sizeof(struct spec_repo),
+	.origin = offsetof(struct spec_repo, origin),
+	.count = offsetof(struct spec, n_repos), .fields = NAMES(repo_fields),
+	.ignored = NAMES(repo_ignored), .missing = "needs a \"name\"",
+	.drop_incomplete = true, .dump_empty = true, .after_item = spec_repo_kind,
+};
+
+/* spec.instances[] (PGO, Percona): instance sets, their replicas summed. */
+static const struct spec_field instance_set_fields[] = {
+	ITEM(struct spec_instance_set, "name", SPEC_T_STRING, name, true, NULL, "name"),
+	{ .key = "replicas", .type = SPEC_T_INT, .offset = offsetof(struct spec_instance_set, replicas),
+	  .dflt = "1", .mutable_ = true, .paths = { "replicas" } },
+};
+static const char *const instance_set_ignored[] = {
+	"metadata", "affinity", "containers", "dataVolumeClaimSpec", "priorityClassName",
+	"minAvailable", "resources", "sidecars", "tolerations", "topologySpreadConstraints",
+	"walVolumeClaimSpec", "tablespaceVolumes", "volumes",
+	/* Percona */
+	"sidecarVolumes", "sidecarPVCs", "extraVolumes", "initContainers", "initContainer",
+	"volumeMounts", "securityContext", "env", "envFrom",
+};
+
+static const struct spec_list spec_instance_set_list = {
+	.expect = "a list of instance sets", .size = sizeof(struct spec_instance_set),
+	.origin = offsetof(struct spec_instance_set, origin),
+	.count = offsetof(struct spec, n_instance_sets), .fields = NAMES(instance_set_fields),
+	.ignored = NAMES(instance_set_ignored), .missing = "\"name\" is required",
+	.after_list = spec_instance_sum,
+};
+#undef ITEM
+
+/* ---- the spec's own members ---- */
+
+#define FX(k, t, m, d, mut, chk) { .key = k, .type = t, .offset = offsetof(struct spec, m), \
+	.dflt = d, .mutable_ = mut, .check = chk }
+#define F(k, t, m, d, mut) FX(k, t, m, d, mut, NULL)
+#define FE(k, m, n, mut) { .key = k, .type = SPEC_T_ENUM, .offset = offsetof(struct spec, m), \
+	.mutable_ = mut, .names = n }
+#define FT(k, m, kind, mut) { .key = k, .type = SPEC_T_TARGET, .offset = offsetof(struct spec, m), \
+	.mutable_ = mut, .arg = kind }
+#define FL(k, t, m, l, mut) { .key = k, .type = t, .offset = offsetof(struct spec, m), \
+	.mutable_ = mut, .list = l }
+
+/* Where a restore stops, and what else its options say (P: key prefix). */
+#define RESTORE_TARGET(P, m, mut) \
+	FT(P ".target.time", m.target, SPEC_TARGET_TIME, mut), \
+	FT(P ".target.xid", m.target, SPEC_TARGET_XID, mut), \
+	FT(P ".target.name", m.target, SPEC_TARGET_NAME, mut), \
+	FT(P ".target.lsn", m.target, SPEC_TARGET_LSN, mut), \
+	F(P ".target.timeline", SPEC_T_STRING, m.target.timeline, NULL, mut), \
+	FT(P ".target.immediate", m.target, SPEC_TARGET_IMMEDIATE, mut), \
+	F(P ".target.exclusive", SPEC_T_BOOL, m.target.exclusive, NULL, mut), \
+	FE(P ".target.type", m.target.kind, spec_target_names, mut), \
+	F(P ".target.action", SPEC_T_STRING, m.target_action, NULL, mut), \
+	F(P ".dbInclude", SPEC_T_STRLIST, m.db_include, NULL, mut), \
+	F(P ".passthroughOptions", SPEC_T_STRLIST, m.passthrough, NULL, mut)
+
+/* Every member of the model, in dump order. */
+const struct spec_field spec_fields[] = {
+	F("name", SPEC_T_STRING, name, NULL, false),
+	FX("instances", SPEC_T_INT, instances, "1", true, validate_instances),
+	FE("bootstrap.method", bootstrap, spec_bootstrap_names, false),
+	FX("bootstrap.database", SPEC_T_STRING, app_database, "app", false, validate_database),
+	FX("bootstrap.owner", SPEC_T_STRING, app_owner, NULL, false, validate_owner),
+	F("bootstrap.secret", SPEC_T_STRING, app_secret, NULL, true),
+	F("bootstrap.initdb.dataChecksums", SPEC_T_BOOL, data_checksums, "false", false),
+	FX("bootstrap.initdb.encoding", SPEC_T_STRING, encoding, "UTF8", false, validate_encoding),
+	F("bootstrap.initdb.locale", SPEC_T_STRING, locale, NULL, false),
+	F("bootstrap.initdb.localeCollate", SPEC_T_STRING, locale_collate, NULL, false),
+	F("bootstrap.initdb.localeCType", SPEC_T_STRING, locale_ctype, NULL, false),
+	FX("bootstrap.initdb.localeProvider", SPEC_T_STRING, locale_provider, NULL, false,
+	   validate_locale_provider),
+	F("bootstrap.initdb.icuLocale", SPEC_T_STRING, icu_locale, NULL, false),
+	F("bootstrap.initdb.icuRules", SPEC_T_STRING, icu_rules, NULL, false),
+	F("bootstrap.initdb.builtinLocale", SPEC_T_STRING, builtin_locale, NULL, false),
+	FX("bootstrap.initdb.walSegmentSize", SPEC_T_INT, wal_segment_size, NULL, false,
+	   validate_wal_segment_size),
+	FX("bootstrap.initdb.options", SPEC_T_STRLIST, initdb_options, NULL, false,
+	   validate_initdb_options),
+	F("bootstrap.initdb.postInitSQL", SPEC_T_STRLIST, post_init_sql, NULL, false),
+	F("bootstrap.initdb.postInitSQLRefs.secretRefs", SPEC_T_REFLIST, post_init_sql_refs.secrets, NULL, false),
+	F("bootstrap.initdb.postInitSQLRefs.configMapRefs", SPEC_T_REFLIST, post_init_sql_refs.configmaps, NULL, false),
+	F("bootstrap.initdb.postInitTemplateSQL", SPEC_T_STRLIST, post_init_template_sql, NULL, false),
+	F("bootstrap.initdb.postInitTemplateSQLRefs.secretRefs", SPEC_T_REFLIST, post_init_template_sql_refs.secrets, NULL, false),
+	F("bootstrap.initdb.postInitTemplateSQLRefs.configMapRefs", SPEC_T_REFLIST, post_init_template_sql_refs.configmaps, NULL, false),
+	F("bootstrap.initdb.postInitApplicationSQL", SPEC_T_STRLIST, post_init_application_sql, NULL, false),
+	F("bootstrap.initdb.postInitApplicationSQLRefs.secretRefs", SPEC_T_REFLIST, post_init_application_sql_refs.secrets, NULL, false),
+	F("bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs", SPEC_T_REFLIST, post_init_application_sql_refs.configmaps, NULL, false),
+	F("bootstrap.clone.source", SPEC_T_STRING, clone_source, NULL, false),
+	F("bootstrap.restore.source", SPEC_T_STRING, restore.source, NULL, false),
+	FE("bootstrap.restore.sourceKind", restore.source_kind, source_kind_names, false),
+	F("bootstrap.restore.backupID", SPEC_T_STRING, restore.backup_id, NULL, false),
+	F("bootstrap.restore.options", SPEC_T_STRLIST, restore.options, NULL, false),
+	F("bootstrap.restore.stanza", SPEC_T_STRING, pgbackrest_stanza, NULL, false),
+	RESTORE_TARGET("bootstrap.restore", restore, false),
+	F("standby.enabled", SPEC_T_BOOL, standby_enabled, "false", true),
+	F("standby.source", SPEC_T_STRING, standby_source, NULL, true),
+	FE("standby.sourceKind", standby_source_kind, source_kind_names, true),
+	F("standby.host", SPEC_T_STRING, standby_host, NULL, true),
+	F("standby.port", SPEC_T_INT, standby_port, NULL, true),
+	F("standby.minApplyDelay", SPEC_T_STRING, standby_min_apply_delay, NULL, true),
+	F("restoreInPlace.enabled", SPEC_T_BOOL, inplace_restore_enabled, "false", true),
+	F("restoreInPlace.repo", SPEC_T_STRING, inplace.source, NULL, true),
+	FE("restoreInPlace.sourceKind", inplace.source_kind, source_kind_names, true),
+	F("restoreInPlace.backupID", SPEC_T_STRING, inplace.backup_id, NULL, true),
+	F("restoreInPlace.options", SPEC_T_STRLIST, inplace.options, NULL, true),
+	RESTORE_TARGET("restoreInPlace", inplace, true),
+	F("bootstrap.restore.pgbackrest.global", SPEC_T_KVLIST, restore_global, NULL, false),
+	F("pgbackrest.global", SPEC_T_KVLIST, pgbackrest_global, NULL, true),
+	{ .key = "postgresql.parameters", .type = SPEC_T_KVLIST, .offset = offsetof(struct spec, parameters),
+	  .mutable_ = true, .check = validate_parameters, .clear = true },
+	FX("postgresql.pg_hba", SPEC_T_STRLIST, pg_hba, NULL, true, validate_pg_hba),
+	F("postgresql.shared_preload_libraries", SPEC_T_STRLIST, shared_preload_libraries, NULL, false),
+	FX("postgresql.version", SPEC_T_INT, postgres_version, NULL, false, validate_postgres_version),
+	F("superuser.secret", SPEC_T_STRING, superuser_secret, NULL, true),
+	F("superuser.enableAccess", SPEC_T_BOOL, enable_superuser_access, "false", true),
+	F("smartShutdownTimeout", SPEC_T_INT, smart_shutdown_timeout, "180", true),
+	F("stopDelay", SPEC_T_INT, stop_delay, "1800", true),
+	F("startDelay", SPEC_T_INT, start_delay, "3600", true),
+	FX("probes.readiness.maximumLag", SPEC_T_STRING, max_lag, NULL, true, validate_size),
+	FL("externalClusters", SPEC_T_OBJLIST, externals, &spec_external_list, true),
+	FL("roles", SPEC_T_OBJLIST, roles, &spec_role_list, false),
+	FL("repos", SPEC_T_OBJLIST, repos, &spec_repo_list, true),
+	FL("bootstrap.restore.repo", SPEC_T_OBJECT, restore_repo, &spec_repo_list, false),
+	FL("instanceSets", SPEC_T_OBJLIST, instance_sets, &spec_instance_set_list, true),
+};
+#undef RESTORE_TARGET
+#undef FL
+#undef FT
+#undef FE
+#undef F
+#undef FX
+#undef NAMES
+
+const size_t spec_nfields = sizeof(spec_fields) / sizeof(spec_fields[0]);
+
+/* ---- post-read hooks of the lists ---- */
+
+/* PGO: the first user with a database owns the application database. */
+static bool
+spec_role_owner(struct spec *s, void *item, struct json_object *o, const char *path,
+		struct diag *d)
+{
+	struct spec_role *r = item;
+	char p[300];
+
+	(void) o;
+	(void) d;
+	if (s->app_owner != NULL || r->databases.n == 0)
+		return true;
+	free(s->app_database);
+	s->app_owner = spec_xstrdup(r->name);
+	s->app_database = spec_xstrdup(r->databases.items[0]);
+	snprintf(p, sizeof(p), "%s.name", path);
+	spec_set_origin(s, spec_field_index("bootstrap.owner"), p);
+	snprintf(p, sizeof(p), "%s.databases[0]", path);
+	spec_set_origin(s, spec_field_index("bootstrap.database"), p);
+	return true;
+}
+
+/* A repository is exactly one of volume, s3, gcs or azure. */
+static bool
+spec_repo_kind(struct spec *s, void *item, struct json_object *o, const char *path,
+	       struct diag *d)
+{
+	static const char *const kinds[] = { "volume", "s3", "gcs", "azure" };
+	struct spec_repo *r = item;
+
+	(void) s;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct json_object *v = NULL;
+
+		if (!json_object_object_get_ex(o, kinds[k], &v) || v == NULL)
+			continue;
+		if (r->kind != NULL) {
+			diag_error(d, path, "has both \"%s\" and \"%s\"; a repository is one of "
+				   "volume, s3, gcs or azure", r->kind, kinds[k]);
+			return false;
+		}
+		r->kind = spec_xstrdup(kinds[k]);
+	}
+	return true;
+}
+
+/* PGO's instances are the replicas of every instance set. */
+static void
+spec_instance_sum(struct spec *s, const char *path)
+{
+	long long sum = 0;
+
+	for (size_t i = 0; i < s->n_instance_sets; i++)
+		sum += s->instance_sets[i].replicas;
+	s->instances = sum > INT_MAX ? INT_MAX : (int) sum;
+	spec_set_origin(s, spec_field_index("instances"), path);
+}
