@@ -28,18 +28,20 @@ struct command {
 	const char *name;
 	int (*run)(struct settings *set, int argc, char **argv);
 	int log_fd;	/* commands that print a document log to stderr */
+	bool takes_signals; /* takes SIGTERM/SIGINT itself (a stop moves a bootstrap
+			     * aside); the others simply die of them */
 };
 
 static const struct command commands[] = {
-	{ "run", cmd_run, 1 },
-	{ "init", cmd_init, 1 },
-	{ "spec", cmd_spec, 2 },
-	{ "version", cmd_version, 2 },
-	{ "status", cmd_status, 2 },
-	{ "probe", cmd_probe, 2 },
-	{ "clone", cmd_clone, 1 },
-	{ "join", cmd_join, 1 },
-	{ "promote", cmd_promote, 1 },
+	{ "run", cmd_run, 1, true },
+	{ "init", cmd_init, 1, true },
+	{ "spec", cmd_spec, 2, false },
+	{ "version", cmd_version, 2, false },
+	{ "status", cmd_status, 2, false },
+	{ "probe", cmd_probe, 2, false },
+	{ "clone", cmd_clone, 1, true },
+	{ "join", cmd_join, 1, true },
+	{ "promote", cmd_promote, 1, true },
 };
 
 /* Contract commands that later releases implement. */
@@ -338,6 +340,18 @@ block_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* A command that does not take signals itself dies of them, as any
+ * command-line tool does (it holds nothing that must be cleaned up). */
+static void
+unblock_signals(void)
+{
+	sigset_t set;
+
+	cmd_signal_set(&set);
+	sigdelset(&set, SIGCHLD);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -362,6 +376,8 @@ main(int argc, char **argv)
 		if (rc != EXIT_OK)
 			exit(rc);
 		log_init(commands[i].log_fd, set.log_level);
+		if (!commands[i].takes_signals)
+			unblock_signals();
 		exit(commands[i].run(&set, argc - 1 - optind, argv + 1 + optind));
 	}
 	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {

@@ -418,6 +418,13 @@ read_kvlist(const struct spec_field *f, void *m, struct json_object *v, const st
 	json_object_object_foreach(v, key, val) {
 		char text[4096];
 
+		if (json_object_is_type(val, json_type_string)
+		    && (size_t) json_object_get_string_len(val) >= sizeof(text)) {
+			diag_error(d, r->path, "\"%s\": the value is %d bytes long, more than the %zu "
+				   "pgpod passes on; it is refused rather than cut", key,
+				   json_object_get_string_len(val), sizeof(text) - 1);
+			continue;
+		}
 		if (!scalar_text(val, text, sizeof(text))) {
 			diag_error(d, r->path, "\"%s\": expected a string, number or boolean, got %s",
 				   key, json_type_label(val));
@@ -1125,6 +1132,30 @@ dialect_detect(struct json_object *doc, enum spec_dialect *dialect, enum dialect
 	return false;
 }
 
+/* A NUL byte in a key or a string (YAML "\0", JSON "\u0000") would cut
+ * the value short where pgpod passes it on as C text: refused, by path. */
+static void
+dialect_check_nul(struct json_object *o, const char *path, struct diag *d)
+{
+	char sub[512];
+
+	if (json_object_is_type(o, json_type_string)) {
+		if (strlen(json_object_get_string(o)) != (size_t) json_object_get_string_len(o))
+			diag_error(d, path, "holds a NUL byte (\\0): pgpod cannot pass such a value on; "
+				   "remove it");
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			dialect_check_nul(json_object_array_get_idx(o, i), sub, d);
+		}
+	} else if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, key, val) {
+			snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
+			dialect_check_nul(val, sub, d);
+		}
+	}
+}
+
 bool
 dialect_read(struct json_object *doc, const char *source, struct spec **out, struct diag *d)
 {
@@ -1140,6 +1171,7 @@ dialect_read(struct json_object *doc, const char *source, struct spec **out, str
 	}
 	if (!dialect_detect(doc, &dialect, &kind, d, true))
 		return false;
+	dialect_check_nul(doc, "", d);
 	s = spec_new();
 	s->dialect = dialect;
 	s->source_file = spec_xstrdup(source);

@@ -15,13 +15,24 @@
 
 #include "log.h"
 
+const char *
+file_strerror(int err)
+{
+	if (err == FILE_NOT_REGULAR)
+		return "not a regular file (a FIFO, a device or a socket)";
+	if (err == EISDIR)
+		return "a directory, not a regular file";
+	return strerror(err);
+}
+
 bool
 file_read(const char *path, size_t max, char **out, size_t *len, int *err)
 {
 	struct stat st;
 	char *buf;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO with no writer must not hold pgpod */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	*out = NULL;
 	*len = 0;
@@ -30,7 +41,7 @@ file_read(const char *path, size_t max, char **out, size_t *len, int *err)
 		return false;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		*err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+		*err = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : FILE_NOT_REGULAR;
 		close(fd);
 		return false;
 	}
@@ -148,6 +159,19 @@ fail:
 	log_error("cannot write \"%s\": %s%s", path, strerror(err),
 		  err == ENOSPC || err == EDQUOT ? " (the volume is full)" : "");
 	return false;
+}
+
+bool
+file_name_safe(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 255 || strcmp(name, ".") == 0 || strstr(name, "..") != NULL)
+		return false;
+	for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+		if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
 }
 
 bool

@@ -5,11 +5,18 @@
 #ifndef PGPOD_FILEIO_H
 #define PGPOD_FILEIO_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #define MUSTCHECK __attribute__((warn_unused_result))
+
+/* file_read's *err for a FIFO, a device or a socket. */
+#define FILE_NOT_REGULAR ENODEV
+
+/* strerror, with FILE_NOT_REGULAR said plainly. */
+const char *file_strerror(int err);
 
 enum file_dir_state {
 	FILE_DIR_MISSING,
@@ -18,8 +25,10 @@ enum file_dir_state {
 	FILE_DIR_NOT_A_DIR,
 };
 
-/* Read a whole file (at most max bytes) into a NUL-terminated buffer.
- * Does not log: *err gets errno (EFBIG when too large). */
+/* Read a whole regular file (at most max bytes) into a NUL-terminated
+ * buffer, without blocking on a FIFO or a device. Does not log: *err gets
+ * errno (EFBIG when too large, EISDIR for a directory, FILE_NOT_REGULAR
+ * for a FIFO, a device or a socket). */
 bool file_read(const char *path, size_t max, char **out, size_t *len, int *err) MUSTCHECK;
 
 /* Write atomically with the given mode: a new randomly named file beside
@@ -35,6 +44,11 @@ bool file_mkdir_p(const char *path, mode_t mode, char *created, size_t cap) MUST
 bool file_chown_path(const char *top, const char *leaf, uid_t uid, gid_t gid) MUSTCHECK;
 
 enum file_dir_state file_dir_state(const char *path);
+
+/* Whether name can be one component of a path pgpod builds: 1..255
+ * bytes, no '/' or '\\', no "..", not ".", no control characters. Every
+ * file name made from spec text is checked with it. */
+bool file_name_safe(const char *name);
 
 /* path is a real directory (not a symlink) of this user, and private
  * (made 0700 when it was open to others); logged why not. */

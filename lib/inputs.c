@@ -84,7 +84,7 @@ report_missing(struct diag *d, const char *path, const char *what, const char *d
 			   "create it or fix the reference", what, name, key, dir, name, key);
 	else
 		diag_error(d, path, "cannot read %s \"%s\" key \"%s\" from %s/%s/%s: %s",
-			   what, name, key, dir, name, key, strerror(err));
+			   what, name, key, dir, name, key, file_strerror(err));
 }
 
 /* ---- what a spec makes pgpod read ---- */
@@ -389,6 +389,7 @@ load_sql(const struct input_ref *r, struct load_ctx *c)
 	f->label = spec_xstrdup(r->label);
 	f->origin = spec_xstrdup(org);
 	f->sql = sql;
+	f->secret = !r->configmap;
 }
 
 static void (*const loaders[])(const struct input_ref *r, struct load_ctx *c) = {

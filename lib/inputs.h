@@ -17,6 +17,7 @@ struct sqlfile {
 	char *label;	/* "postInitSQLRefs.secretRefs[0]" */
 	char *origin;	/* "secret my-secret key secret.sql" */
 	char *sql;
+	bool  secret;	/* from a Secret (not a ConfigMap): never logged */
 };
 
 struct sqlfiles {

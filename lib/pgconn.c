@@ -12,6 +12,8 @@
 #include "log.h"
 #include "mono.h"
 
+static void pgconn_cancel(PGconn *c);
+
 void
 pgconn_error_text(const PGresult *r, PGconn *c, char *err, size_t cap)
 {
@@ -74,11 +76,25 @@ pgconn_local(const char *sockdir, int port, const char *dbname, PGconn **out)
 bool
 pgconn_exec(PGconn *c, const char *sql, const char *what)
 {
-	return pgconn_exec_until(c, sql, what, NULL);
+	return pgconn_exec_until(c, sql, what, NULL, false);
+}
+
+/* Where a failed statement failed, without its message: SQL from a
+ * Secret may be echoed in it ("syntax error at or near ..."). */
+static void
+pgconn_error_place(const PGresult *r, char *buf, size_t cap)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+	const char *line = r ? PQresultErrorField(r, PG_DIAG_INTERNAL_POSITION) : NULL;
+
+	snprintf(buf, cap, "SQLSTATE %s%s%s%s%s (the message is not shown: the SQL comes from a "
+		 "Secret)", state ? state : "?", pos ? " at character " : "", pos ? pos : "",
+		 line ? ", internal position " : "", line ? line : "");
 }
 
 bool
-pgconn_exec_until(PGconn *c, const char *sql, const char *what, bool (*stop)(void))
+pgconn_exec_until(PGconn *c, const char *sql, const char *what, bool (*stop)(void), bool secret)
 {
 	enum pgconn_end end;
 	PGresult *r = pgconn_query_until(c, sql, 0, stop, &end);
@@ -86,11 +102,16 @@ pgconn_exec_until(PGconn *c, const char *sql, const char *what, bool (*stop)(voi
 	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
 
 	if (end == PGCONN_STOPPED) {
+		/* the local server is alive: PQcancel cannot hang on it */
+		pgconn_cancel(c);
 		log_error("%s in database \"%s\" was cancelled: a stop was asked for", what, PQdb(c));
 	} else if (!ok) {
 		char msg[PGCONN_ERR_MAX];
 
-		pgconn_error_text(r, c, msg, sizeof(msg));
+		if (secret && r != NULL)
+			pgconn_error_place(r, msg, sizeof(msg));
+		else
+			pgconn_error_text(r, c, msg, sizeof(msg));
 		log_error("%s failed in database \"%s\": %s", what, PQdb(c), msg);
 	}
 	PQclear(r);
@@ -179,8 +200,6 @@ pgconn_query_until(PGconn *c, const char *sql, long long deadline, bool (*stop)(
 	for (;;) {
 		while (PQisBusy(c)) {
 			*end = pgconn_wait(c, POLLIN, deadline, stop);
-			if (*end == PGCONN_STOPPED || *end == PGCONN_TIMED_OUT)
-				pgconn_cancel(c);
 			if (*end != PGCONN_ANSWERED || !PQconsumeInput(c)) {
 				if (*end == PGCONN_ANSWERED)
 					*end = PGCONN_BROKEN;

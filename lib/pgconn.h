@@ -52,9 +52,9 @@ PGconn *pgconn_connect_until(const char *conninfo, long long deadline, bool (*st
 			     enum pgconn_end *end) __attribute__((warn_unused_result));
 
 /* Run sql (simple query) until its result, the deadline (mono_ms; 0:
- * none), or stop() — the query is then cancelled on the server. The last
- * result (caller PQclears), or NULL with *end saying why; after a NULL
- * that is not PGCONN_STOPPED, PQfinish c. */
+ * none), or stop(). The last result (caller PQclears), or NULL with *end
+ * saying why; after a NULL, PQfinish c (the query may still run on the
+ * server: a cancel request to a hung server would hang too). */
 PGresult *pgconn_query_until(PGconn *c, const char *sql, long long deadline, bool (*stop)(void),
 			     enum pgconn_end *end) __attribute__((warn_unused_result));
 
@@ -63,10 +63,13 @@ PGresult *pgconn_query_until(PGconn *c, const char *sql, long long deadline, boo
 PGresult *pgconn_query_deadline(PGconn *c, const char *sql, int timeout_ms, bool *timed_out)
 	__attribute__((warn_unused_result));
 
-/* pgconn_exec that cancels the statement on the server and fails as soon
- * as stop() says so (a SIGTERM during a long postInit statement). */
-bool pgconn_exec_until(PGconn *c, const char *sql, const char *what, bool (*stop)(void))
-	__attribute__((warn_unused_result));
+/* pgconn_exec that fails as soon as stop() says so (a SIGTERM during a
+ * long postInit statement), the statement cancelled on the server (for
+ * the local server, which answers a cancel request). secret:
+ * the SQL comes from a Secret, and a failure names only its SQLSTATE and
+ * position, never the server's message (which may quote the SQL). */
+bool pgconn_exec_until(PGconn *c, const char *sql, const char *what, bool (*stop)(void),
+		       bool secret) __attribute__((warn_unused_result));
 
 /* Run a one-parameter query; *found is true when it returns a row. */
 bool pgconn_exists(PGconn *c, const char *sql, const char *param, bool *found)

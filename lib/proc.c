@@ -226,7 +226,7 @@ proc_stat_of(const char *pid, struct proc_stat *st)
 }
 
 size_t
-proc_kill_strays(int sig)
+proc_kill_strays(int sig, bool (*match)(pid_t pid, void *arg), void *arg)
 {
 	pid_t self = getpid();
 	DIR *d = opendir("/proc");
@@ -247,7 +247,7 @@ proc_kill_strays(int sig)
 		pthread_mutex_lock(&proc_table_lock);
 		ours = proc_slot(pid) >= 0;
 		pthread_mutex_unlock(&proc_table_lock);
-		if (ours)
+		if (ours || (match != NULL && !match(pid, arg)))
 			continue;
 		n++;
 		if (st.state != 'Z')

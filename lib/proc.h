@@ -75,12 +75,13 @@ void proc_reap_central(bool on);
  * (re-parented orphans) go to orphan (may be NULL). Returns how many. */
 size_t proc_reap_all(void (*orphan)(pid_t pid, int code));
 
-/* Send sig to every child of this process that pgpod did not start: the
- * re-parented orphans (pgpod is a subreaper), such as the backends of a
- * postmaster that died — postgres puts each child in a session of its own,
- * so a process-group kill does not reach them. Returns how many there are,
- * zombies not yet reaped included. */
-size_t proc_kill_strays(int sig);
+/* Send sig to every child of this process that pgpod did not start and
+ * that match (NULL: any) says is wanted: re-parented orphans (pgpod is a
+ * subreaper), such as the backends of a postmaster that died — postgres
+ * puts each child in a session of its own, so a process-group kill does
+ * not reach them. Returns how many there are, zombies not yet reaped
+ * included. */
+size_t proc_kill_strays(int sig, bool (*match)(pid_t pid, void *arg), void *arg);
 
 /* What /proc/<pid>/stat says of a process. */
 struct proc_stat {

@@ -62,7 +62,7 @@ static const struct spec_list spec_external_list = {
 #define ROLE(k, t, m, ...) ITEM(struct spec_role, k, t, m, false, NULL, __VA_ARGS__)
 static const struct spec_field role_fields[] = {
 	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_role, name),
-	  .required = true, .paths = { "name" } },
+	  .required = true, .check = validate_role_name, .paths = { "name" } },
 	ROLE("databases", SPEC_T_STRLIST, databases, "databases"),
 	ROLE("options", SPEC_T_STRING, options, "options"),
 };

@@ -5,6 +5,8 @@
  */
 #include "validate.h"
 
+#include "fileio.h"
+
 #include <ctype.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -48,6 +50,17 @@ check_name(struct diag *d, const char *path, const char *what, const char *name)
 		return;
 	if (*name == '\0' || strlen(name) > 63)
 		diag_error(d, path, "%s name must be 1 to 63 bytes long, got \"%s\"", what, name);
+	else if (!file_name_safe(name))
+		diag_error(d, path, "%s name \"%s\" cannot be used: no '/', '\\', \"..\" or control "
+			   "characters (pgpod names files after it)", what, name);
+}
+
+void
+validate_role_name(const struct spec_check_ctx *c, const void *m, const char *path,
+		   struct diag *d)
+{
+	(void) c;
+	check_name(d, path, "role", *(char *const *) m);
 }
 
 void
@@ -446,7 +459,7 @@ validate_external_name(const struct spec_check_ctx *c, const void *m, const char
 
 	if (n == NULL)
 		return;
-	if (*n == '\0' || strchr(n, '/') || strchr(n, '\\') || strstr(n, ".."))
+	if (*n == '\0' || strchr(n, '/') || strchr(n, '\\') || strstr(n, "..") || !file_name_safe(n))
 		diag_error(d, path, "\"%s\" is not a valid name (no '/', '\\' or '..')", n);
 	for (size_t k = 0; k < c->index && k < c->s->n_externals; k++)
 		if (c->s->externals[k].name && strcmp(c->s->externals[k].name, n) == 0)

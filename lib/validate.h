@@ -26,6 +26,8 @@ void validate_database(const struct spec_check_ctx *c, const void *m, const char
 		       struct diag *d);
 void validate_owner(const struct spec_check_ctx *c, const void *m, const char *path,
 		    struct diag *d);
+void validate_role_name(const struct spec_check_ctx *c, const void *m, const char *path,
+			struct diag *d);
 void validate_encoding(const struct spec_check_ctx *c, const void *m, const char *path,
 		       struct diag *d);
 void validate_wal_segment_size(const struct spec_check_ctx *c, const void *m, const char *path,

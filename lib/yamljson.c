@@ -980,14 +980,16 @@ yj_read_fd(int fd, char **buf, size_t *len, char *msg, size_t msglen)
 	return true;
 }
 
-/* Read a whole file (or pipe) of at most YAMLJSON_MAX_FILE bytes. */
+/* Read a whole regular file of at most YAMLJSON_MAX_FILE bytes. A FIFO,
+ * a device or a directory is refused without blocking on it (a FIFO with
+ * no writer would hold pgpod for ever). */
 static bool
 yj_read_file(const char *path, char **out, size_t *outlen, char *msg, size_t msglen)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	*out = NULL;
 	*outlen = 0;
@@ -995,8 +997,9 @@ yj_read_file(const char *path, char **out, size_t *outlen, char *msg, size_t msg
 		snprintf(msg, msglen, "cannot open: %s", strerror(errno));
 		return false;
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(msg, msglen, "is a directory");
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(msg, msglen, "is %s, not a regular file", S_ISDIR(st.st_mode) ? "a directory"
+			 : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or special file");
 		close(fd);
 		return false;
 	}

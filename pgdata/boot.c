@@ -91,9 +91,18 @@ boot_start_temp(struct boot *b, const struct argv *more)
 	argv_add(&extra, "fsync=off");
 	argv_add(&extra, "-c");
 	argv_add(&extra, "archive_mode=off");
-	/* SQL from Secrets must not reach the server log with its error */
-	argv_add(&extra, "-c");
-	argv_add(&extra, "log_min_error_statement=panic");
+	/* SQL from Secrets must not reach the server log, whatever the
+	 * user's logging settings (statements, durations, auto_explain,
+	 * pgaudit: unknown prefixed names are placeholders) */
+	static const char *const quiet[] = {
+		"log_min_error_statement=panic", "log_statement=none",
+		"log_min_duration_statement=-1", "log_min_duration_sample=-1",
+		"auto_explain.log_min_duration=-1", "pgaudit.log=none",
+	};
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+		argv_add(&extra, "-c");
+		argv_add(&extra, quiet[i]);
+	}
 	for (size_t i = 0; more != NULL && i < more->n; i++)
 		argv_add(&extra, more->v[i]);
 	ok = instance_start(b->set, &extra, &b->inst);

@@ -27,6 +27,8 @@
 #include "roles.h"
 
 #define CONNECT_TIMEOUT_S  "10"
+#define SOURCE_CONNECT_MS  (30 * 1000)	/* whatever connect_timeout says */
+#define SOURCE_QUERY_MS    (30 * 1000)	/* every question to the source */
 #define PROMOTE_TIMEOUT_MS (300 * 1000)
 
 /* ---- connecting to the source ---- */
@@ -89,6 +91,7 @@ source_connect(struct boot *b, bool replication, enum log_level level)
 {
 	struct conninfo c = { 0 };
 	char host[256], port[16], given[256];
+	enum pgconn_end end;
 	PGconn *conn;
 
 	conninfo_get(b->up.conn.text, "host", host, sizeof(host));
@@ -109,36 +112,65 @@ source_connect(struct boot *b, bool replication, enum log_level level)
 		if (!given[0])
 			conninfo_add(&c, "dbname", "postgres");
 	}
-	conn = PQconnectdb(c.text);
+	conn = pgconn_connect_until(c.text, mono_ms() + SOURCE_CONNECT_MS, boot_interrupted, &end);
 	conninfo_free(&c);
-	if (PQstatus(conn) != CONNECTION_OK) {
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	if (end == PGCONN_STOPPED) {
+		log_msg(level, "pgpod", "connecting to the source \"%s\" was given up: a stop was "
+			"asked for", b->up.name);
+	} else if (end == PGCONN_TIMED_OUT) {
+		log_msg(level, "pgpod", "the source \"%s\" at %s:%s did not answer within %d s (it "
+			"accepts connections but says nothing); check that it is a PostgreSQL server "
+			"and that it is not overloaded", b->up.name, host, port, SOURCE_CONNECT_MS / 1000);
+	} else {
 		char why[2048];
 
-		clone_explain_connect(&b->up, b->up_path, host, port, PQerrorMessage(conn), why,
-				      sizeof(why));
+		clone_explain_connect(&b->up, b->up_path, host, port,
+				      conn ? PQerrorMessage(conn) : "out of memory", why, sizeof(why));
 		log_msg(level, "pgpod", "%s", why);
-		PQfinish(conn);
-		return NULL;
 	}
-	return conn;
+	PQfinish(conn);
+	return NULL;
+}
+
+/* Run a command that returns one row; its column col into out. */
+/* A question to the source (or the copy), bounded by SOURCE_QUERY_MS and
+ * given up when a stop is asked for; NULL (logged at level) when it
+ * failed. */
+static PGresult *
+ask(struct boot *b, PGconn *c, const char *sql, enum log_level level)
+{
+	const char *who = c == b->conn ? "copy" : "source";
+	enum pgconn_end end;
+	PGresult *r = pgconn_query_until(c, sql, mono_ms() + SOURCE_QUERY_MS, boot_interrupted, &end);
+	char msg[PGCONN_ERR_MAX];
+
+	if (r != NULL && PQresultStatus(r) == PGRES_TUPLES_OK)
+		return r;
+	if (end == PGCONN_STOPPED)
+		snprintf(msg, sizeof(msg), "given up: a stop was asked for");
+	else if (end == PGCONN_TIMED_OUT)
+		snprintf(msg, sizeof(msg), "no answer within %d s", SOURCE_QUERY_MS / 1000);
+	else
+		pgconn_error_text(r, c, msg, sizeof(msg));
+	log_msg(level, "pgpod", "the %s \"%s\" did not answer %s: %s", who, b->up.name, sql, msg);
+	PQclear(r);
+	return NULL;
 }
 
 /* Run a command that returns one row; its column col into out. */
 static bool
 query_value(struct boot *b, PGconn *c, const char *sql, int col, char *out, size_t cap)
 {
-	PGresult *r = PQexec(c, sql);
-	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQnfields(r) > col;
+	PGresult *r = ask(b, c, sql, LOG_ERROR);
+	bool ok = r != NULL && PQntuples(r) == 1 && PQnfields(r) > col;
 
-	if (ok) {
+	if (ok)
 		snprintf(out, cap, "%s", PQgetvalue(r, 0, col));
-	} else {
-		char msg[PGCONN_ERR_MAX];
-
-		pgconn_error_text(r, c, msg, sizeof(msg));
-		log_error("the %s \"%s\" did not answer %s: %s",
-			  c == b->conn ? "copy" : "source", b->up.name, sql, msg);
-	}
+	else if (r != NULL)
+		log_error("the %s \"%s\" answered %s with %d rows", c == b->conn ? "copy" : "source",
+			  b->up.name, sql, PQntuples(r));
 	PQclear(r);
 	return ok;
 }
@@ -229,15 +261,12 @@ check_sql(struct boot *b)
 			 "by pg_basebackup itself", b->up.name);
 		return true;
 	}
-	r = PQexec(c, "SELECT spcname, pg_catalog.pg_tablespace_location(oid) FROM "
-		   "pg_catalog.pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')");
-	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-		for (int i = 0; ok && i < PQntuples(r); i++)
-			ok = check_tablespace(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-	} else {
-		log_warn("cannot list the tablespaces of the source \"%s\": %s", b->up.name,
-			 PQerrorMessage(c));
-	}
+	r = ask(b, c, "SELECT spcname, pg_catalog.pg_tablespace_location(oid) FROM "
+		"pg_catalog.pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global')", LOG_WARN);
+	for (int i = 0; r != NULL && ok && i < PQntuples(r); i++)
+		ok = check_tablespace(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+	if (r == NULL)
+		ok = !boot_interrupted();	/* the list is pg_basebackup's to check then */
 	PQclear(r);
 	PQfinish(c);
 	return ok;
@@ -288,10 +317,11 @@ step_check_source(struct boot *b)
 		PQfinish(c);
 		return false;
 	}
-	r = PQexec(c, "IDENTIFY_SYSTEM");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) < 3) {
-		log_error("the source \"%s\" did not answer IDENTIFY_SYSTEM: %s", b->up.name,
-			  PQerrorMessage(c));
+	r = ask(b, c, "IDENTIFY_SYSTEM", LOG_ERROR);
+	if (r == NULL || PQntuples(r) != 1 || PQnfields(r) < 3) {
+		if (r != NULL)
+			log_error("the source \"%s\" answered IDENTIFY_SYSTEM with %d rows", b->up.name,
+				  PQntuples(r));
 		PQclear(r);
 		PQfinish(c);
 		return false;

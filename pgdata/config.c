@@ -215,7 +215,7 @@ config_ensure_include(const char *pgdata)
 
 	snprintf(path, sizeof(path), "%s/postgresql.conf", pgdata);
 	if (!file_read(path, 64 * 1024 * 1024, &text, &len, &err) && err != ENOENT) {
-		log_error("cannot read \"%s\": %s", path, strerror(err));
+		log_error("cannot read \"%s\": %s", path, file_strerror(err));
 		return false;
 	}
 	if (text != NULL && strstr(text, INCLUDE_LINE) != NULL) {
@@ -293,7 +293,7 @@ config_read_auto(const char *pgdata, bool *ok)
 	snprintf(path, sizeof(path), "%s/postgresql.auto.conf", pgdata);
 	*ok = file_read(path, 64 * 1024 * 1024, &text, &len, &err) || err == ENOENT;
 	if (!*ok)
-		log_error("cannot read \"%s\": %s", path, strerror(err));
+		log_error("cannot read \"%s\": %s", path, file_strerror(err));
 	return text;
 }
 

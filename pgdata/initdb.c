@@ -117,19 +117,38 @@ step_owner(struct boot *b)
 	return pgconn_set_password(b->conn, b->s->app_owner, b->in->app_password, "LOGIN");
 }
 
-/* Run one SQL text in conn; a failure names the element and its origin. */
+/* What the server logs of a session that runs SQL from a Secret: no
+ * statement, no duration, no error (its message may quote the SQL). */
+static const char quiet_on[] = "SET log_statement = 'none'; SET log_min_duration_statement = -1; "
+	"SET log_min_error_statement = 'panic'; SET log_min_messages = 'fatal'";
+static const char quiet_off[] = "RESET log_statement; RESET log_min_duration_statement; "
+	"RESET log_min_error_statement; RESET log_min_messages";
+
+/* Run one SQL text in conn; a failure names the element and its origin
+ * (for SQL from a Secret, the SQLSTATE and position only). */
 static bool
-run_sql(PGconn *conn, const char *db, const char *label, const char *origin, const char *sql)
+run_sql(PGconn *conn, const char *db, const char *label, const char *origin, const char *sql,
+	bool secret)
 {
 	char what[600];
 	long long t0 = mono_ms();
+	bool ok;
 
 	snprintf(what, sizeof(what), "%s%s%s%s", label, origin ? " (" : "", origin ? origin : "",
 		 origin ? ")" : "");
-	if (!pgconn_exec(conn, sql, what))
-		return false;	/* errors have already been logged */
-	log_info("ran %s in database \"%s\" (%.0f ms)", label, db, (double) (mono_ms() - t0));
-	return true;
+	/* a stop cancels the statement on the server; nothing further runs */
+	if (boot_interrupted()) {
+		log_error("%s was not run: a stop was asked for", what);
+		return false;
+	}
+	if (secret && !pgconn_exec(conn, quiet_on, "keeping SQL from a Secret out of the server log"))
+		return false;
+	ok = pgconn_exec_until(conn, sql, what, boot_interrupted, secret);
+	if (secret && ok && !pgconn_exec(conn, quiet_off, "resetting the server log settings"))
+		ok = false;
+	if (ok)
+		log_info("ran %s in database \"%s\" (%.0f ms)", label, db, (double) (mono_ms() - t0));
+	return ok;
 }
 
 /* A list (postInit*SQL) then its refs (secrets, then configmaps). */
@@ -148,11 +167,11 @@ run_stage(struct boot *b, const char *db, const char *name, const struct strlist
 		char label[128];
 
 		snprintf(label, sizeof(label), "%s[%zu]", name, i);
-		ok = run_sql(conn, db, label, NULL, list->items[i]);
+		ok = run_sql(conn, db, label, NULL, list->items[i], false);
 	}
 	for (size_t i = 0; ok && i < files->n; i++)
 		ok = run_sql(conn, db, files->items[i].label, files->items[i].origin,
-			     files->items[i].sql);
+			     files->items[i].sql, files->items[i].secret);
 	if (conn != b->conn)
 		PQfinish(conn);
 	return ok;

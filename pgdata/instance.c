@@ -94,7 +94,7 @@ instance_check_exit(struct instance *inst)
 	 * sits in a session of its own, so no group kill reaches them; with
 	 * pgpod a subreaper they are its children now. After a clean stop
 	 * there are none. */
-	(void) proc_kill_strays(SIGKILL);
+	(void) instance_kill_leftovers(inst);
 	inst->proc.pid = pid;	/* kept for messages; it is no longer running */
 	inst->running = false;
 	inst->exit_code = code;
@@ -170,6 +170,18 @@ instance_pid_is_postgres_of(pid_t pid, const char *pgdata)
 	if (realpath(pgdata, real) == NULL)
 		snprintf(real, sizeof(real), "%s", pgdata);
 	return strcmp(cwd, real) == 0;
+}
+
+static bool
+instance_stray_is_postgres(pid_t pid, void *pgdata)
+{
+	return instance_pid_is_postgres_of(pid, pgdata);
+}
+
+size_t
+instance_kill_leftovers(const struct instance *inst)
+{
+	return proc_kill_strays(SIGKILL, instance_stray_is_postgres, (void *) inst->pgdata);
 }
 
 bool

@@ -56,6 +56,12 @@ bool instance_stop(struct instance *inst, enum instance_stop_mode mode, int time
 /* Reap if exited; true when it has. */
 bool instance_check_exit(struct instance *inst);
 
+/* SIGKILL to what is left of a dead postmaster: the postgres processes of
+ * its data directory that were re-parented to pgpod (they hold its shared
+ * memory); other orphans (a job `kubectl exec` left behind) are not
+ * touched. Returns how many are left, zombies included. */
+size_t instance_kill_leftovers(const struct instance *inst);
+
 /* The environment pgpod gives every PostgreSQL tool. */
 void instance_tool_env(const struct settings *set, struct argv *env);
 

@@ -21,6 +21,11 @@ roles_save_generated(const struct settings *set, const char *role, const char *p
 	char path[PATH_MAX + 64];
 	char created[PATH_MAX];
 
+	if (!file_name_safe(role)) {
+		log_error("cannot keep the generated password of role \"%s\" in a file named after "
+			  "it: the name has '/', \"..\" or control characters", role);
+		return false;
+	}
 	snprintf(dir, sizeof(dir), "%s/passwords", set->run_dir);
 	snprintf(path, sizeof(path), "%s/%s", dir, role);
 	if (!file_mkdir_p(dir, 0700, created, sizeof(created))

@@ -3,10 +3,13 @@
  */
 #include "upstream.h"
 
+#define UPSTREAM_SLOT_MS (30 * 1000)	/* making a slot on the primary */
+
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "identity.h"
 #include "log.h"
 #include "pgconn.h"
@@ -42,6 +45,11 @@ upstream_external(const struct settings *set, const struct spec *s, const struct
 			  name ? name : "");
 		return false;
 	}
+	if (!file_name_safe(name)) {
+		log_error("external cluster \"%s\": its files are kept in a directory named after it, "
+			  "and the name has '/', \"..\" or control characters", name);
+		return false;
+	}
 	u->kind = UPSTREAM_EXTERNAL;
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	user = kvlist_get(&e->conn, "user");
@@ -67,11 +75,11 @@ upstream_create_slot(PGconn *c, const char *where, const char *slot, enum log_le
 	char sql[160];
 	const char *state;
 	PGresult *r;
-	bool ok;
+	bool ok, timed_out;
 
 	*existed = false;
 	snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" PHYSICAL RESERVE_WAL", slot);
-	r = PQexec(c, sql);
+	r = pgconn_query_deadline(c, sql, UPSTREAM_SLOT_MS, &timed_out);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	if (!ok && state != NULL && strcmp(state, "42710") == 0)	/* duplicate_object */
@@ -79,7 +87,10 @@ upstream_create_slot(PGconn *c, const char *where, const char *slot, enum log_le
 	if (!ok) {
 		char msg[PGCONN_ERR_MAX];
 
-		pgconn_error_text(r, c, msg, sizeof(msg));
+		if (timed_out)
+			snprintf(msg, sizeof(msg), "no answer within %d s", UPSTREAM_SLOT_MS / 1000);
+		else
+			pgconn_error_text(r, c, msg, sizeof(msg));
 		log_msg(level, "pgpod", "cannot create the replication slot \"%s\" on the %s: %s", slot,
 			where, msg);
 	}

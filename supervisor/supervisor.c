@@ -42,6 +42,7 @@
 #define TICK_MS        100
 #define FINAL_WAIT_MS  60000	/* a task that outlives the loop gets this long */
 #define LAST_KILL_MS   5000
+#define LEFTOVER_WAIT_MS 10000	/* a dead postmaster's processes get this long to go */
 
 struct sup {
 	struct settings *set;
@@ -59,6 +60,7 @@ struct sup {
 	struct instance  inst;
 	long long        last_start_ms;
 	bool             restart_pending;
+	long long        restart_died_ms;
 	long long        restart_not_before;
 	struct restart_limiter restarts;
 
@@ -67,6 +69,7 @@ struct sup {
 	int              stop_step;	/* index into stop_steps once stopping */
 	long long        step_deadline;
 
+	bool             abandon_task;	/* the stop budget is spent: do not wait for it */
 	bool             promote_pending; /* spec.replica switched off: promote once ready */
 	bool             reload_after_task;
 	long long        nudge_at_ms;	/* ask the monitor again after a reload */
@@ -187,6 +190,7 @@ sup_plan_restart(struct sup *s, const char *how)
 		return;
 	}
 	s->restart_pending = true;
+	s->restart_died_ms = now;
 	s->restart_not_before = s->last_start_ms + s->set->restart_interval_ms;
 	st = status_lock();
 	st->restarts = s->restarts.total;
@@ -278,10 +282,17 @@ sup_check_postmaster(struct sup *s, long long now)
 static void
 sup_maybe_restart(struct sup *s, long long now)
 {
+	size_t left;
+
 	if (!s->restart_pending || s->stopping || s->done || now < s->restart_not_before)
 		return;
-	if (proc_kill_strays(SIGKILL) > 0)
+	left = instance_kill_leftovers(&s->inst);
+	if (left > 0 && now < s->restart_died_ms + LEFTOVER_WAIT_MS)
 		return;		/* still leaving: the next SIGCHLD or tick looks again */
+	if (left > 0)
+		log_warn("%zu process%s of the dead postmaster did not go within %d s (stuck in the "
+			 "kernel?); starting postgres anyway", left, left == 1 ? "" : "es",
+			 LEFTOVER_WAIT_MS / 1000);
 	s->restart_pending = false;
 	if (sup_start_postgres(s))
 		sup_check_postmaster(s, now);
@@ -333,6 +344,25 @@ sup_stop_step(struct sup *s, int step, const char *why)
 		log_info("postgres is not running; exiting");
 		s->exit_code = EXIT_OK;
 		s->done = true;
+	}
+}
+
+/* The current stop step's time is up: the next one, or, after SIGKILL,
+ * the stop budget is spent and pgpod exits whatever is left. */
+static void
+sup_stop_overdue(struct sup *s)
+{
+	if (stop_steps[s->stop_step].mode < INSTANCE_STOP_KILL) {
+		sup_stop_step(s, stop_next(s->stop_step), "the step's time is up");
+		return;
+	}
+	if (s->task.kind != TASK_NONE) {
+		s->abandon_task = true;
+		sup_give_up(s, EXIT_RUNTIME, "the %s did not stop within the stop budget (spec.stopDelay); "
+			    "pgpod exits without waiting for it", task_name(s->task.kind));
+	} else {
+		sup_give_up(s, EXIT_RUNTIME, "postgres (pid %d) did not exit even after SIGKILL",
+			    (int) s->inst.proc.pid);
 	}
 }
 
@@ -512,13 +542,8 @@ sup_tick(struct sup *s)
 		monitor_nudge();
 	}
 	sup_maybe_restart(s, now);
-	if (s->stopping && now >= s->step_deadline) {
-		if (stop_steps[s->stop_step].mode >= INSTANCE_STOP_KILL)
-			sup_give_up(s, EXIT_RUNTIME, "postgres (pid %d) did not exit even after SIGKILL",
-				    (int) s->inst.proc.pid);
-		else
-			sup_stop_step(s, stop_next(s->stop_step), "the step's time is up");
-	}
+	if (s->stopping && now >= s->step_deadline)
+		sup_stop_overdue(s);
 	if (s->task.kind == TASK_NONE && !s->stopping
 	    && watch_changed(&s->watch, s->set, s->spec, now))
 		sup_reload(s, "the spec or a Secret changed");
@@ -636,7 +661,7 @@ sup_loop(struct sup *s)
 static void
 sup_finish_task(struct sup *s)
 {
-	long long deadline = mono_ms() + FINAL_WAIT_MS;
+	long long deadline = mono_ms() + (s->abandon_task ? 0 : FINAL_WAIT_MS);
 	enum task_kind kind;
 	int result;
 

@@ -1,7 +1,8 @@
 /*
  * test_util.c — cmocka tests for the small helpers every part uses: the
  * bounds-checked argv vectors (lib/argv.c), the JSON escaping of log
- * lines (lib/log.c) and --listen addresses (lib/netaddr.c).
+ * lines (lib/log.c), --listen addresses (lib/netaddr.c) and the careful
+ * file reads and names (lib/fileio.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,13 +11,18 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "argv.h"
+#include "fileio.h"
 #include "log.h"
 #include "netaddr.h"
 
@@ -349,6 +355,59 @@ test_netaddr(void **state)
 	}
 }
 
+/* ---- fileio ---- */
+
+/* Only regular files are read; a FIFO with no writer and an endless
+ * device are refused at once, not waited on. */
+static void
+test_file_read_regular_only(void **state)
+{
+	char dir[] = "/tmp/pgpod-unit-read.XXXXXX";
+	char path[64];
+	char *text = NULL;
+	size_t len;
+	int err = 0;
+
+	(void) state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/key", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_false(file_read(path, 1024, &text, &len, &err));
+	assert_int_equal(err, FILE_NOT_REGULAR);
+	assert_non_null(strstr(file_strerror(err), "not a regular file"));
+	assert_false(file_read("/dev/zero", 1024, &text, &len, &err));
+	assert_int_equal(err, FILE_NOT_REGULAR);
+	assert_false(file_read(dir, 1024, &text, &len, &err));
+	assert_int_equal(err, EISDIR);
+	assert_int_equal(unlink(path), 0);
+	assert_true(file_write_atomic(path, "secret\n", 7, 0600));
+	assert_true(file_read(path, 1024, &text, &len, &err));
+	assert_int_equal(len, 7);
+	free(text);
+	assert_false(file_read(path, 3, &text, &len, &err));
+	assert_int_equal(err, EFBIG);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* What may become one component of a path pgpod builds from spec text. */
+static void
+test_file_name_safe(void **state)
+{
+	(void) state;
+	assert_true(file_name_safe("app"));
+	assert_true(file_name_safe("my-db_1.x"));
+	assert_false(file_name_safe(""));
+	assert_false(file_name_safe("."));
+	assert_false(file_name_safe(".."));
+	assert_false(file_name_safe("../../data/PG_VERSION"));
+	assert_false(file_name_safe("a/b"));
+	assert_false(file_name_safe("a\\b"));
+	assert_false(file_name_safe("a..b"));
+	assert_false(file_name_safe("tab\there"));
+	assert_false(file_name_safe("nl\n"));
+}
+
 int
 main(void)
 {
@@ -368,6 +427,8 @@ main(void)
 		cmocka_unit_test(test_escape_round_trips_through_json),
 		cmocka_unit_test(test_log_parse_level),
 		cmocka_unit_test(test_netaddr),
+		cmocka_unit_test(test_file_read_regular_only),
+		cmocka_unit_test(test_file_name_safe),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "yamljson.h"
 
@@ -740,7 +742,25 @@ test_file_errors(void **state)
 	(void) state;
 	parse_file_fails(FIXTURE("no-such-file.yaml"),
 			 FIXTURE("no-such-file.yaml") ": cannot open: No such file or directory");
-	parse_file_fails("test/fixtures/yaml", "test/fixtures/yaml: is a directory");
+	parse_file_fails("test/fixtures/yaml", "test/fixtures/yaml: is a directory, not a regular file");
+	/* neither blocks: a FIFO with no writer, an endless device */
+	{
+		char fifo[] = "/tmp/pgpod-unit-fifo.XXXXXX";
+		char path[64];
+
+		assert_non_null(mkdtemp(fifo));
+		snprintf(path, sizeof(path), "%s/spec.yaml", fifo);
+		assert_int_equal(mkfifo(path, 0600), 0);
+		{
+			char want[128];
+
+			snprintf(want, sizeof(want), "%s: is a FIFO, not a regular file", path);
+			parse_file_fails(path, want);
+		}
+		assert_int_equal(unlink(path), 0);
+		assert_int_equal(rmdir(fifo), 0);
+	}
+	parse_file_fails("/dev/zero", "/dev/zero: is a device or special file, not a regular file");
 
 	/* a short or absent error buffer is never overrun */
 	assert_false(yamljson_parse("a: *x\n", 6, &p.docs, &p.n, p.err, 8));
