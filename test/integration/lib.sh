@@ -433,6 +433,12 @@ cleanup_test() {
 		sleep 1
 		for pid in $(procs_under "$T"); do kill -KILL "$pid" 2>/dev/null; done
 	fi
+	# file systems a test mounted under $T ("umount:PATH" lines)
+	if [ -f "$T/.mounts" ]; then
+		while IFS=: read -r _ f; do
+			mountpoint -q "$f" 2>/dev/null && umount -l "$f"
+		done <"$T/.mounts"
+	fi
 	return 0
 }
 
