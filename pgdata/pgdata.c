@@ -314,11 +314,12 @@ pgdata_report_space(const char *pgdata)
 	file_dirname(pgdata, parent, sizeof(parent));
 	if (statvfs(access(pgdata, F_OK) == 0 ? pgdata : parent, &vfs) != 0)
 		return;
-	/* less than 1 MiB or 0.1 % left: call it full */
-	if ((unsigned long long) vfs.f_bavail * vfs.f_frsize < (1ULL << 20)
-	    || vfs.f_bavail * 1000 < vfs.f_blocks)
-		log_error("the volume holding \"%s\" is full (%llu kB free of %llu kB): free space "
-			  "or give the volume more room, then run again", parent,
+	/* less room than a few WAL segments, or under 1 %: (nearly) full;
+	 * what failed may have freed some already (a removed WAL temp file) */
+	if ((unsigned long long) vfs.f_bavail * vfs.f_frsize < (64ULL << 20)
+	    || vfs.f_bavail * 100 < vfs.f_blocks)
+		log_error("the volume holding \"%s\" is full or nearly (%llu kB free of %llu kB): free "
+			  "space or give the volume more room, then run again", parent,
 			  (unsigned long long) vfs.f_bavail * vfs.f_frsize / 1024,
 			  (unsigned long long) vfs.f_blocks * vfs.f_frsize / 1024);
 }
