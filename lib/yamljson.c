@@ -35,6 +35,7 @@ struct yj_frame {
 	yaml_mark_t key_mark;
 	bool is_map;
 	bool key_is_merge;
+	size_t size;			/* scalar bytes within, aliases expanded */
 };
 
 /* State of one YAML stream being turned into trees. */
@@ -43,6 +44,9 @@ struct yj_builder {
 	size_t depth;
 	struct json_object *anchors;	/* name -> node, current document only */
 	struct json_object *anchor_text; /* name -> source text, scalar anchors only */
+	struct json_object *anchor_sizes; /* name -> its scalar bytes, aliases expanded */
+	size_t expanded;		/* scalar bytes of the stream, aliases expanded */
+	size_t budget;			/* the most expanded may grow to */
 	struct json_object *root;	/* root of the current document */
 	struct json_object **docs;
 	size_t ndocs;
@@ -406,12 +410,19 @@ yj_top(struct yj_builder *b)
  * alias is a mapping key, so that "*k" keys by "on" rather than "true". */
 static bool
 yj_register_anchor(struct yj_builder *b, const char *name, struct json_object *node,
-		   const char *text, size_t textlen, yaml_mark_t mark)
+		   const char *text, size_t textlen, size_t size, yaml_mark_t mark)
 {
-	struct json_object *t = NULL;
+	struct json_object *t = NULL, *sz;
 
 	if (b->anchors == NULL && (b->anchors = json_object_new_object()) == NULL)
 		return yj_oom(b, mark);
+	if (b->anchor_sizes == NULL && (b->anchor_sizes = json_object_new_object()) == NULL)
+		return yj_oom(b, mark);
+	if ((sz = json_object_new_int64((int64_t) size)) == NULL
+	    || json_object_object_add(b->anchor_sizes, name, sz) != 0) {
+		json_object_put(sz);
+		return yj_oom(b, mark);
+	}
 	if (b->anchor_text == NULL && (b->anchor_text = json_object_new_object()) == NULL)
 		return yj_oom(b, mark);
 	if (json_object_object_add(b->anchors, name, json_object_get(node)) != 0) {
@@ -557,6 +568,22 @@ yj_expects_key(struct yj_builder *b)
 	return f != NULL && f->is_map && f->key == NULL;
 }
 
+/* The expansion budget: every scalar counts its bytes, every alias the
+ * bytes of what it repeats; past the budget the stream is refused (a few
+ * kilobytes of nested aliases would otherwise become gigabytes). */
+static bool
+yj_count(struct yj_builder *b, size_t cost, yaml_mark_t mark)
+{
+	if (b->depth > 0)
+		b->stack[b->depth - 1].size += cost;
+	b->expanded = cost > SIZE_MAX - b->expanded ? SIZE_MAX : b->expanded + cost;
+	if (b->expanded <= b->budget)
+		return true;
+	return yj_error(b, mark, "aliases expand the document to more than %zu bytes (%u times "
+			"the file, at least %u and at most %u bytes): pgpod refuses it", b->budget,
+			YAMLJSON_EXPANSION, YAMLJSON_EXPANSION_MIN, YAMLJSON_EXPANSION_MAX);
+}
+
 static bool
 yj_on_scalar(struct yj_builder *b, const yaml_event_t *ev)
 {
@@ -567,8 +594,12 @@ yj_on_scalar(struct yj_builder *b, const yaml_event_t *ev)
 
 	if (!yj_scalar_node(b, ev, &val))
 		return false;
+	if (!yj_count(b, ev->data.scalar.length, ev->start_mark)) {
+		json_object_put(val);
+		return false;
+	}
 	if (anchor != NULL && !yj_register_anchor(b, anchor, val, s, ev->data.scalar.length,
-						  ev->start_mark)) {
+						  ev->data.scalar.length, ev->start_mark)) {
 		json_object_put(val);
 		return false;
 	}
@@ -586,10 +617,13 @@ yj_on_alias(struct yj_builder *b, const yaml_event_t *ev)
 {
 	const char *name = (const char *) ev->data.alias.anchor;
 	struct json_object *target;
-	struct json_object *text;
+	struct json_object *text, *size;
 
 	if (b->anchors == NULL || !json_object_object_get_ex(b->anchors, name, &target))
 		return yj_error(b, ev->start_mark, "unknown alias \"*%s\"", name);
+	if (json_object_object_get_ex(b->anchor_sizes, name, &size)
+	    && !yj_count(b, (size_t) json_object_get_int64(size), ev->start_mark))
+		return false;
 	if (yj_expects_key(b)) {
 		if (json_object_is_type(target, json_type_object) ||
 		    json_object_is_type(target, json_type_array))
@@ -642,8 +676,10 @@ yj_close(struct yj_builder *b, const yaml_event_t *ev)
 	json_object_put(f.merged);
 	json_object_put(f.keylines);
 	free(f.key);
+	if (b->depth > 0)
+		b->stack[b->depth - 1].size += f.size;
 	if (ok && f.anchor != NULL)
-		ok = yj_register_anchor(b, f.anchor, f.obj, NULL, 0, ev->start_mark);
+		ok = yj_register_anchor(b, f.anchor, f.obj, NULL, 0, f.size, ev->start_mark);
 	free(f.anchor);
 	if (!ok) {
 		json_object_put(f.obj);
@@ -664,6 +700,8 @@ yj_end_document(struct yj_builder *b, const yaml_event_t *ev)
 	b->anchors = NULL;
 	json_object_put(b->anchor_text);
 	b->anchor_text = NULL;
+	json_object_put(b->anchor_sizes);
+	b->anchor_sizes = NULL;
 	if (root == NULL)
 		return true;
 	if (b->ndocs == b->capdocs) {
@@ -778,6 +816,7 @@ yj_builder_free(struct yj_builder *b)
 	json_object_put(b->root);
 	json_object_put(b->anchors);
 	json_object_put(b->anchor_text);
+	json_object_put(b->anchor_sizes);
 	yamljson_free_docs(b->docs, b->ndocs);
 	free(b);
 }
@@ -907,6 +946,10 @@ yamljson_parse(const char *text, size_t len, struct json_object ***docs, size_t 
 	}
 	b->err = err;
 	b->errlen = errlen;
+	b->budget = len > YAMLJSON_EXPANSION_MAX / YAMLJSON_EXPANSION ? YAMLJSON_EXPANSION_MAX
+		: len * YAMLJSON_EXPANSION;
+	if (b->budget < YAMLJSON_EXPANSION_MIN)
+		b->budget = YAMLJSON_EXPANSION_MIN;
 	ok = yj_parse_yaml(b, text, len);
 	if (ok) {
 		*docs = b->docs;

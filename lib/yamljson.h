@@ -16,6 +16,13 @@
 /* Largest file yamljson_parse_file reads. */
 #define YAMLJSON_MAX_FILE (64u * 1024u * 1024u)
 
+/* The bytes of all scalars of a YAML stream with its aliases expanded may
+ * be at most this many times the text's length, at least _MIN and at most
+ * _MAX: aliases cannot multiply memory. */
+#define YAMLJSON_EXPANSION     16u
+#define YAMLJSON_EXPANSION_MIN (1024u * 1024u)
+#define YAMLJSON_EXPANSION_MAX (64u * 1024u * 1024u)
+
 /* Parse text (YAML 1.1 as Kubernetes reads it, or JSON) into one json-c tree per
  * document. On success *docs is a malloc'd array of *ndocs trees (caller frees
  * with yamljson_free_docs). On failure returns false and writes one message

@@ -72,6 +72,9 @@ struct sup {
 	bool             abandon_task;	/* the stop budget is spent: do not wait for it */
 	bool             promote_pending; /* spec.replica switched off: promote once ready */
 	bool             reload_after_task;
+	struct spec     *new_spec;	/* what the reload task read, to adopt */
+	struct inputs    new_in;
+	char             new_hash[CONFIG_HASH_HEX];
 	long long        nudge_at_ms;	/* ask the monitor again after a reload */
 };
 
@@ -411,6 +414,7 @@ sup_maybe_promote(struct sup *s)
 }
 
 static void sup_reload(struct sup *s, const char *why);
+static void sup_reload_done(struct sup *s, bool ok);
 
 static void
 sup_bootstrap_done(struct sup *s, enum boot_result r)
@@ -444,13 +448,17 @@ sup_task_done(struct sup *s)
 			log_error("the promotion asked for by the spec failed (see above); run "
 				  "`pgpod promote` to try again");
 		monitor_nudge();
+	} else if (kind == TASK_RELOAD) {
+		sup_reload_done(s, result);
 	} else {
 		sup_bootstrap_done(s, (enum boot_result) result);
 	}
-	if (s->reload_after_task && !s->done) {
+	if (s->reload_after_task && !s->done && s->task.kind == TASK_NONE) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "a change during the %s", task_name(kind));
 		s->reload_after_task = false;
-		sup_reload(s, kind == TASK_PROMOTE ? "a change during the promotion"
-			   : "a change during the bootstrap");
+		sup_reload(s, why);
 	}
 }
 
@@ -485,44 +493,64 @@ sup_adopt(struct sup *s, struct spec *ns, struct inputs *nin, const char *hash)
 	watch_inputs(&s->watch, s->set, s->spec);
 }
 
-static void
-sup_reload(struct sup *s, const char *why)
+/* The reload's reading and writing, in a task: a big spec (or a slow
+ * volume) never holds the loop. */
+static int
+sup_task_reload(void *arg)
 {
-	struct spec *ns = NULL;
-	struct inputs nin;
-	struct reload_plan plan;
-	char hash[CONFIG_HASH_HEX];
+	struct sup *s = arg;
 
-	if (s->task.kind != TASK_NONE) {
-		log_info("%s: the reload waits until the %s is done", why, task_name(s->task.kind));
-		s->reload_after_task = true;
-		return;
-	}
-	log_info("%s: reloading the spec %s", why, s->set->spec);
-	if (specfile_load(s->set, s->set->pg_major, &ns, &nin) != EXIT_OK) {
+	s->new_spec = NULL;
+	if (specfile_load(s->set, s->set->pg_major, &s->new_spec, &s->new_in) != EXIT_OK) {
 		log_error("the changed spec is not applied; pgpod keeps running with the last good one");
-		return;
+		return false;
 	}
-	if (!upstream_configure(s->set, ns, &nin, hash)) {
+	if (!upstream_configure(s->set, s->new_spec, &s->new_in, s->new_hash)) {
 		log_error("cannot write the managed configuration; the last good one stays in place");
-		inputs_free(&nin);
-		spec_free(ns);
-		return;
+		inputs_free(&s->new_in);
+		spec_free(s->new_spec);
+		s->new_spec = NULL;
+		return false;
 	}
-	reload_plan(s->spec, &s->in, ns, &nin, sup_designated_standby(s), &plan);
+	return true;
+}
+
+/* The reload task read and wrote the new configuration: adopt it. */
+static void
+sup_reload_done(struct sup *s, bool ok)
+{
+	struct reload_plan plan;
+
+	if (!ok || s->new_spec == NULL)
+		return;
+	reload_plan(s->spec, &s->in, s->new_spec, &s->new_in, sup_designated_standby(s), &plan);
 	sup_apply_plan(&plan);
-	sup_adopt(s, ns, &nin, hash);
+	sup_adopt(s, s->new_spec, &s->new_in, s->new_hash);
+	s->new_spec = NULL;
 	if (s->inst.running) {
 		(void) kill(s->inst.proc.pid, SIGHUP);
 		s->nudge_at_ms = mono_ms() + 500;
 	}
-	log_info("configuration reloaded (config hash %s)", hash);
+	log_info("configuration reloaded (config hash %s)", s->new_hash);
 	if (plan.promote) {
 		log_info("spec.replica.enabled is off now: promoting this instance");
 		s->promote_pending = true;
 		sup_maybe_promote(s);
 	}
 	reload_plan_free(&plan);
+}
+
+static void
+sup_reload(struct sup *s, const char *why)
+{
+	if (s->task.kind != TASK_NONE) {
+		log_info("%s: the reload waits until the %s is done", why, task_name(s->task.kind));
+		s->reload_after_task = true;
+		return;
+	}
+	log_info("%s: reloading the spec %s", why, s->set->spec);
+	if (!task_start(&s->task, TASK_RELOAD, sup_task_reload, s))
+		log_error("the reload cannot start (see above); send SIGHUP to try again");
 }
 
 /* ---- the loop ---- */
@@ -691,6 +719,10 @@ sup_close(struct sup *s)
 	watch_close(&s->watch);
 	inputs_free(&s->in);
 	spec_free(s->spec);
+	if (s->new_spec != NULL) {	/* read by a reload that was never adopted */
+		inputs_free(&s->new_in);
+		spec_free(s->new_spec);
+	}
 }
 
 /* Whether PGDATA can be run (or bootstrapped) at all: a method this

@@ -30,6 +30,7 @@ task_name(enum task_kind kind)
 		[TASK_NONE] = "nothing",
 		[TASK_BOOTSTRAP] = "bootstrap",
 		[TASK_PROMOTE] = "promotion",
+		[TASK_RELOAD] = "reload",
 	};
 
 	return names[kind];

@@ -1,6 +1,7 @@
 /*
  * task.h — the supervisor's one runner of background work: a bootstrap, a
- * promotion (and next an in-place restore) runs in a thread of its own so
+ * promotion, a reload (and next an in-place restore) runs in a thread of
+ * its own so
  * that the loop keeps ticking (/healthz stays 200 through a long initdb).
  * One task at a time; its end wakes the loop through an eventfd. Children
  * a task starts are forked by proc.c's long-lived spawner thread, so they
@@ -16,6 +17,7 @@ enum task_kind {
 	TASK_NONE,
 	TASK_BOOTSTRAP,
 	TASK_PROMOTE,
+	TASK_RELOAD,
 };
 
 struct task {

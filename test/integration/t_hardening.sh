@@ -184,6 +184,39 @@ test_failed_attempt_in_place_replaced_by_next_run() {
 	return 0
 }
 
+# A changed spec full of nested aliases: the reload is refused (off the
+# loop, within the expansion budget), /healthz stays 200, PID 1 stays small.
+test_alias_bomb_reload_refused_loop_alive() {
+	local APP_PW i rss bad=0
+	make_basic_auth app-secret app APP_PW
+	write_spec "$T/spec.yaml"
+	pgpod_run_bg
+	expect_served "$APP_PW" || return
+	{
+		cat "$T/spec.yaml"
+		printf '  description: &a0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n'
+		for i in 1 2 3 4 5 6 7 8 9; do
+			printf '  x%d: &a%d [' "$i" "$i"
+			printf '*a%d,' $(seq 1 8 | sed "s/.*/$((i - 1))/")
+			printf '*a%d]\n' $((i - 1))
+		done
+	} >"$T/spec.new"
+	mv "$T/spec.new" "$T/spec.yaml"
+	for i in $(seq 1 40); do
+		[ "$(http_code /healthz)" = 200 ] || bad=$((bad + 1))
+		grep -qF 'the changed spec is not applied' "$RUN_OUT" && break
+		sleep 0.1
+	done
+	expect_grep "the reload is refused" "the changed spec is not applied" "$RUN_OUT"
+	expect_grep "the alias bomb is named" "aliases expand the document" "$RUN_OUT"
+	expect_eq "/healthz failures during the reload" 0 "$bad"
+	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$RUN_PID/status")
+	echo "    pgpod after the refused reload: VmRSS ${rss} kB"
+	[ "$rss" -lt 65536 ] || fail "pgpod holds ${rss} kB after the refused reload"
+	expect_eq "still ready" 200 "$(http_code /readyz)"
+	stop_run TERM
+}
+
 # A stray .pgpod-copy.pid beside the completion marker changes nothing.
 test_stray_copy_pid_beside_marker() {
 	local APP_PW

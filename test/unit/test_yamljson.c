@@ -769,6 +769,35 @@ test_file_errors(void **state)
 	assert_false(yamljson_parse_file(FIXTURE("bad.json"), &p.docs, &p.n, NULL, 0));
 }
 
+/* Aliases may repeat what an anchor holds, but not without bound: the
+ * scalar bytes after expansion are held to 16 times the text (at least
+ * 1 MiB); the refusal names the line of the alias that went over. */
+static void
+test_alias_expansion_budget(void **state)
+{
+	struct parsed p = { 0 };
+	char text[4096];
+	size_t n = 0;
+
+	(void) state;
+	/* a few aliases of a short anchor: fine */
+	snprintf(text, sizeof(text), "a: &x hello\nb: [*x, *x, *x]\n");
+	assert_true(yamljson_parse(text, strlen(text), &p.docs, &p.n, p.err, sizeof(p.err)));
+	done(&p);
+	/* nested aliases nine deep: 9^9 scalars */
+	n += (size_t) snprintf(text + n, sizeof(text) - n, "a0: &a0 [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n");
+	for (int i = 1; i < 10; i++) {
+		n += (size_t) snprintf(text + n, sizeof(text) - n, "a%d: &a%d [", i, i);
+		for (int k = 0; k < 9; k++)
+			n += (size_t) snprintf(text + n, sizeof(text) - n, "%s*a%d", k ? "," : "", i - 1);
+		n += (size_t) snprintf(text + n, sizeof(text) - n, "]\n");
+	}
+	assert_false(yamljson_parse(text, n, &p.docs, &p.n, p.err, sizeof(p.err)));
+	assert_non_null(strstr(p.err, "aliases expand the document"));
+	assert_non_null(strstr(p.err, "line 6,"));
+	done(&p);
+}
+
 /* Text that is not NUL-terminated: only len bytes are read. */
 static void
 test_length_bounded(void **state)
@@ -815,6 +844,7 @@ main(void)
 		cmocka_unit_test(test_cnpg_cluster),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_length_bounded),
+		cmocka_unit_test(test_alias_expansion_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
