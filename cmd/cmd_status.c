@@ -63,7 +63,8 @@ cmd_status(struct settings *set, int argc, char **argv)
 		log_error("out of memory");
 		return EXIT_RUNTIME;
 	}
-	if (httpc_get(set->listen, "/pg/status", STATUS_TIMEOUT_MS, &code, body, BODY_MAX, &refused,
+	if (httpc_get(set->status_listen[0] ? set->status_listen : set->listen, "/pg/status",
+		      STATUS_TIMEOUT_MS, &code, body, BODY_MAX, &refused,
 		      err, sizeof(err)) && code == 200) {
 		printf("%s\n", body);
 		free(body);

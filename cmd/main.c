@@ -76,6 +76,8 @@ cmd_usage(FILE *out)
 		"  --pg-bin DIR           PGPOD_PG_BIN, the directory of postgres on PATH\n"
 		"  --run-dir DIR          PGPOD_RUN_DIR, /run/pgpod\n"
 		"  --listen ADDR:PORT     PGPOD_LISTEN, 0.0.0.0:8000\n"
+		"  --status-listen ADDR:PORT PGPOD_STATUS_LISTEN, --listen (/pg/status and /metrics\n"
+		"                         there instead, e.g. 127.0.0.1:8001: they show paths and LSNs)\n"
 		"  --pg-port PORT         PGPOD_PG_PORT, 5432\n"
 		"  --pg-listen ADDRS      PGPOD_PG_LISTEN, *\n"
 		"  --user NAME            PGPOD_USER, postgres (used only when started as root)\n"
@@ -284,6 +286,8 @@ parse_options(struct settings *set, int argc, char **argv)
 		{ "pg-bin", "PGPOD_PG_BIN", "", set->pg_bin, sizeof(set->pg_bin) },
 		{ "run-dir", "PGPOD_RUN_DIR", "/run/pgpod", set->run_dir, sizeof(set->run_dir) },
 		{ "listen", "PGPOD_LISTEN", "0.0.0.0:8000", set->listen, sizeof(set->listen) },
+		{ "status-listen", "PGPOD_STATUS_LISTEN", "", set->status_listen,
+		  sizeof(set->status_listen) },
 		{ "pg-port", "PGPOD_PG_PORT", "5432", t.pg_port, sizeof(t.pg_port) },
 		{ "pg-listen", "PGPOD_PG_LISTEN", "*", set->pg_listen, sizeof(set->pg_listen) },
 		{ "user", "PGPOD_USER", "postgres", set->user, sizeof(set->user) },

@@ -23,6 +23,7 @@ struct settings {
 	char pg_bin[SETTINGS_PATH_MAX];
 	char run_dir[SETTINGS_PATH_MAX];
 	char listen[256];
+	char status_listen[256];	/* "" = --listen serves /pg/status and /metrics too */
 	int  pg_port;
 	char pg_listen[1024];
 	char user[64];

@@ -5,38 +5,51 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "log.h"
+#include "mono.h"
 #include "netaddr.h"
 #include "render.h"
 #include "status.h"
 
 #define HTTP_THREADS     2
-#define HTTP_CONNECTIONS 256
+#define HTTP_CONNECTIONS 768	/* the server's own limit, above the guard's soft cap */
 #define HTTP_TIMEOUT_S   10
-#define HTTP_BACKLOG     256
+#define HTTP_BACKLOG     1024
+#define HTTP_SWEEP_MS    100
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	unsigned           serves;	/* HTTP_PROBES | HTTP_DOCS */
+	struct guard       guard;
+	pthread_t          sweeper;
+	bool               sweeping;
+	pthread_mutex_t    lock;
+	pthread_cond_t     cond;
+	bool               stop;
 };
 
 static const struct {
 	const char        *path;
 	enum status_path   id;
+	unsigned           kind;
 } routes[] = {
-	{ "/healthz", SPATH_HEALTHZ },
-	{ "/livez", SPATH_HEALTHZ },
-	{ "/startupz", SPATH_STARTUPZ },
-	{ "/readyz", SPATH_READYZ },
-	{ "/pg/status", SPATH_STATUS },
-	{ "/metrics", SPATH_METRICS },
+	{ "/healthz", SPATH_HEALTHZ, HTTP_PROBES },
+	{ "/livez", SPATH_HEALTHZ, HTTP_PROBES },
+	{ "/startupz", SPATH_STARTUPZ, HTTP_PROBES },
+	{ "/readyz", SPATH_READYZ, HTTP_PROBES },
+	{ "/pg/status", SPATH_STATUS, HTTP_DOCS },
+	{ "/metrics", SPATH_METRICS, HTTP_DOCS },
 };
 
 static enum MHD_Result
@@ -79,10 +92,16 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url, const char *me
 	char reason[256];
 	int code;
 
-	(void) cls;
+	struct http_server *s = cls;
+
 	(void) version;
 	(void) upload;
 	if (*ctx == NULL) {		/* headers only: answer on the next call */
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+			MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (ci != NULL)
+			guard_request(&s->guard, ci->connect_fd);
 		*ctx = c;
 		return MHD_YES;
 	}
@@ -91,11 +110,15 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url, const char *me
 		return MHD_YES;
 	}
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strcmp(url, routes[i].path) == 0)
+		if (strcmp(url, routes[i].path) == 0 && (routes[i].kind & s->serves))
 			path = routes[i].id;
 	if (path == SPATH_OTHER)
-		return http_send(c, path, 404, json, render_probe(404, "no such path: try /healthz, "
-				 "/startupz, /readyz, /pg/status or /metrics"), NULL);
+		return http_send(c, path, 404, json, render_probe(404, (s->serves & HTTP_DOCS) == 0
+				 ? "no such path here: try /healthz, /startupz or /readyz (/pg/status "
+				 "and /metrics are on --status-listen)" : (s->serves & HTTP_PROBES) == 0
+				 ? "no such path here: try /pg/status or /metrics (the probes are on "
+				 "--listen)" : "no such path: try /healthz, /startupz, /readyz, "
+				 "/pg/status or /metrics"), NULL);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return http_send(c, path, 405, json, render_probe(405, "only GET and HEAD"), "GET, HEAD");
 	status_get(&st);
@@ -118,6 +141,69 @@ http_handle(void *cls, struct MHD_Connection *c, const char *url, const char *me
 	return MHD_NO;
 }
 
+/* ---- the guard against slow and idle clients (guard.h) ---- */
+
+static void
+http_drop(int fd)
+{
+	(void) shutdown(fd, SHUT_RDWR);	/* the server sees the end and closes it */
+}
+
+static void
+http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+		       enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	(void) socket_ctx;
+	if (ci == NULL)
+		return;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		guard_open(&s->guard, ci->connect_fd, mono_ms());
+	else
+		guard_close(&s->guard, ci->connect_fd);
+}
+
+static void
+http_notify_completed(void *cls, struct MHD_Connection *c, void **ctx,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	(void) ctx;
+	(void) toe;
+	if (ci != NULL)
+		guard_answered(&s->guard, ci->connect_fd, mono_ms());
+}
+
+/* Every HTTP_SWEEP_MS, drop the connections whose request head is late. */
+static void *
+http_sweeper(void *arg)
+{
+	struct http_server *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		struct timespec until;
+
+		pthread_mutex_unlock(&s->lock);
+		(void) guard_sweep(&s->guard, mono_ms());
+		pthread_mutex_lock(&s->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += HTTP_SWEEP_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (!s->stop && pthread_cond_timedwait(&s->cond, &s->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
 static void
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -132,54 +218,80 @@ http_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", msg);
 }
 
-bool
-http_start(const char *addr, struct http_server **out)
+/* Bind and listen on addr ourselves: an error then names its cause. */
+static bool
+http_listen(const char *addr, int *fd, bool *v6)
 {
 	struct sockaddr_storage sa;
 	socklen_t len;
-	bool v6;
-	struct http_server *s;
-	int fd, one = 1;
+	int one = 1;
 
-	*out = NULL;
 	if (!netaddr_parse(addr, false, &sa, &len)) {
 		log_error("--listen \"%s\" is not ADDR:PORT (e.g. 0.0.0.0:8000, 127.0.0.1:8000, "
 			  "[::]:8000)", addr);
 		return false;
 	}
-	v6 = sa.ss_family == AF_INET6;
-	/* bind ourselves: the error then names the cause exactly */
-	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
-	    || bind(fd, (struct sockaddr *) &sa, len) != 0 || listen(fd, HTTP_BACKLOG) != 0) {
+	*v6 = sa.ss_family == AF_INET6;
+	*fd = socket(*v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0 || setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0
+	    || bind(*fd, (struct sockaddr *) &sa, len) != 0 || listen(*fd, HTTP_BACKLOG) != 0) {
 		log_error("cannot serve HTTP on %s: %s%s", addr, strerror(errno),
 			  errno == EADDRINUSE ? " (another process uses the port: pick another "
 			  "with --listen)" : "");
-		if (fd >= 0)
-			close(fd);
+		if (*fd >= 0)
+			close(*fd);
 		return false;
 	}
-	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
+	return true;
+}
+
+static struct MHD_Daemon *
+http_daemon(struct http_server *s, int fd, bool v6)
+{
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG
+				| (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, http_handle, s,
+				MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, fd,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned) HTTP_THREADS,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_CONNECTIONS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_TIMEOUT_S,
+				MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, s,
+				MHD_OPTION_NOTIFY_COMPLETED, http_notify_completed, s,
+				MHD_OPTION_END);
+}
+
+bool
+http_start(const char *addr, unsigned serves, struct http_server **out)
+{
+	struct http_server *s;
+	bool v6;
+	int fd, rc;
+
+	*out = NULL;
+	if (!http_listen(addr, &fd, &v6))
+		return false;	/* errors have already been logged */
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_error("cannot serve HTTP on %s: out of memory", addr);
 		close(fd);
 		return false;
 	}
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG
-				     | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, http_handle, NULL,
-				     MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
-				     MHD_OPTION_LISTEN_SOCKET, fd,
-				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned) HTTP_THREADS,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_CONNECTIONS,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_TIMEOUT_S,
-				     MHD_OPTION_END);
-	if (s->daemon == NULL) {
+	s->serves = serves;
+	guard_init(&s->guard, GUARD_HEAD_MS, GUARD_SOFT_CAP, http_drop);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if ((s->daemon = http_daemon(s, fd, v6)) == NULL) {
 		log_error("cannot start the HTTP server on %s (libmicrohttpd)", addr);
 		close(fd);
-		free(s);
+		http_stop(s);
 		return false;
 	}
-	log_info("serving HTTP on %s (/healthz /startupz /readyz /pg/status /metrics)", addr);
+	rc = pthread_create(&s->sweeper, NULL, http_sweeper, s);
+	s->sweeping = rc == 0;
+	if (rc != 0)
+		log_warn("no sweeper of slow HTTP clients on %s: %s", addr, strerror(rc));
+	log_info("serving HTTP on %s (%s%s%s)", addr, serves & HTTP_PROBES ? "/healthz /startupz "
+		 "/readyz" : "", serves == (HTTP_PROBES | HTTP_DOCS) ? " " : "",
+		 serves & HTTP_DOCS ? "/pg/status /metrics" : "");
 	*out = s;
 	return true;
 }
@@ -189,6 +301,17 @@ http_stop(struct http_server *s)
 {
 	if (s == NULL)
 		return;
-	MHD_stop_daemon(s->daemon);
+	if (s->sweeping) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_cond_signal(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->sweeper, NULL);
+	}
+	if (s->daemon != NULL)
+		MHD_stop_daemon(s->daemon);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->guard.lock);
 	free(s);
 }

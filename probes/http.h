@@ -11,11 +11,17 @@
 
 struct http_server;
 
+/* What a server answers: the probes (/healthz /livez /startupz /readyz),
+ * the documents (/pg/status /metrics), or both (--status-listen unset). */
+#define HTTP_PROBES 1u
+#define HTTP_DOCS   2u
+
 /* Parse "ADDR:PORT" ("127.0.0.1:8000", "0.0.0.0:8000", "*:8000",
- * "[::1]:8000", "[::]:8000") and serve on exactly that address. Errors are
- * logged (naming the address and the cause); false then. Call after the
- * signals are blocked: the server's threads inherit the mask. */
-bool http_start(const char *listen, struct http_server **out)
+ * "[::1]:8000", "[::]:8000") and serve on exactly that address what serves
+ * says; slow and idle clients are dropped (guard.h). Errors are logged
+ * (naming the address and the cause); false then. Call after the signals
+ * are blocked: the server's threads inherit the mask. */
+bool http_start(const char *listen, unsigned serves, struct http_server **out)
 	__attribute__((warn_unused_result));
 
 void http_stop(struct http_server *s);

@@ -757,18 +757,37 @@ sup_begin(struct sup *s, enum pgdata_state state)
 }
 
 /* The loop with the HTTP server and the status thread around it. */
+/* The probes on --listen; the documents there too, or on --status-listen
+ * when it is set to another address. */
+static bool
+sup_http(const struct settings *set, struct http_server **probes, struct http_server **docs)
+{
+	bool apart = set->status_listen[0] && strcmp(set->status_listen, set->listen) != 0;
+
+	*docs = NULL;
+	if (!http_start(set->listen, apart ? HTTP_PROBES : HTTP_PROBES | HTTP_DOCS, probes))
+		return false;	/* errors have already been logged */
+	if (apart && !http_start(set->status_listen, HTTP_DOCS, docs)) {
+		http_stop(*probes);
+		*probes = NULL;
+		return false;
+	}
+	return true;
+}
+
 static int
 sup_serve(struct sup *s, enum pgdata_state state)
 {
-	struct http_server *http = NULL;
+	struct http_server *http = NULL, *docs = NULL;
 
 	proc_reap_central(true);
-	if (!http_start(s->set->listen, &http)) {
+	if (!sup_http(s->set, &http, &docs)) {
 		proc_reap_central(false);
 		return EXIT_RUNTIME;
 	}
 	monitor_set_instances(s->spec->instances);
 	if (!monitor_start(s->set)) {
+		http_stop(docs);
 		http_stop(http);
 		proc_reap_central(false);
 		return EXIT_RUNTIME;
@@ -781,6 +800,7 @@ sup_serve(struct sup *s, enum pgdata_state state)
 	if (s->inst.running)
 		(void) instance_stop(&s->inst, INSTANCE_STOP_IMMEDIATE, LAST_KILL_MS);
 	monitor_stop();
+	http_stop(docs);
 	http_stop(http);
 	return s->exit_code;
 }

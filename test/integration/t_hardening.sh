@@ -217,6 +217,76 @@ test_alias_bomb_reload_refused_loop_alive() {
 	stop_run TERM
 }
 
+# 300 connections trickling a header byte every 2 s (a slowloris) do not
+# keep /healthz from answering, and are dropped: a request head has a
+# deadline that does not restart on every byte.
+test_slow_clients_do_not_stall_probes() {
+	local APP_PW i ok=0 spid t worst=0
+	make_basic_auth app-secret app APP_PW
+	write_spec "$T/spec.yaml"
+	pgpod_run_bg
+	expect_served "$APP_PW" || return
+	python3 -c '
+import socket, sys, time
+conns = []
+for i in range(300):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+        s.send(b"G")
+        conns.append(s)
+    except OSError:
+        pass
+open(sys.argv[2], "w").write(str(len(conns)))
+alive = len(conns)
+end = time.time() + 12
+while time.time() < end:
+    time.sleep(2)
+    for s in conns:
+        try:
+            s.send(b"E")
+        except OSError:
+            pass
+' "$HTTP_PORT" "$T/slow.count" &
+	spid=$!
+	echo "$spid" >>"$T/.pids"
+	wait_for 100 0.1 test -s "$T/slow.count" || fail "the slow clients did not connect"
+	echo "    $(cat "$T/slow.count") slow connections open"
+	for i in $(seq 1 8); do
+		t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 3 \
+			"http://127.0.0.1:$HTTP_PORT/healthz")
+		[ "${t%% *}" = 200 ] && ok=$((ok + 1))
+		t=$(awk -v s="${t#* }" 'BEGIN {printf "%d", s * 1000}')
+		[ "$t" -gt "$worst" ] && worst=$t
+		sleep 0.5
+	done
+	echo "    /healthz under 300 slow connections: $ok of 8 answered, slowest ${worst} ms"
+	expect_eq "/healthz answers under 300 slow connections" 8 "$ok"
+	kill "$spid" 2>/dev/null
+	stop_run TERM
+}
+
+# --status-listen: /pg/status and /metrics on their own address, the
+# probes alone on --listen; `pgpod status` finds the document.
+test_status_listen_apart() {
+	local APP_PW sport
+	make_basic_auth app-secret app APP_PW
+	write_spec "$T/spec.yaml"
+	alloc_port sport || return
+	pgpod_run_bg --status-listen "127.0.0.1:$sport"
+	expect_served "$APP_PW" || return
+	wait_code /readyz 200 10 || fail "not ready"
+	expect_eq "/pg/status on --listen" 404 "$(http_code /pg/status)"
+	expect_eq "/metrics on --listen" 404 "$(http_code /metrics)"
+	expect_eq "/pg/status on --status-listen" 200 \
+		"$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$sport/pg/status")"
+	expect_eq "/healthz on --status-listen" 404 \
+		"$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$sport/healthz")"
+	pgpod_cmd status --status-listen "127.0.0.1:$sport"
+	expect_rc "pgpod status --status-listen" 0 $?
+	grep -q '"phase": *"running"' "$LAST_OUT" || fail "pgpod status did not print the document"
+	stop_run TERM
+}
+
 # A stray .pgpod-copy.pid beside the completion marker changes nothing.
 test_stray_copy_pid_beside_marker() {
 	local APP_PW
