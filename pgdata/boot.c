@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "exitcodes.h"
@@ -141,7 +142,7 @@ boot_stop_temp(struct boot *b)
 bool
 boot_step_sync(struct boot *b)
 {
-	return pgdata_sync(b->set->pgdata);
+	return pgdata_sync(b->set->pgdata, b->sync_fd);
 }
 
 /* ---- the runner ---- */
@@ -192,13 +193,28 @@ boot_fail(struct boot *b, const char *step)
 			  "replaces it", b->set->pgdata);
 }
 
+static enum boot_result boot_walk(struct boot *b, const struct boot_step *steps, size_t nsteps,
+				  long long start);
+
 enum boot_result
 boot_run(struct boot *b, const struct boot_steps *plan)
 {
 	const struct boot_step *steps = plan->v;
 	long long start = mono_ms();
+	enum boot_result r;
 
-	for (size_t i = 0; i < plan->n; i++) {
+	b->sync_fd = pgdata_sync_open(b->set->pgdata);
+	r = boot_walk(b, steps, plan->n, start);
+	if (b->sync_fd >= 0)
+		close(b->sync_fd);
+	return r;
+}
+
+/* boot_run's steps, then the marker. */
+static enum boot_result
+boot_walk(struct boot *b, const struct boot_step *steps, size_t nsteps, long long start)
+{
+	for (size_t i = 0; i < nsteps; i++) {
 		long long t0 = mono_ms();
 
 		if (boot_interrupted()) {

@@ -49,6 +49,7 @@ struct boot {
 	const char            *up_path;		/* where the user sets it, for messages */
 	char                   up_where[300];	/* room for up_path */
 	struct config_recovery rec;		/* what boot_step_configure writes */
+	int                    sync_fd;		/* PGDATA's, from the start (boot_step_sync) */
 };
 
 struct boot_step {

@@ -379,6 +379,7 @@ struct flusher {
 	pthread_mutex_t lock;
 	pthread_cond_t  cond;
 	bool            stop;
+	int             error;	/* the first errno syncfs gave, 0 when none */
 };
 
 static void *
@@ -389,10 +390,13 @@ flusher_main(void *arg)
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop) {
 		struct timespec until;
+		int rc;
 
 		pthread_mutex_unlock(&f->lock);
-		(void) syncfs(f->fd);
+		rc = syncfs(f->fd);
 		pthread_mutex_lock(&f->lock);
+		if (rc != 0 && f->error == 0)
+			f->error = errno;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += FLUSH_EVERY_MS * 1000000L;
 		until.tv_sec += until.tv_nsec / 1000000000L;
@@ -414,7 +418,9 @@ flusher_start(struct flusher *f, const char *dir)
 	f->running = f->fd >= 0 && pthread_create(&f->thread, NULL, flusher_main, f) == 0;
 }
 
-static void
+/* Stop flushing; false (logged) when a flush failed meanwhile: a write
+ * of the copy was lost, and the copy must not be marked complete. */
+static bool
 flusher_stop(struct flusher *f)
 {
 	if (f->running) {
@@ -428,6 +434,10 @@ flusher_stop(struct flusher *f)
 		close(f->fd);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);
+	if (f->error != 0)
+		log_error("flushing the copy to disk failed: %s%s", strerror(f->error),
+			  f->error == ENOSPC || f->error == EDQUOT ? " (the volume is full)" : "");
+	return f->error == 0;
 }
 
 bool
@@ -639,7 +649,8 @@ step_copy(struct boot *b)
 	 * sender of the source) */
 	(void) kill(-pid, SIGKILL);
 	proc_finish(&p);
-	flusher_stop(&fl);
+	if (!flusher_stop(&fl))
+		return false;	/* errors have already been logged */
 	if (code != 0) {
 		log_error("pg_basebackup exited with code %d%s%s", code, p.last[0] ? ": " : "", p.last);
 		return false;

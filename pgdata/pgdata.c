@@ -324,17 +324,104 @@ pgdata_report_space(const char *pgdata)
 			  (unsigned long long) vfs.f_blocks * vfs.f_frsize / 1024);
 }
 
-bool
-pgdata_sync(const char *pgdata)
+/* Add the directory at path (a symlink followed) to paths when its file
+ * system is not there yet. */
+static void
+pgdata_add_fs(const char *path, char paths[][PATH_MAX], dev_t *devs, size_t *n, size_t cap)
 {
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || *n >= cap)
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (devs[i] == st.st_dev)
+			return;
+	devs[*n] = st.st_dev;
+	snprintf(paths[(*n)++], PATH_MAX, "%s", path);
+}
+
+int
+pgdata_sync_open(const char *pgdata)
+{
+	char parent[PATH_MAX];
 	int fd = open(pgdata, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0 || syncfs(fd) != 0) {
-		log_error("cannot flush \"%s\" to disk: %s", pgdata, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return false;
+	if (fd >= 0)
+		return fd;
+	file_dirname(pgdata, parent, sizeof(parent));
+	return open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* syncfs through fd; logged with what it flushed when it fails. */
+static bool
+pgdata_syncfs(int fd, const char *what)
+{
+	if (syncfs(fd) == 0)
+		return true;
+	log_error("cannot flush the file system of \"%s\" to disk: %s%s", what, strerror(errno),
+		  errno == ENOSPC || errno == EDQUOT ? " (the volume is full)" : "");
+	return false;
+}
+
+size_t
+pgdata_filesystems(const char *pgdata, char paths[][PATH_MAX], size_t cap)
+{
+	char dir[PATH_MAX + 16];
+	dev_t devs[PGDATA_MAX_FS];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s", pgdata);
+	pgdata_add_fs(dir, paths, devs, &n, cap);
+	snprintf(dir, sizeof(dir), "%s/pg_wal", pgdata);
+	pgdata_add_fs(dir, paths, devs, &n, cap);
+	snprintf(dir, sizeof(dir), "%s/pg_tblspc", pgdata);
+	if ((d = opendir(dir)) == NULL)
+		return n;
+	while ((e = readdir(d)) != NULL) {
+		char link[PATH_MAX * 2];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		pgdata_add_fs(link, paths, devs, &n, cap);
 	}
-	close(fd);
-	return true;
+	closedir(d);
+	return n;
+}
+
+bool
+pgdata_sync(const char *pgdata, int early_fd)
+{
+	char paths[PGDATA_MAX_FS][PATH_MAX];
+	size_t n = pgdata_filesystems(pgdata, paths, PGDATA_MAX_FS);
+	struct stat early;
+	bool ok = true;
+
+	/* the descriptor opened when the bootstrap began sees every write
+	 * error of its file system since then (syncfs reports only those) */
+	if (early_fd >= 0)
+		ok = pgdata_syncfs(early_fd, pgdata);
+	if (early_fd < 0 || fstat(early_fd, &early) != 0)
+		early.st_dev = (dev_t) -1;
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		int fd;
+
+		if (stat(paths[i], &st) == 0 && st.st_dev == early.st_dev)
+			continue;
+		fd = open(paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			log_error("cannot open \"%s\" to flush it: %s", paths[i], strerror(errno));
+			ok = false;
+			continue;
+		}
+		ok = pgdata_syncfs(fd, paths[i]) && ok;
+		close(fd);
+	}
+	if (ok)
+		log_info("flushed to disk: %zu file system%s (%s%s)", n, n == 1 ? "" : "s", paths[0],
+			 n > 1 ? " and where pg_wal or the tablespaces live" : "");
+	return ok;
 }

@@ -8,6 +8,7 @@
 
 #define PGDATA_KEEP_FAILED 3	/* failed attempts kept by default */
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -65,7 +66,19 @@ void pgdata_report_space(const char *pgdata);
 /* Whether PGDATA holds name (a file or directory). */
 bool pgdata_has(const char *pgdata, const char *name);
 
-/* Flush the whole file system holding pgdata (syncfs). */
-bool pgdata_sync(const char *pgdata) __attribute__((warn_unused_result));
+#define PGDATA_MAX_FS 16	/* file systems a cluster lives on, at most */
+
+/* A descriptor on PGDATA (or its parent when it does not exist yet),
+ * opened when a bootstrap begins: syncfs through it reports every write
+ * error since then. -1 when neither opens. */
+int pgdata_sync_open(const char *pgdata);
+
+/* The file systems the cluster lives on: PGDATA's, pg_wal's and each
+ * tablespace's (symlinks followed), one path each; how many. */
+size_t pgdata_filesystems(const char *pgdata, char paths[][PATH_MAX], size_t cap);
+
+/* Flush every file system the cluster lives on (syncfs), early_fd's
+ * (pgdata_sync_open, or -1) first; false (logged) when any failed. */
+bool pgdata_sync(const char *pgdata, int early_fd) __attribute__((warn_unused_result));
 
 #endif

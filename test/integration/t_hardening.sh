@@ -445,4 +445,28 @@ test_full_disk_during_initdb() {
 	umount "$vol"
 }
 
+# pg_wal on a file system of its own (initdb --waldir) is flushed too
+# before the bootstrap is marked complete.
+test_every_file_system_flushed() {
+	local APP_PW vol
+	[ "$IS_ROOT" = 1 ] || { echo "    (skipped: needs root to mount a file system)"; return 0; }
+	make_basic_auth app-secret app APP_PW
+	vol=$T/walvol
+	mkdir -p "$vol"
+	if ! mount -t tmpfs -o size=200m,mode=0755 pgpod-it "$vol" 2>"$T/mount.err"; then
+		echo "    (skipped: cannot mount a tmpfs here: $(cat "$T/mount.err"))"
+		return 0
+	fi
+	echo "umount:$vol" >>"$T/.mounts"
+	mkdir "$vol/wal"
+	chown postgres: "$vol/wal"
+	INITDB_EXTRA="      options:
+      - --waldir=$vol/wal"
+	write_spec "$T/spec.yaml"
+	pgpod_init
+	expect_rc "init with pg_wal on its own file system" 0 $? || { umount "$vol"; return; }
+	expect_grep "both file systems flushed" "flushed to disk: 2 file systems" "$LAST_OUT"
+	umount "$vol"
+}
+
 run_tests
