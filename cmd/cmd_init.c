@@ -32,6 +32,11 @@ bootstrap_only(struct settings *set, int argc, const char *cmd)
 		rc = EXIT_BAD_USAGE;
 	if (rc == EXIT_OK)
 		rc = cmd_drop_privileges(set);
+	if (rc == EXIT_OK && m != method_check_existing(set, s, &in, m)) {
+		log_error("`pgpod %s` makes no new primary beside an existing cluster; nothing was "
+			  "written: run `pgpod join` (or `pgpod run`, which joins it)", cmd);
+		rc = EXIT_RUNTIME;
+	}
 	if (rc == EXIT_OK)
 		rc = boot_exit_code(method_bootstrap(set, s, &in, m));
 	inputs_free(&in);

@@ -94,6 +94,30 @@ method_for(const struct settings *set, const struct spec *s)
 }
 
 const struct method *
+method_check_existing(const struct settings *set, const struct spec *s, const struct inputs *in,
+		      const struct method *m)
+{
+	char what[600];
+
+	if (m->replicas || m->spec_asks != asks_initdb || s->instances <= 1
+	    || !upstream_primary_answers(set, s, in, what, sizeof(what)))
+		return m;
+	if (strcmp(set->instance_role, "primary") == 0) {
+		log_error("%s: this cluster exists already, and initdb would make a new, empty "
+			  "primary beside it (spec.instances is %d); --instance-role primary forbids "
+			  "joining it: remove that option to join it, or point --primary-host elsewhere",
+			  what, s->instances);
+		return NULL;
+	}
+	log_warn("%s: this cluster exists already (spec.instances is %d), so this instance joins "
+		 "it instead of making a new, empty primary with initdb", what, s->instances);
+	for (size_t i = 0; i < method_count; i++)
+		if (method_table[i].replicas)
+			return &method_table[i];	/* join */
+	return m;
+}
+
+const struct method *
 method_for_command(const char *command, const struct spec *s)
 {
 	for (size_t i = 0; i < method_count; i++) {

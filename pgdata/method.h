@@ -43,6 +43,14 @@ struct method {
  * first method its spec asks for. */
 const struct method *method_for(const struct settings *set, const struct spec *s);
 
+/* Before instance 1 of a cluster of several instances runs initdb on an
+ * empty volume: when a server answers at the primary's address, the
+ * cluster exists (this volume was lost), and the instance joins it
+ * instead; NULL (logged) when --instance-role primary forbids that. m
+ * itself otherwise. */
+const struct method *method_check_existing(const struct settings *set, const struct spec *s,
+					   const struct inputs *in, const struct method *m);
+
 /* The method a one-shot command runs for this spec; NULL (and logged why,
  * naming the spec field) when the spec asks for something else. */
 const struct method *method_for_command(const char *command, const struct spec *s);

@@ -4,6 +4,7 @@
 #include "upstream.h"
 
 #define UPSTREAM_SLOT_MS (30 * 1000)	/* making a slot on the primary */
+#define UPSTREAM_PROBE_MS 3000		/* is there a primary already? */
 
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "fileio.h"
 #include "identity.h"
 #include "log.h"
+#include "mono.h"
 #include "pgconn.h"
 #include "pgdata.h"
 #include "roles.h"
@@ -145,12 +147,17 @@ bool
 upstream_recovery(const struct settings *set, const struct spec *s, const struct inputs *in,
 		  bool standby, struct upstream *u, struct config_recovery *rec)
 {
+	struct pgdata_marker m;
+
 	memset(u, 0, sizeof(*u));
 	memset(rec, 0, sizeof(*rec));
 	rec->mode = CONFIG_PRIMARY;
 	if (!standby)
 		return true;
-	if (identity_is_replica(set)) {
+	/* a replica by its ordinal, or one that joined (instance 1 whose
+	 * volume was lost joins the cluster that lives on) */
+	if (identity_is_replica(set)
+	    || (pgdata_read_marker(set->pgdata, &m) && strcmp(m.method, "join") == 0)) {
 		if (!upstream_primary(set, s, in, u))
 			return false;
 	} else if (s->standby_enabled == 1 && s->standby_source != NULL) {
@@ -164,6 +171,63 @@ upstream_recovery(const struct settings *set, const struct spec *s, const struct
 	}
 	upstream_standby(u, rec);
 	return true;
+}
+
+/* Whether libpq's message comes from a server (it answered, and refused)
+ * rather than from the network (nobody there). */
+static bool
+upstream_server_said(const char *msg)
+{
+	static const char *const server[] = {
+		"authentication failed", "no pg_hba.conf entry", "password", "FATAL",
+		"permission denied", "replication",
+	};
+
+	for (size_t i = 0; i < sizeof(server) / sizeof(server[0]); i++)
+		if (strstr(msg, server[i]) != NULL)
+			return true;
+	return false;
+}
+
+bool
+upstream_primary_answers(const struct settings *set, const struct spec *s,
+			 const struct inputs *in, char *what, size_t cap)
+{
+	struct upstream u;
+	struct conninfo c = { 0 };
+	enum pgconn_end end;
+	PGconn *conn;
+	bool answers = false;
+
+	what[0] = '\0';
+	if (!upstream_primary(set, s, in, &u)) {
+		upstream_free(&u);
+		return false;
+	}
+	conninfo_put_text(&c, u.conn.text);
+	conninfo_add(&c, "connect_timeout", "3");
+	conninfo_add(&c, "replication", "true");
+	conn = pgconn_connect_until(c.text, mono_ms() + UPSTREAM_PROBE_MS, NULL, &end);
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK) {
+		PGresult *r = pgconn_query_deadline(conn, "IDENTIFY_SYSTEM", UPSTREAM_PROBE_MS, &(bool){ 0 });
+
+		answers = true;
+		snprintf(what, cap, "the %s answers (system %s)", u.name,
+			 r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+			 ? PQgetvalue(r, 0, 0) : "unknown");
+		PQclear(r);
+	} else if (conn != NULL && end == PGCONN_BROKEN && PQerrorMessage(conn)[0]
+		   && upstream_server_said(PQerrorMessage(conn))) {
+		/* a server refused us: a cluster is there all the same */
+		answers = true;
+		snprintf(what, cap, "a server answers as the %s (and refuses %s: %.200s)", u.name,
+			 ROLES_REPLICATION_USER, PQerrorMessage(conn));
+		what[strcspn(what, "\n")] = '\0';
+	}
+	PQfinish(conn);
+	conninfo_free(&c);
+	upstream_free(&u);
+	return answers;
 }
 
 void

@@ -47,13 +47,20 @@ bool upstream_primary(const struct settings *set, const struct spec *s,
 
 void upstream_free(struct upstream *u);
 
+/* Whether a server answers (within a few seconds) at this cluster's
+ * primary address (--primary-host), as streaming_replica: a cluster exists
+ * already. what says who answered. Nobody there (no such name, refused,
+ * no answer) is false. */
+bool upstream_primary_answers(const struct settings *set, const struct spec *s,
+			      const struct inputs *in, char *what, size_t cap);
+
 /* A standby of u: primary_conninfo, its slot and apply delay from u. */
 void upstream_standby(const struct upstream *u, struct config_recovery *rec);
 
 /*
  * What the PGDATA of this instance is, as the recovery description to
  * write (config.h): a primary; a replica streaming from this cluster's
- * primary; the first instance of a replica cluster streaming from
+ * primary (by its ordinal, or because it joined); the first instance of a replica cluster streaming from
  * spec.replica.source; or a standby whose replica mode was switched off,
  * which follows nothing until it is promoted. standby: PGDATA is a standby
  * (standby.signal). rec points into u (free it after use).

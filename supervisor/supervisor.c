@@ -375,8 +375,11 @@ static int
 sup_task_bootstrap(void *arg)
 {
 	struct sup *s = arg;
+	const struct method *m = method_check_existing(s->set, s->spec, &s->in, s->method);
 
-	return (int) method_bootstrap(s->set, s->spec, &s->in, s->method);
+	if (m == NULL)
+		return (int) BOOT_FAILED;
+	return (int) method_bootstrap(s->set, s->spec, &s->in, m);
 }
 
 static int

@@ -765,4 +765,34 @@ jc-1 streaming" "$(nsql 1 postgres "SELECT application_name || ' ' || state FROM
 	stop_node 1 "shut down"
 }
 
+# Instance 1 whose volume was lost, while its cluster lives on (its
+# primary answers at --primary-host): it joins instead of making a new,
+# empty primary with initdb; forced to be the primary it refuses.
+test_instance1_with_empty_volume_joins_existing_cluster() {
+	local APP_PW REPL_PW rc
+	nodes_alloc 3 || return
+	cluster_spec "$T/lv.yaml" lv
+	NODE_SPEC=([1]="$T/lv.yaml" [2]="$T/lv.yaml" [3]="$T/lv.yaml")
+	make_basic_auth app-secret app APP_PW
+	make_password_secret lv-replication REPL_PW
+	start_node 1 lv-1
+	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1 || return
+	# another "lv-1" on an empty volume, forced to be the primary: refused
+	node 3
+	pgpod_cmd init --pod-name lv-1 --instance-role primary --primary-host 127.0.0.1 \
+		--primary-port "${NODE_PORT[1]}"
+	rc=$?
+	[ "$rc" != 0 ] || fail "init beside an existing cluster exited 0"
+	expect_grep "the refusal names the cluster" "this cluster exists already" "$LAST_OUT"
+	[ -e "$PGDATA/PG_VERSION" ] && fail "initdb ran beside an existing cluster"
+	# the same pod with pgpod run: it joins
+	start_node 2 lv-1
+	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 2 || return
+	expect_grep "the join instead of initdb is said" "joins it instead of making a new, empty primary" "$(nout 2)"
+	expect_eq "its bootstrap" join "$(json_of "$T/n2/pgdata/pgpod-bootstrap.json" 'd["method"]')"
+	expect_eq "it is a standby" t "$(nsql 2 postgres 'SELECT pg_is_in_recovery()' 2>&1)"
+	stop_node 2 "shut down in recovery"
+	stop_node 1 "shut down"
+}
+
 run_tests
