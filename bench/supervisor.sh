@@ -9,10 +9,14 @@
 #      cores); Patroni's /readiness at the same loads when Patroni runs;
 #   2. pgpod's own memory while running (VmRSS, VmHWM, RssAnon, Pss) next to
 #      the postmaster's and Patroni's;
-#   3. kill -9 of the postmaster until /readyz is 200 again, against a raw
+#   3. /healthz latency while 300 clients trickle a header byte every 2 s,
+#      and while wrk keeps 2000 fast connections busy (the goal: < 1 s);
+#   4. kill -9 of the postmaster until /readyz is 200 again, against a raw
 #      `postgres` start (crash recovery included) on the same PGDATA; with
 #      Patroni, how long its /readiness stays 200 after the kill and when it
-#      is 200 again.
+#      is 200 again;
+#   5. a clean stop: SIGTERM to pgpod until it has exited, against SIGTERM
+#      to a raw postgres on the same PGDATA (the goal: <= 1.5x).
 #
 #   bench/supervisor.sh [-d SECONDS] [-n KILLS]
 #
@@ -45,6 +49,7 @@ chmod 755 "$W"
 PID=
 RAW=
 PATRONI=
+SLOW=
 cleanup() {
 	local p f
 	for p in $PID $PATRONI; do
@@ -110,6 +115,44 @@ mem_line() {
 }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
+# healthz_worst N: the slowest of N /healthz answers (ms), 0.2 s apart;
+# "fail" when one did not come within 3 s.
+healthz_worst() {
+	local i t worst=0
+	for i in $(seq 1 "$1"); do
+		t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 3 "http://127.0.0.1:$HTTP/healthz")
+		[ "${t%% *}" = 200 ] || { echo fail; return; }
+		t=$(awk -v s="${t#* }" 'BEGIN {printf "%d", s * 1000}')
+		[ "$t" -gt "$worst" ] && worst=$t
+		sleep 0.2
+	done
+	echo "$worst"
+}
+
+# slow_clients N SECONDS: N connections trickling a header byte every 2 s.
+slow_clients() {
+	python3 -c '
+import socket, sys, time
+conns = []
+for i in range(int(sys.argv[2])):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+        s.send(b"G")
+        conns.append(s)
+    except OSError:
+        pass
+end = time.time() + int(sys.argv[3])
+while time.time() < end:
+    time.sleep(2)
+    for s in conns:
+        try:
+            s.send(b"E")
+        except OSError:
+            pass
+' "$HTTP" "$1" "$2" &
+	SLOW=$!
+}
+
 "$PGPOD" run --spec "$W/spec.yaml" --secrets-dir "$W/secrets" --configmaps-dir "$W/cm" \
 	--pgdata "$W/data/pgdata" --run-dir "$W/run" --pg-port "$PORT" --pg-listen 127.0.0.1 \
 	--listen "127.0.0.1:$HTTP" --restart-max 1000 --restart-interval 0 >"$W/pgpod.log" 2>&1 &
@@ -135,6 +178,18 @@ PGPOD_ANON=$(status_kb "$PID" RssAnon)
 echo "pgpod VmRSS $(ratio "$PGPOD_RSS" 1024 %.1f) MiB (goal < 8 MiB), private (RssAnon)" \
 	"$(ratio "$PGPOD_ANON" 1024 %.1f) MiB; the rest are pages of shared libraries"
 
+echo "== /healthz under hostile and heavy clients"
+slow_clients 300 8
+sleep 1
+echo "300 slow clients (a header byte every 2 s): slowest /healthz of 20 $(healthz_worst 20) ms (goal < 1000)"
+kill "$SLOW" 2>/dev/null; wait "$SLOW" 2>/dev/null || true
+ulimit -n 8192 2>/dev/null || true
+wrk -t2 -c2000 -d8s "http://127.0.0.1:$HTTP/healthz" >"$W/wrk-fast.out" 2>&1 &
+FAST=$!
+sleep 1
+echo "wrk with 2000 fast connections: slowest /healthz of 20 $(healthz_worst 20) ms (goal < 1000)"
+wait "$FAST" 2>/dev/null || true
+
 echo "== kill -9 of the postmaster until /readyz is 200 again ($KILLS rounds)"
 total=0
 for i in $(seq 1 "$KILLS"); do
@@ -148,9 +203,26 @@ for i in $(seq 1 "$KILLS"); do
 	echo "pgpod round $i: ${t} ms"
 done
 pgpod_ms=$((total / KILLS))
-kill -TERM "$PID"
-wait "$PID" || true
-PID=
+# a clean stop, timed: SIGTERM until pgpod has exited (postgres with it)
+stop_total=0
+for i in $(seq 1 "$KILLS"); do
+	if [ -z "$PID" ]; then
+		"$PGPOD" run --spec "$W/spec.yaml" --secrets-dir "$W/secrets" --configmaps-dir "$W/cm" \
+			--pgdata "$W/data/pgdata" --run-dir "$W/run" --pg-port "$PORT" --pg-listen 127.0.0.1 \
+			--listen "127.0.0.1:$HTTP" >>"$W/pgpod.log" 2>&1 &
+		PID=$!
+		wait_ready || { echo "pgpod did not become ready" >&2; exit 1; }
+	fi
+	sleep 1.5	# a status query or two: pgpod's own session is open
+	t0=$(ms_now)
+	kill -TERM "$PID"
+	wait "$PID" || true
+	t=$(($(ms_now) - t0))
+	stop_total=$((stop_total + t))
+	PID=
+	echo "pgpod SIGTERM -> exited, round $i: ${t} ms"
+done
+pgpod_stop_ms=$((stop_total / KILLS))
 
 # kill_under_pgdata SIG: every postgres process working in our PGDATA
 kill_under_pgdata() {
@@ -214,6 +286,27 @@ done
 raw_ms=$((total / KILLS))
 echo "pgpod kill -9 -> ready: mean ${pgpod_ms} ms; raw postgres crash-recovery start: mean ${raw_ms} ms"
 echo "ratio pgpod/raw: $(ratio "$pgpod_ms" "$raw_ms") (goal < 1.5)"
+
+# raw: SIGTERM to an idle postgres until it has exited
+stop_total=0
+for i in $(seq 1 "$KILLS"); do
+	raw_start
+	for j in $(seq 1 600); do
+		[ "$(pid_line8)" = ready ] && break
+		sleep 0.01
+	done
+	sleep 1.5
+	t0=$(ms_now)
+	kill -TERM "$(head -n 1 "$W/data/pgdata/postmaster.pid")"
+	wait "$RAW" || true
+	t=$(($(ms_now) - t0))
+	stop_total=$((stop_total + t))
+	RAW=
+	echo "raw SIGTERM -> exited, round $i: ${t} ms"
+done
+raw_stop_ms=$((stop_total / KILLS))
+echo "clean stop: pgpod mean ${pgpod_stop_ms} ms; raw postgres mean ${raw_stop_ms} ms;" \
+	"ratio $(ratio "$pgpod_stop_ms" "$raw_stop_ms") (goal <= 1.5)"
 
 # ---- Patroni, when installed: the same figures for its REST API
 # Patroni's own interpreter (its shebang) must have pysyncobj for Raft
