@@ -162,6 +162,19 @@ fail:
 }
 
 bool
+file_remove_in(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (unlink(path) != 0 && errno != ENOENT) {
+		log_error("cannot remove \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+bool
 file_name_safe(const char *name)
 {
 	size_t n = strlen(name);

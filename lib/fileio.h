@@ -45,6 +45,9 @@ bool file_chown_path(const char *top, const char *leaf, uid_t uid, gid_t gid) MU
 
 enum file_dir_state file_dir_state(const char *path);
 
+/* Remove dir/name when it is there; false (logged) when it cannot go. */
+bool file_remove_in(const char *dir, const char *name) MUSTCHECK;
+
 /* Whether name can be one component of a path pgpod builds: 1..255
  * bytes, no '/' or '\\', no "..", not ".", no control characters. Every
  * file name made from spec text is checked with it. */

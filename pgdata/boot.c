@@ -4,14 +4,18 @@
  */
 #include "boot.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "log.h"
 #include "mono.h"
 #include "pgconn.h"
@@ -139,6 +143,57 @@ boot_stop_temp(struct boot *b)
 	return true;
 }
 
+/* Move every entry of staging into pgdata. */
+static bool
+boot_move_entries(const char *staging, const char *pgdata)
+{
+	DIR *d = opendir(staging);
+	struct dirent *e;
+	bool ok = true;
+
+	if (d == NULL) {
+		log_error("cannot open \"%s\": %s", staging, strerror(errno));
+		return false;
+	}
+	while (ok && (e = readdir(d)) != NULL) {
+		char from[PATH_MAX + 256], to[PATH_MAX + 256];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", staging, e->d_name);
+		snprintf(to, sizeof(to), "%s/%s", pgdata, e->d_name);
+		if (rename(from, to) != 0) {
+			log_error("cannot move \"%s\" to \"%s\": %s", from, to, strerror(errno));
+			ok = false;
+		}
+	}
+	closedir(d);
+	return ok;
+}
+
+bool
+boot_step_unstage(struct boot *b)
+{
+	char staging[PATH_MAX];
+	struct stat st;
+
+	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
+	/* PGDATA takes the mode initdb or pg_basebackup gave the staging
+	 * directory (0700, or 0750 with group access): postgres refuses others */
+	if (stat(staging, &st) != 0 || chmod(b->set->pgdata, st.st_mode & 0750) != 0) {
+		log_error("cannot give \"%s\" the mode of \"%s\": %s", b->set->pgdata, staging,
+			  strerror(errno));
+		return false;
+	}
+	if (!boot_move_entries(staging, b->set->pgdata) || !file_fsync_dir(b->set->pgdata))
+		return false;	/* errors have already been logged */
+	if (rmdir(staging) != 0) {
+		log_error("cannot remove the emptied \"%s\": %s", staging, strerror(errno));
+		return false;
+	}
+	return file_remove_in(b->set->pgdata, BOOT_STAGING_PID) && file_fsync_dir(b->set->pgdata);
+}
+
 bool
 boot_step_sync(struct boot *b)
 {
@@ -181,7 +236,7 @@ boot_fail(struct boot *b, const char *step)
 	if (b->inst.running)
 		(void) instance_stop(&b->inst, INSTANCE_STOP_FAST, STOP_TIMEOUT_MS);
 	pgdata_report_space(b->set->pgdata);
-	if (pgdata_state(b->set->pgdata) == PGDATA_EMPTY) {
+	if (pgdata_only_mark(b->set->pgdata)) {
 		log_error("nothing was written to \"%s\"", b->set->pgdata);
 		return;
 	}
@@ -203,6 +258,9 @@ boot_run(struct boot *b, const struct boot_steps *plan)
 	long long start = mono_ms();
 	enum boot_result r;
 
+	/* a cut-off bootstrap is found by this mark and started again */
+	if (!pgdata_mark_bootstrapping(b->set->pgdata))
+		return BOOT_FAILED;	/* errors have already been logged */
 	b->sync_fd = pgdata_sync_open(b->set->pgdata);
 	r = boot_walk(b, steps, plan->n, start);
 	if (b->sync_fd >= 0)
@@ -233,6 +291,9 @@ boot_walk(struct boot *b, const struct boot_step *steps, size_t nsteps, long lon
 		boot_fail(b, "mark complete");
 		return BOOT_FAILED;
 	}
+	/* the completion marker wins over it: a failure here is only a warning */
+	if (!file_remove_in(b->set->pgdata, PGDATA_BOOTSTRAPPING) || !file_fsync_dir(b->set->pgdata))
+		log_warn("the bootstrap is complete, but its in-progress mark stays (see above)");
 	log_info("bootstrap (%s) complete in %.2f s (config hash %s)", b->marker,
 		 (double) (mono_ms() - start) / 1000, b->hash);
 	return BOOT_DONE;

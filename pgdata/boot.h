@@ -21,9 +21,10 @@
 #include "spec.h"
 #include "upstream.h"
 
-/* A copy is made in PGDATA/.pgpod-copy and moved into place only once it
- * is complete, so a copy that was cut off is never taken for a finished
- * bootstrap (the source's own marker travels with the copy). */
+/* initdb and a copy write into PGDATA/.pgpod-copy, moved into place only
+ * once complete; PGDATA carries the in-progress mark (pgdata.h) from the
+ * first step to the completion marker, so a bootstrap that was cut off is
+ * never taken for a finished one, nor for data pgpod did not make. */
 #define BOOT_STAGING ".pgpod-copy"
 #define BOOT_STAGING_PID ".pgpod-copy.pid"	/* pg_basebackup's process group */
 
@@ -89,7 +90,11 @@ enum boot_result boot_run(struct boot *b, const struct boot_steps *steps);
 bool boot_start_temp(struct boot *b, const struct argv *more) __attribute__((warn_unused_result));
 bool boot_stop_temp(struct boot *b) __attribute__((warn_unused_result));
 
-/* Shared steps: write the managed configuration with b->rec; flush. */
+/* Shared steps: move what was made in PGDATA/.pgpod-copy into PGDATA
+ * (initdb and pg_basebackup write there first, so that a cut-off one is
+ * never taken for a PGDATA); write the managed configuration with b->rec;
+ * flush. */
+bool boot_step_unstage(struct boot *b) __attribute__((warn_unused_result));
 bool boot_step_configure(struct boot *b) __attribute__((warn_unused_result));
 bool boot_step_sync(struct boot *b) __attribute__((warn_unused_result));
 

@@ -661,47 +661,6 @@ step_copy(struct boot *b)
 	return true;
 }
 
-static bool
-remove_in(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (unlink(path) != 0 && errno != ENOENT) {
-		log_error("cannot remove \"%s\": %s", path, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-/* Move every entry of staging into pgdata. */
-static bool
-move_entries(const char *staging, const char *pgdata)
-{
-	DIR *d = opendir(staging);
-	struct dirent *e;
-	bool ok = true;
-
-	if (d == NULL) {
-		log_error("cannot open \"%s\": %s", staging, strerror(errno));
-		return false;
-	}
-	while (ok && (e = readdir(d)) != NULL) {
-		char from[PATH_MAX + 256], to[PATH_MAX + 256];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(from, sizeof(from), "%s/%s", staging, e->d_name);
-		snprintf(to, sizeof(to), "%s/%s", pgdata, e->d_name);
-		if (rename(from, to) != 0) {
-			log_error("cannot move \"%s\" to \"%s\": %s", from, to, strerror(errno));
-			ok = false;
-		}
-	}
-	closedir(d);
-	return ok;
-}
-
 /* Move the complete copy from PGDATA/.pgpod-copy into PGDATA. The
  * source's marker and recovery signals are not ours to keep. */
 static bool
@@ -710,15 +669,8 @@ step_finish_copy(struct boot *b)
 	char staging[PATH_MAX];
 
 	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
-	if (!remove_in(staging, PGDATA_MARKER) || !remove_in(staging, "standby.signal")
-	    || !remove_in(staging, "recovery.signal") || !move_entries(staging, b->set->pgdata)
-	    || !file_fsync_dir(b->set->pgdata))
-		return false;	/* errors have already been logged */
-	if (rmdir(staging) != 0) {
-		log_error("cannot remove the emptied \"%s\": %s", staging, strerror(errno));
-		return false;
-	}
-	return remove_in(b->set->pgdata, BOOT_STAGING_PID) && file_fsync_dir(b->set->pgdata)
+	return file_remove_in(staging, PGDATA_MARKER) && file_remove_in(staging, "standby.signal")
+		&& file_remove_in(staging, "recovery.signal") && boot_step_unstage(b)
 		&& config_drop_copied_recovery(b->set->pgdata);
 }
 

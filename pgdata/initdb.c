@@ -32,7 +32,7 @@ initdb_build_args(const struct settings *set, const struct spec *s, const char *
 {
 	argv_addf(a, "%s/initdb", set->pg_bin);
 	argv_add(a, "--pgdata");
-	argv_add(a, set->pgdata);
+	argv_addf(a, "%s/%s", set->pgdata, BOOT_STAGING);
 	argv_add(a, "--username=postgres");
 	argv_add(a, "--auth-local=peer");
 	argv_add(a, "--auth-host=scram-sha-256");
@@ -217,6 +217,7 @@ step_streaming_replica(struct boot *b)
 
 static const struct boot_step steps[] = {
 	{ "initdb", step_initdb },
+	{ "move into place", boot_step_unstage },
 	{ "configure", boot_step_configure },
 	{ "start temporary postgres", step_start },
 	{ "create owner role", step_owner },

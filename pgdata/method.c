@@ -145,15 +145,16 @@ method_available(const struct method *m, const struct spec *s)
 	return false;
 }
 
-/* A copy that was cut off (pgpod was killed during it): stop what is left
- * of its pg_basebackup and move it aside, then start again. */
+/* A bootstrap that was cut off (pgpod was killed during it): stop what is
+ * left of a copy's pg_basebackup and move it aside, then start again. */
 static bool
 method_move_cut_off(const struct settings *set)
 {
 	char aside[PATH_MAX + 64];
 
-	log_warn("PGDATA \"%s\" holds a copy that was cut off; moving it aside and starting again",
-		 set->pgdata);
+	log_warn("PGDATA \"%s\" holds a %s that was cut off; moving it aside and starting again",
+		 set->pgdata, pgdata_has(set->pgdata, BOOT_STAGING)
+		 || pgdata_has(set->pgdata, BOOT_STAGING_PID) ? "copy" : "bootstrap");
 	clone_kill_leftover(set->pgdata);
 	if (!pgdata_move_aside(set->pgdata, set->keep_failed, aside, sizeof(aside)))
 		return false;	/* errors have already been logged */

@@ -32,6 +32,32 @@ pgdata_has(const char *dir, const char *name)
 	return stat(path, &st) == 0;
 }
 
+bool
+pgdata_mark_bootstrapping(const char *pgdata)
+{
+	char created[PATH_MAX], path[PATH_MAX];
+
+	if (!file_mkdir_p(pgdata, 0700, created, sizeof(created)))
+		return false;	/* errors have already been logged */
+	snprintf(path, sizeof(path), "%s/%s", pgdata, PGDATA_BOOTSTRAPPING);
+	return file_write_atomic(path, "", 0, 0600);
+}
+
+bool
+pgdata_only_mark(const char *pgdata)
+{
+	struct dirent *e;
+	DIR *d = opendir(pgdata);
+	bool only = d != NULL;
+
+	while (only && (e = readdir(d)) != NULL)
+		only = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0
+			|| strcmp(e->d_name, PGDATA_BOOTSTRAPPING) == 0;
+	if (d != NULL)
+		closedir(d);
+	return only && file_remove_in(pgdata, PGDATA_BOOTSTRAPPING);
+}
+
 enum pgdata_state
 pgdata_state(const char *pgdata)
 {
@@ -50,7 +76,8 @@ pgdata_state(const char *pgdata)
 		return PGDATA_BOOTSTRAPPED;
 	if (pgdata_has(pgdata, PGDATA_FAILED_MARK))
 		return PGDATA_FAILED;
-	if (pgdata_has(pgdata, ".pgpod-copy") || pgdata_has(pgdata, ".pgpod-copy.pid"))
+	if (pgdata_has(pgdata, PGDATA_BOOTSTRAPPING) || pgdata_has(pgdata, ".pgpod-copy")
+	    || pgdata_has(pgdata, ".pgpod-copy.pid"))
 		return PGDATA_PARTIAL;
 	if (pgdata_has(pgdata, "PG_VERSION") && pgdata_has(pgdata, "global/pg_control"))
 		return PGDATA_FOREIGN;
@@ -63,7 +90,7 @@ pgdata_state_name(enum pgdata_state st)
 	static const char *const names[] = {
 		[PGDATA_EMPTY] = "empty",
 		[PGDATA_BOOTSTRAPPED] = "bootstrapped by pgpod",
-		[PGDATA_PARTIAL] = "a copy that was cut off",
+		[PGDATA_PARTIAL] = "a bootstrap that was cut off",
 		[PGDATA_FAILED] = "a failed attempt of pgpod's that could not be moved aside",
 		[PGDATA_FOREIGN] = "a PostgreSQL data directory not bootstrapped by pgpod",
 		[PGDATA_UNKNOWN] = "not empty and not a PostgreSQL data directory",

@@ -14,11 +14,13 @@
 
 #define PGDATA_MARKER "pgpod-bootstrap.json"
 #define PGDATA_FAILED_MARK ".pgpod-failed-attempt"	/* in a moved-aside attempt */
+#define PGDATA_BOOTSTRAPPING ".pgpod-bootstrapping"	/* a bootstrap is under way */
 
 enum pgdata_state {
 	PGDATA_EMPTY,		/* missing or empty: bootstrap it */
 	PGDATA_BOOTSTRAPPED,	/* pgpod finished a bootstrap here */
-	PGDATA_PARTIAL,		/* a copy pgpod began was cut off (.pgpod-copy) */
+	PGDATA_PARTIAL,		/* a bootstrap pgpod began was cut off (its mark,
+				 * or .pgpod-copy) */
 	PGDATA_FAILED,		/* pgpod's own failed attempt, left in place (it could
 				 * not be moved aside): replaced by the next bootstrap */
 	PGDATA_FOREIGN,		/* a PostgreSQL data directory pgpod did not make */
@@ -62,6 +64,14 @@ bool pgdata_clear_failed(const char *pgdata) __attribute__((warn_unused_result))
 
 /* Say so when the volume holding pgdata is (nearly) full. */
 void pgdata_report_space(const char *pgdata);
+
+/* Make PGDATA (0700) if missing and put the in-progress mark in it;
+ * false (logged) when it cannot. */
+bool pgdata_mark_bootstrapping(const char *pgdata) __attribute__((warn_unused_result));
+
+/* PGDATA holds nothing but the in-progress mark: remove it (nothing was
+ * written) and say true. */
+bool pgdata_only_mark(const char *pgdata);
 
 /* Whether PGDATA holds name (a file or directory). */
 bool pgdata_has(const char *pgdata, const char *name);

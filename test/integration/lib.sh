@@ -545,6 +545,48 @@ run_tests() {
 	[ "$IT_FAILED" = 0 ]
 }
 
+# kill_at_each_step CMD [ARGS...]: `pgpod CMD` once uninterrupted (its
+# step log says how many steps it has), then, for each step, afresh and
+# SIGKILLed as soon as that many steps are done, and run again on what the
+# kill left: every rerun must end bootstrapped, with no postgres left over,
+# at most one failed attempt beside PGDATA, and nothing of the test's own
+# beside PGDATA touched. Prints the number of steps.
+kill_at_each_step() {
+	local cmd=$1 n k i rc parent
+	shift
+	parent=$(dirname "$PGDATA")
+	IT_LOG_LEVEL=debug pgpod_cmd "$cmd" "$@"
+	expect_rc "uninterrupted pgpod $cmd" 0 $? || return 1
+	n=$(grep -c '"msg":"step \\"' "$LAST_OUT")
+	[ "$n" -gt 2 ] || { fail "pgpod $cmd logged $n steps$(last_output_tail)"; return 1; }
+	echo "    pgpod $cmd: $n steps, SIGKILLed after each of 0..$((n - 1))"
+	for ((k = 0; k < n; k++)); do
+		rm -rf "$PGDATA" "$PGDATA".failed-*
+		echo keep >"$parent/sentinel.$k"
+		IT_LOG_LEVEL=debug pgpod_bg "$cmd" "$@"
+		disown "$RUN_PID" 2>/dev/null	# no "Killed" notice from the shell
+		for ((i = 0; i < 600; i++)); do
+			[ "$(grep -c '"msg":"step \\"' "$RUN_OUT" 2>/dev/null)" -ge "$k" ] && break
+			kill -0 "$RUN_PID" 2>/dev/null || break
+			sleep 0.01
+		done
+		kill -KILL "$RUN_PID" 2>/dev/null
+		wait_exit "$RUN_PID" 10 rc
+		for ((i = 0; i < 100; i++)); do
+			[ -z "$(procs_under "$PGDATA")" ] && break
+			sleep 0.1
+		done
+		pgpod_cmd "$cmd" "$@"
+		rc=$?
+		[ "$rc" = 0 ] || { fail "pgpod $cmd after a SIGKILL after step $k: exit $rc$(last_output_tail)"; return 1; }
+		[ -f "$PGDATA/pgpod-bootstrap.json" ] || fail "after step $k: no completion marker"
+		[ -e "$PGDATA/.pgpod-bootstrapping" ] && fail "after step $k: the in-progress mark stays"
+		[ "$(ls -d "$PGDATA".failed-* 2>/dev/null | wc -l)" -le 1 ] || fail "after step $k: several failed attempts"
+		[ "$(cat "$parent/sentinel.$k" 2>/dev/null)" = keep ] || fail "after step $k: the test's own file was touched"
+		[ -z "$(procs_under "$PGDATA")" ] || fail "after step $k: postgres left running"
+	done
+}
+
 # ------------------------------------------------------- shared expectations
 
 # expect_bootstrapped PGDATA: the completion marker (JSON) and the managed

@@ -875,4 +875,14 @@ test_leftover_staging_copy_is_moved_aside() {
 	pg_stop "$PGDATA"
 }
 
+# SIGKILL of pgpod after every step of a clone, then a rerun: always a
+# finished copy (the cut-off one moved aside, its copier stopped).
+test_sigkill_at_every_clone_step() {
+	local APP_PW
+	small_source killsteps "CREATE ROLE app LOGIN" || return
+	make_basic_auth app-secret app APP_PW
+	clone_spec "$T/cluster.yaml" cnpg
+	kill_at_each_step clone
+}
+
 run_tests

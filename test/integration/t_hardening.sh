@@ -469,4 +469,15 @@ test_every_file_system_flushed() {
 	umount "$vol"
 }
 
+# SIGKILL of pgpod after every step of the initdb bootstrap, then a rerun:
+# always a finished PGDATA, never a refusal of pgpod's own attempt.
+test_sigkill_at_every_initdb_step() {
+	local APP_PW
+	make_basic_auth app-secret app APP_PW
+	INITDB_EXTRA='      postInitSQL:
+      - CREATE TABLE t (x int)'
+	write_spec "$T/spec.yaml"
+	kill_at_each_step init
+}
+
 run_tests

@@ -795,4 +795,20 @@ test_instance1_with_empty_volume_joins_existing_cluster() {
 	stop_node 1 "shut down"
 }
 
+# SIGKILL of pgpod after every step of a join, then a rerun: always a
+# finished standby (its slot on the primary reused).
+test_sigkill_at_every_join_step() {
+	local APP_PW REPL_PW
+	nodes_alloc 2 || return
+	cluster_spec "$T/kj.yaml" kj
+	NODE_SPEC=([1]="$T/kj.yaml" [2]="$T/kj.yaml")
+	make_basic_auth app-secret app APP_PW
+	make_password_secret kj-replication REPL_PW
+	start_node 1 kj-1
+	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1 || return
+	node 2
+	kill_at_each_step join --pod-name kj-2 --primary-host 127.0.0.1 --primary-port "${NODE_PORT[1]}"
+	stop_node 1 "shut down"
+}
+
 run_tests
