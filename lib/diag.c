@@ -8,7 +8,7 @@
 
 #include "log.h"
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 diag_add(struct strlist *l, const char *path, const char *fmt, va_list ap)
 {
 	char msg[2048];

@@ -204,7 +204,7 @@ http_sweeper(void *arg)
 	return NULL;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

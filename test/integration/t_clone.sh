@@ -885,4 +885,40 @@ test_sigkill_at_every_clone_step() {
 	kill_at_each_step clone
 }
 
+# A volume that fills during the copy: a clear error naming it, no marker,
+# the attempt moved aside on the volume, and the next clone after room is
+# made succeeds.
+test_full_disk_during_clone() {
+	local APP_PW rc vol src_fp
+	[ "$IS_ROOT" = 1 ] || { echo "    (skipped: needs root to mount a small file system)"; return 0; }
+	password_source full 3 || return
+	src_fp=$(source_psql postgres "$pgbench_fingerprint_sql")
+	make_basic_auth app-secret app APP_PW
+	vol=$T/vol
+	mkdir -p "$vol"
+	if ! mount -t tmpfs -o size=32m,mode=0755 pgpod-it "$vol" 2>"$T/mount.err"; then
+		echo "    (skipped: cannot mount a tmpfs here: $(cat "$T/mount.err"))"
+		return 0
+	fi
+	echo "umount:$vol" >>"$T/.mounts"
+	chown postgres: "$vol"
+	PGDATA=$vol/pgdata
+	clone_spec "$T/cluster.yaml" cnpg
+	pgpod_cmd clone
+	rc=$?
+	expect_rc "clone onto a 32 MB volume" 1 "$rc"
+	log_lines error "$LAST_OUT" | grep -qF 'is full' ||
+		fail "no error saying the volume is full$(last_output_tail)"
+	[ -e "$PGDATA/pgpod-bootstrap.json" ] && fail "a completion marker on a failed attempt"
+	check "the attempt is moved aside" test -n "$(ls -d "$PGDATA".failed-* 2>/dev/null)"
+	expect_no_postgres_under "$vol"
+	rm -rf "$PGDATA".failed-*
+	mount -o remount,size=400m "$vol" || { fail "cannot grow the tmpfs"; umount "$vol"; return; }
+	clone_ok "clone after room was made" || { umount "$vol"; return; }
+	pg_start "$PGDATA" || { umount "$vol"; return; }
+	expect_eq "count|md5 of pgbench_accounts" "$src_fp" "$(psql_su postgres "$pgbench_fingerprint_sql" 2>&1)"
+	pg_stop "$PGDATA"
+	umount "$vol"
+}
+
 run_tests

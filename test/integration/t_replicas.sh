@@ -692,6 +692,8 @@ test_slots_of_removed_replicas_dropped_missing_slot_made_again() {
 	nsql 1 postgres "SELECT pg_drop_replication_slot('pgpod_s_2')" >/dev/null 2>&1 || fail "cannot drop pgpod_s_2"
 	start_node 2 s-2
 	expect_ready "$(ms_now)" 40 2 || return
+	# /readyz may be 200 before the status thread's next slot check
+	wait_for 100 0.1 grep -qF 'replication slot \"pgpod_s_2\" was missing on the primary' "$(nout 2)"
 	expect_grep "instance 2 says it made its slot again" 'replication slot \"pgpod_s_2\" was missing on the primary' "$(nout 2)"
 	wait_rows 1 postgres "SELECT active FROM pg_replication_slots WHERE slot_name = 'pgpod_s_2'" t 10 ||
 		fail "instance 2 does not use its slot again: $(slots 1)"
