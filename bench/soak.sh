@@ -69,6 +69,7 @@ wait_ready() {
 	local i
 	for i in $(seq 1 1200); do
 		[ "$(code)" = 200 ] && return 0
+		kill -0 "$PID" 2>/dev/null || return 1
 		sleep 0.05
 	done
 	return 1
@@ -93,7 +94,7 @@ zombies() {
 
 "$PGPOD" run --spec "$W/spec.yaml" --secrets-dir "$W/secrets" --configmaps-dir "$W/cm" \
 	--pgdata "$W/data/pgdata" --run-dir "$W/run" --pg-port "$PORT" --pg-listen 127.0.0.1 \
-	--listen "127.0.0.1:$HTTP" --restart-max 100000 --restart-interval 0 >"$W/pgpod.log" 2>&1 &
+	--listen "127.0.0.1:$HTTP" --restart-max 1000 --restart-interval 0 >"$W/pgpod.log" 2>&1 &
 PID=$!
 wait_ready || { echo "pgpod did not become ready" >&2; tail "$W/pgpod.log" >&2; exit 1; }
 sql -c "ALTER SYSTEM SET synchronous_commit = on" -c "SELECT pg_reload_conf()" >/dev/null
