@@ -22,6 +22,7 @@ int cmd_probe(struct settings *set, int argc, char **argv);
 int cmd_clone(struct settings *set, int argc, char **argv);
 int cmd_join(struct settings *set, int argc, char **argv);
 int cmd_promote(struct settings *set, int argc, char **argv);
+int cmd_backup(struct settings *set, int argc, char **argv);
 
 /* Shared by init and run: find PostgreSQL, read and validate the spec, load
  * its Secrets and ConfigMaps. Returns an exit code (EXIT_OK when usable). */

@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{ "clone", cmd_clone, 1, true },
 	{ "join", cmd_join, 1, true },
 	{ "promote", cmd_promote, 1, true },
+	{ "backup", cmd_backup, 1, false },
 };
 
 /* Contract commands that later releases implement. */
@@ -62,6 +63,8 @@ cmd_usage(FILE *out)
 		"  join         make this instance a streaming replica of the primary, then exit\n"
 		"  promote      promote the local standby (replica cluster) and apply the\n"
 		"               application-database rules it deferred\n"
+		"  backup [--type full|diff|incr] [--repo N]\n"
+		"               a pgBackRest backup of the primary running here (spec.backups.pgbackrest)\n"
 		"  spec check   print the normalized spec as JSON; exit 2 listing every error\n"
 		"  version      print the version and the libraries pgpod was built with\n"
 		"  status       print the instance status JSON (from the running pgpod, else from PGDATA)\n"
@@ -99,6 +102,8 @@ cmd_usage(FILE *out)
 		"  --primary-port PORT    PGPOD_PRIMARY_PORT, 5432\n"
 		"  --keep-failed N        PGPOD_KEEP_FAILED, 3 (failed bootstrap attempts kept beside\n"
 		"                         PGDATA as PGDATA.failed-<time>; older ones of pgpod's go; 0: all)\n"
+		"  --type TYPE            PGPOD_BACKUP_TYPE, incr (backup: full, diff or incr)\n"
+		"  --repo N               PGPOD_BACKUP_REPO, the first of the spec's (backup: 1-4)\n"
 		"\n"
 		"Exit codes: 0 success; 1 runtime failure; 2 bad usage or invalid spec;\n"
 		"3 PGDATA holds data pgpod did not finish bootstrapping (refused, untouched);\n"
@@ -288,6 +293,8 @@ parse_options(struct settings *set, int argc, char **argv)
 		{ "listen", "PGPOD_LISTEN", "0.0.0.0:8000", set->listen, sizeof(set->listen) },
 		{ "status-listen", "PGPOD_STATUS_LISTEN", "", set->status_listen,
 		  sizeof(set->status_listen) },
+		{ "type", "PGPOD_BACKUP_TYPE", "incr", set->backup_type, sizeof(set->backup_type) },
+		{ "repo", "PGPOD_BACKUP_REPO", "", set->backup_repo, sizeof(set->backup_repo) },
 		{ "pg-port", "PGPOD_PG_PORT", "5432", t.pg_port, sizeof(t.pg_port) },
 		{ "pg-listen", "PGPOD_PG_LISTEN", "*", set->pg_listen, sizeof(set->pg_listen) },
 		{ "user", "PGPOD_USER", "postgres", set->user, sizeof(set->user) },

@@ -5,6 +5,7 @@
  */
 #include "inputs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <limits.h>
@@ -96,6 +97,7 @@ enum input_use {
 	INPUT_SOURCE,		/* one key of an external cluster's Secret */
 	INPUT_REPLICATION,	/* <cluster>-replication, key password (optional) */
 	INPUT_SQL,		/* a postInit*SQLRefs entry */
+	INPUT_PGBACKREST,	/* pgBackRest INI files of a configuration projection */
 };
 
 /* One Secret (or ConfigMap) key, or basic-auth Secret, to read. */
@@ -106,7 +108,8 @@ struct input_ref {
 	const char *key;	/* NULL for a basic-auth Secret */
 	const char *path;	/* the field that names it */
 	const char *label;	/* INPUT_SQL: "postInitSQLRefs.secretRefs[0]" */
-	size_t      index;	/* INPUT_SOURCE: the entry; INPUT_SQL: the script list */
+	size_t      index;	/* INPUT_SOURCE: the entry; INPUT_SQL: the script list;
+				 * INPUT_PGBACKREST: the configuration list */
 	size_t      slot;	/* INPUT_SOURCE: which of the entry's keys */
 };
 
@@ -231,11 +234,71 @@ walk_sql_list(const struct spec *s, size_t group, bool configmap, input_visit vi
 	}
 }
 
+/* pgBackRest configuration lists: where they are in the spec, where their
+ * files go, and when they are read. */
+static bool
+pgbackrest_own_used(const struct spec *s)
+{
+	return s->n_repos > 0;
+}
+
+static bool
+pgbackrest_restore_used(const struct spec *s)
+{
+	return s->bootstrap == SPEC_BOOTSTRAP_RECOVERY
+		&& s->restore.source_kind == SPEC_SOURCE_DATASOURCE_REPO;
+}
+
+static const struct {
+	const char *key;
+	size_t      list;
+	size_t      count;
+	size_t      texts;
+	bool      (*used)(const struct spec *s);
+} ini_lists[] = {
+	{ "pgbackrest.configuration", offsetof(struct spec, pgbackrest_config),
+	  offsetof(struct spec, n_pgbackrest_config), offsetof(struct inputs, pgbackrest_ini),
+	  pgbackrest_own_used },
+	{ "bootstrap.restore.pgbackrest.configuration", offsetof(struct spec, restore_config),
+	  offsetof(struct spec, n_restore_config), offsetof(struct inputs, restore_ini),
+	  pgbackrest_restore_used },
+};
+
+/* Every projection of the configuration lists in use: one reference per
+ * listed key, or one with no key (every *.conf key of it). */
+static void
+walk_pgbackrest(const struct spec *s, input_visit visit, void *ctx)
+{
+	for (size_t g = 0; g < sizeof(ini_lists) / sizeof(ini_lists[0]); g++) {
+		const struct spec_projection *l = *(struct spec_projection *const *)
+			((const char *) s + ini_lists[g].list);
+		size_t n = *(const size_t *) ((const char *) s + ini_lists[g].count);
+
+		for (size_t i = 0; ini_lists[g].used(s) && i < n; i++) {
+			char path[300];
+			struct input_ref r = { .use = INPUT_PGBACKREST, .path = path, .index = g,
+					       .configmap = l[i].secret == NULL };
+
+			r.name = l[i].secret != NULL ? l[i].secret : l[i].configmap;
+			if (l[i].origin != NULL)
+				snprintf(path, sizeof(path), "%s", l[i].origin);
+			else
+				snprintf(path, sizeof(path), "%s[%zu]", spec_path(s, ini_lists[g].key), i);
+			for (size_t k = 0; k < l[i].keys.n; k++) {
+				r.key = l[i].keys.items[k];
+				visit(&r, ctx);
+			}
+			if (l[i].keys.n == 0)
+				visit(&r, ctx);
+		}
+	}
+}
+
 /*
  * Every Secret and ConfigMap key the spec makes pgpod read, in the order
  * they are read: the app Secret, the superuser Secret (when superuser access
  * is on), the Secrets of the external clusters in use, the replication
- * Secret, then (initdb only) the postInit*SQLRefs, Secrets before ConfigMaps
+ * Secret, the pgBackRest configuration files, then (initdb only) the postInit*SQLRefs, Secrets before ConfigMaps
  * as CloudNativePG runs them. The one place that decides what is read.
  */
 static void
@@ -249,6 +312,7 @@ inputs_walk(const struct spec *s, input_visit visit, void *ctx)
 	walk_sources(s, visit, ctx);
 	inputs_replication_secret(s, repl, sizeof(repl));
 	visit(&r, ctx);
+	walk_pgbackrest(s, visit, ctx);
 	if (s->bootstrap != SPEC_BOOTSTRAP_INITDB)
 		return;
 	for (size_t g = 0; g < sizeof(sql_refs) / sizeof(sql_refs[0]); g++) {
@@ -392,12 +456,88 @@ load_sql(const struct input_ref *r, struct load_ctx *c)
 	f->secret = !r->configmap;
 }
 
+static void
+texts_add(struct input_texts *out, const char *origin, char *text, bool secret)
+{
+	out->items = spec_xrealloc(out->items, (out->n + 1) * sizeof(*out->items));
+	out->items[out->n].origin = spec_xstrdup(origin);
+	out->items[out->n].text = text;
+	out->items[out->n].secret = secret;
+	out->n++;
+}
+
+static int
+key_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The keys of a mounted Secret or ConfigMap that end in ".conf", sorted
+ * (as pgBackRest reads a conf.d directory); Kubernetes' "..data" entries
+ * and other dot files are not keys. */
+static bool
+list_conf_keys(const char *dir, const char *name, struct strlist *keys, int *err)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((d = opendir(path)) == NULL) {
+		*err = errno;
+		return false;
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && n > 5 && strcmp(de->d_name + n - 5, ".conf") == 0)
+			strlist_add(keys, de->d_name);
+	}
+	closedir(d);
+	if (keys->n > 1)
+		qsort(keys->items, keys->n, sizeof(keys->items[0]), key_order);
+	return true;
+}
+
+/* One projection's pgBackRest INI files: its listed key, or each *.conf. */
+static void
+load_pgbackrest(const struct input_ref *r, struct load_ctx *c)
+{
+	struct input_texts *out = (void *) ((char *) c->in + ini_lists[r->index].texts);
+	const char *what = r->configmap ? "configmap" : "secret";
+	const char *dir = r->configmap ? c->configmaps_dir : c->secrets_dir;
+	struct strlist keys = { 0 };
+	char org[512];
+	int err;
+
+	if (r->key != NULL)
+		strlist_add(&keys, r->key);
+	else if (!list_conf_keys(dir, r->name, &keys, &err))
+		report_missing(c->d, r->path, what, dir, r->name, "*.conf", err);
+	else if (keys.n == 0)
+		diag_error(c->d, r->path, "%s \"%s\" has no key ending in .conf (pgBackRest "
+			   "reads *.conf files); list the keys under items, or rename them", what,
+			   r->name);
+	for (size_t i = 0; i < keys.n; i++) {
+		char *text;
+
+		if (!inputs_read_key(dir, r->name, keys.items[i], &text, &err)) {
+			report_missing(c->d, r->path, what, dir, r->name, keys.items[i], err);
+			continue;
+		}
+		snprintf(org, sizeof(org), "%s %s key %s", what, r->name, keys.items[i]);
+		texts_add(out, org, text, !r->configmap);
+	}
+	strlist_free(&keys);
+}
+
 static void (*const loaders[])(const struct input_ref *r, struct load_ctx *c) = {
 	[INPUT_APP] = load_app,
 	[INPUT_SUPERUSER] = load_superuser,
 	[INPUT_SOURCE] = load_source,
 	[INPUT_REPLICATION] = load_replication,
 	[INPUT_SQL] = load_sql,
+	[INPUT_PGBACKREST] = load_pgbackrest,
 };
 
 /* inputs_load's visitor: the loader of the reference's use. */
@@ -488,6 +628,18 @@ sqlfiles_free(struct sqlfiles *l)
 	l->n = 0;
 }
 
+static void
+texts_free(struct input_texts *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].origin);
+		free_secret(&l->items[i].text);
+	}
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
 void
 inputs_free(struct inputs *in)
 {
@@ -507,5 +659,7 @@ inputs_free(struct inputs *in)
 	in->sources = NULL;
 	in->n_sources = 0;
 	free_secret(&in->replication_password);
+	texts_free(&in->pgbackrest_ini);
+	texts_free(&in->restore_ini);
 	in->app_username = NULL;
 }

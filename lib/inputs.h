@@ -34,6 +34,19 @@ struct input_source {
 	char       *ssl_root_cert;
 };
 
+/* The pgBackRest INI files of one configuration list (projected Secrets
+ * and ConfigMaps), in the order of the list, keys sorted. */
+struct input_text {
+	char *origin;	/* "secret pgo-s3-creds key s3.conf" */
+	char *text;
+	bool  secret;	/* from a Secret: never logged */
+};
+
+struct input_texts {
+	struct input_text *items;
+	size_t             n;
+};
+
 struct inputs {
 	char *app_username;	/* from the app Secret, NULL when generated */
 	char *app_password;
@@ -46,6 +59,8 @@ struct inputs {
 	struct input_source *sources;	/* one per spec.externalClusters entry */
 	size_t          n_sources;
 	char *replication_password;	/* Secret <cluster>-replication key password */
+	struct input_texts pgbackrest_ini;	/* pgbackrest.configuration */
+	struct input_texts restore_ini;		/* bootstrap.restore.pgbackrest.configuration */
 };
 
 /* The Secret name holding streaming_replica's password: "<cluster>-replication". */
@@ -58,8 +73,8 @@ const struct input_source *inputs_source(const struct inputs *in, const char *na
 
 /* The Secrets inputs_load reads for this spec (what the supervisor must
  * watch): the app and superuser Secrets, the replication Secret, the
- * Secrets of the external clusters in use and, for initdb, those of
- * postInit*SQLRefs. Each name once, in the order inputs_load reads them;
+ * Secrets of the external clusters in use, the pgBackRest configuration
+ * Secrets and, for initdb, those of postInit*SQLRefs. Each name once, in the order inputs_load reads them;
  * appended to names. */
 void inputs_secret_names(const struct spec *s, struct strlist *names);
 

@@ -35,6 +35,7 @@ static struct {
 	pid_t pid;
 	int   status;
 	bool  exited;
+	char  logger[32];	/* what the child is (its logger name) */
 } proc_table[PROC_TABLE_MAX];
 static pthread_mutex_t proc_table_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t  proc_table_cond = PTHREAD_COND_INITIALIZER;
@@ -42,7 +43,7 @@ static bool            proc_central;
 
 /* Fork with the child registered before anyone can reap it. */
 static pid_t
-proc_fork_registered(void)
+proc_fork_registered(const char *logger)
 {
 	pid_t pid;
 	int slot = -1;
@@ -60,6 +61,7 @@ proc_fork_registered(void)
 	if (pid > 0) {
 		proc_table[slot].pid = pid;
 		proc_table[slot].exited = false;
+		snprintf(proc_table[slot].logger, sizeof(proc_table[slot].logger), "%s", logger);
 	}
 	if (pid != 0)
 		pthread_mutex_unlock(&proc_table_lock);
@@ -257,6 +259,20 @@ proc_kill_strays(int sig, bool (*match)(pid_t pid, void *arg), void *arg)
 	return n;
 }
 
+size_t
+proc_signal_logger(const char *logger, int sig)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&proc_table_lock);
+	for (int i = 0; i < PROC_TABLE_MAX; i++)
+		if (proc_table[i].pid > 0 && !proc_table[i].exited
+		    && strcmp(proc_table[i].logger, logger) == 0 && kill(proc_table[i].pid, sig) == 0)
+			n++;
+	pthread_mutex_unlock(&proc_table_lock);
+	return n;
+}
+
 void
 proc_signal_all(int sig)
 {
@@ -439,6 +455,7 @@ proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 struct proc_fork_req {
 	const struct argv *args;
 	const struct argv *envp;
+	const char *logger;
 	int   out_fd;		/* the child's stdout and stderr */
 	bool  new_pgroup;
 	pid_t parent;		/* pgpod's pid, checked by the child */
@@ -461,7 +478,7 @@ static pthread_t       proc_spawner_thread;
 static void
 proc_spawner_fork(struct proc_fork_req *req)
 {
-	req->pid = proc_fork_registered();
+	req->pid = proc_fork_registered(req->logger);
 	if (req->pid == 0)
 		proc_child(req->args, req->envp, req->out_fd, req->new_pgroup, req->parent);
 	req->err = errno;
@@ -533,11 +550,12 @@ proc_spawner_start(void)
 /* Fork a child that runs args (in the spawner thread); its pid, or -1
  * with errno set. */
 static pid_t
-proc_fork_child(const struct argv *args, const struct argv *envp, int out_fd,
+proc_fork_child(const struct argv *args, const struct argv *envp, const char *logger, int out_fd,
 		bool new_pgroup)
 {
 	struct proc_fork_req req = {
-		.args = args, .envp = envp, .out_fd = out_fd, .new_pgroup = new_pgroup,
+		.args = args, .envp = envp, .logger = logger, .out_fd = out_fd,
+		.new_pgroup = new_pgroup,
 		.parent = getpid(), .pid = -1,
 	};
 
@@ -585,7 +603,7 @@ proc_spawn_with(const struct argv *args, const struct argv *envp, const char *lo
 		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
 		return false;
 	}
-	p->pid = proc_fork_child(args, envp, fds[1], new_pgroup);
+	p->pid = proc_fork_child(args, envp, logger, fds[1], new_pgroup);
 	if (p->pid < 0) {
 		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
 		close(fds[0]);
@@ -697,7 +715,7 @@ proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t
 		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
 		return false;
 	}
-	pid = proc_fork_child(args, envp, fds[1], false);
+	pid = proc_fork_child(args, envp, "capture", fds[1], false);
 	if (pid < 0) {
 		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
 		close(fds[0]);

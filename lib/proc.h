@@ -92,6 +92,10 @@ struct proc_stat {
 
 bool proc_stat_of(const char *pid, struct proc_stat *st) __attribute__((warn_unused_result));
 
+/* Send sig to every running child started under that logger name (e.g.
+ * "pgbackrest"); how many were signalled. */
+size_t proc_signal_logger(const char *logger, int sig);
+
 /* Send sig to every registered child that is still running. */
 void proc_signal_all(int sig);
 

@@ -39,6 +39,8 @@ struct settings {
 	int  primary_port;
 	int  ordinal_base;	/* the pod ordinal of instance 1 (1 CloudNativePG, 0 StatefulSet) */
 	int  keep_failed;	/* failed bootstrap attempts kept beside PGDATA (0: all) */
+	char backup_type[8];	/* pgpod backup --type: full, diff, incr */
+	char backup_repo[8];	/* pgpod backup --repo: 1-4, "" the spec's first */
 
 	/* derived */
 	int  pg_major;

@@ -116,6 +116,18 @@ struct spec_repo {
 	char *bucket;
 	char *endpoint;
 	char *region;
+	char *schedule_full;		/* schedules.full: cron, five fields */
+	char *schedule_diff;		/* schedules.differential */
+	char *schedule_incr;		/* schedules.incremental */
+};
+
+/* One projected Secret or ConfigMap of pgBackRest settings (PGO's
+ * backups.pgbackrest.configuration[]): its files are pgBackRest INI. */
+struct spec_projection {
+	char          *origin;		/* "spec.backups.pgbackrest.configuration[0]" */
+	char          *secret;		/* secret.name, or NULL */
+	char          *configmap;	/* configMap.name, or NULL */
+	struct strlist keys;		/* items[].key; empty: every key ending in .conf */
 };
 
 /* A PGO / Percona instance set (spec.instances[]). */
@@ -204,6 +216,10 @@ struct spec {
 	size_t              n_roles;
 	struct spec_repo   *repos;
 	size_t              n_repos;
+	struct spec_projection *pgbackrest_config;	/* of this cluster's repositories */
+	size_t              n_pgbackrest_config;
+	struct spec_projection *restore_config;	/* of the repository restored from */
+	size_t              n_restore_config;
 	struct spec_instance_set *instance_sets;
 	size_t              n_instance_sets;
 

@@ -31,6 +31,8 @@ static bool spec_role_owner(struct spec *s, void *item, struct json_object *o, c
 static bool spec_repo_kind(struct spec *s, void *item, struct json_object *o, const char *path,
 			   struct diag *d);
 static void spec_instance_sum(struct spec *s, const char *path);
+static bool spec_projection_keys(struct spec *s, void *item, struct json_object *o,
+				 const char *path, struct diag *d);
 
 #define ITEM(T, k, t, m, mut, chk, ...) { .key = k, .type = t, .offset = offsetof(T, m), \
 	.mutable_ = mut, .check = chk, .paths = { __VA_ARGS__ } }
@@ -87,9 +89,15 @@ static const struct spec_field repo_fields[] = {
 	REPO("bucket", SPEC_T_STRING, bucket, "s3.bucket", "gcs.bucket", "azure.container"),
 	REPO("endpoint", SPEC_T_STRING, endpoint, "s3.endpoint", "gcs.endpoint", "azure.endpoint"),
 	REPO("region", SPEC_T_STRING, region, "s3.region", "gcs.region", "azure.region"),
+	ITEM(struct spec_repo, "schedules.full", SPEC_T_STRING, schedule_full, true,
+	     validate_schedule, "schedules.full"),
+	ITEM(struct spec_repo, "schedules.differential", SPEC_T_STRING, schedule_diff, true,
+	     validate_schedule, "schedules.differential"),
+	ITEM(struct spec_repo, "schedules.incremental", SPEC_T_STRING, schedule_incr, true,
+	     validate_schedule, "schedules.incremental"),
 };
 #undef REPO
-static const char *const repo_ignored[] = { "schedules", "volume.volumeClaimSpec" };
+static const char *const repo_ignored[] = { "volume.volumeClaimSpec" };
 
 static const struct spec_list spec_repo_list = {
 	.expect = "a list", .size = sizeof(struct spec_repo),
@@ -98,6 +106,29 @@ static const struct spec_list spec_repo_list = {
 	.ignored = NAMES(repo_ignored), .missing = "needs a \"name\"",
 	.drop_incomplete = true, .dump_empty = true, .after_item = spec_repo_kind,
 };
+
+/* backups.pgbackrest.configuration[] and dataSource.pgbackrest.configuration[]
+ * (PGO, Percona): projected Secrets and ConfigMaps of pgBackRest INI files
+ * (the keys read by spec_projection_keys). */
+static const struct spec_field projection_fields[] = {
+	ITEM(struct spec_projection, "secret", SPEC_T_STRING, secret, true, validate_object_name,
+	     "secret.name"),
+	ITEM(struct spec_projection, "configMap", SPEC_T_STRING, configmap, true,
+	     validate_object_name, "configMap.name"),
+	ITEM(struct spec_projection, "keys", SPEC_T_STRLIST, keys, true, NULL),
+};
+static const char *const projection_ignored[] = {
+	"secret.items", "configMap.items", "secret.optional", "configMap.optional",
+	"downwardAPI", "serviceAccountToken", "clusterTrustBundle",
+};
+
+#define PROJECTIONS(n) { .expect = "a list of projections (secret, configMap)", \
+	.size = sizeof(struct spec_projection), .origin = offsetof(struct spec_projection, origin), \
+	.count = offsetof(struct spec, n), .fields = NAMES(projection_fields), \
+	.ignored = NAMES(projection_ignored), .after_item = spec_projection_keys }
+static const struct spec_list spec_pgbackrest_config_list = PROJECTIONS(n_pgbackrest_config);
+static const struct spec_list spec_restore_config_list = PROJECTIONS(n_restore_config);
+#undef PROJECTIONS
 
 /* spec.instances[] (PGO, Percona): instance sets, their replicas summed. */
 static const struct spec_field instance_set_fields[] = {
@@ -199,8 +230,10 @@ const struct spec_field spec_fields[] = {
 	F("restoreInPlace.backupID", SPEC_T_STRING, inplace.backup_id, NULL, true),
 	F("restoreInPlace.options", SPEC_T_STRLIST, inplace.options, NULL, true),
 	RESTORE_TARGET("restoreInPlace", inplace, true),
-	F("bootstrap.restore.pgbackrest.global", SPEC_T_KVLIST, restore_global, NULL, false),
-	F("pgbackrest.global", SPEC_T_KVLIST, pgbackrest_global, NULL, true),
+	FX("bootstrap.restore.pgbackrest.global", SPEC_T_KVLIST, restore_global, NULL, false,
+	   validate_pgbackrest_global),
+	FX("pgbackrest.global", SPEC_T_KVLIST, pgbackrest_global, NULL, true,
+	   validate_pgbackrest_global),
 	{ .key = "postgresql.parameters", .type = SPEC_T_KVLIST, .offset = offsetof(struct spec, parameters),
 	  .mutable_ = true, .check = validate_parameters, .clear = true },
 	FX("postgresql.pg_hba", SPEC_T_STRLIST, pg_hba, NULL, true, validate_pg_hba),
@@ -215,6 +248,10 @@ const struct spec_field spec_fields[] = {
 	FL("externalClusters", SPEC_T_OBJLIST, externals, &spec_external_list, true),
 	FL("roles", SPEC_T_OBJLIST, roles, &spec_role_list, false),
 	FL("repos", SPEC_T_OBJLIST, repos, &spec_repo_list, true),
+	FL("pgbackrest.configuration", SPEC_T_OBJLIST, pgbackrest_config,
+	   &spec_pgbackrest_config_list, true),
+	FL("bootstrap.restore.pgbackrest.configuration", SPEC_T_OBJLIST, restore_config,
+	   &spec_restore_config_list, false),
 	FL("bootstrap.restore.repo", SPEC_T_OBJECT, restore_repo, &spec_repo_list, false),
 	FL("instanceSets", SPEC_T_OBJLIST, instance_sets, &spec_instance_set_list, true),
 };
@@ -272,6 +309,43 @@ spec_repo_kind(struct spec *s, void *item, struct json_object *o, const char *pa
 			return false;
 		}
 		r->kind = spec_xstrdup(kinds[k]);
+	}
+	return true;
+}
+
+/* A projection names a Secret or a ConfigMap (not both); its items[].key,
+ * when listed, are the keys it projects. */
+static bool
+spec_projection_keys(struct spec *s, void *item, struct json_object *o, const char *path,
+		     struct diag *d)
+{
+	struct spec_projection *pr = item;
+	struct json_object *src = NULL, *items = NULL;
+
+	(void) s;
+	if ((pr->secret == NULL) == (pr->configmap == NULL)) {
+		diag_error(d, path, "names %s; each entry projects one Secret (secret.name) or one "
+			   "ConfigMap (configMap.name)", pr->secret == NULL ? "neither a secret nor a "
+			   "configMap" : "both a secret and a configMap");
+		return false;
+	}
+	if (!json_object_object_get_ex(o, pr->secret != NULL ? "secret" : "configMap", &src)
+	    || !json_object_object_get_ex(src, "items", &items) || items == NULL)
+		return true;
+	if (!json_object_is_type(items, json_type_array)) {
+		diag_error(d, path, "%s.items must be a list of {key, path}",
+			   pr->secret != NULL ? "secret" : "configMap");
+		return false;
+	}
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		struct json_object *k = NULL, *it = json_object_array_get_idx(items, i);
+
+		if (!json_object_object_get_ex(it, "key", &k) || !json_object_is_type(k, json_type_string)) {
+			diag_error(d, path, "%s.items[%zu] needs a \"key\"",
+				   pr->secret != NULL ? "secret" : "configMap", i);
+			return false;
+		}
+		strlist_add(&pr->keys, json_object_get_string(k));
 	}
 	return true;
 }

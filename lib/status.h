@@ -105,6 +105,25 @@ struct status {
 	char      pending_restart[1024]; /* comma-separated parameter names */
 	char      server_version[32];
 
+	/* the WAL archive (pg_stat_archiver), valid when sql_ok */
+	bool      archive_on;		/* archive_mode is not off */
+	long long archived_count;
+	long long archive_failed_count;
+	char      last_archived_wal[64];
+	double    last_archived_time;	/* Unix time; 0 never */
+	char      last_failed_wal[64];
+	double    last_failed_time;	/* Unix time; 0 never */
+
+	/* pgBackRest (supervisor/backup.c); repo_stanza "" without repositories */
+	char      repo_stanza[16];	/* pending, ok, failed */
+	char      backup_running[8];	/* full, diff, incr; "" none */
+	char      last_backup_label[64];
+	char      last_backup_type[8];
+	bool      last_backup_ok;
+	double    last_backup_end;	/* Unix time the last backup ended; 0 none */
+	double    last_backup_duration_s;
+	double    last_backup_success;	/* Unix time of the last successful one; 0 none */
+
 	/* HTTP counters: filled in by status_get (kept apart, atomically) */
 	unsigned long long requests[SPATH_COUNT][SCODE_COUNT];
 };

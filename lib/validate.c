@@ -5,6 +5,7 @@
  */
 #include "validate.h"
 
+#include "cron.h"
 #include "fileio.h"
 
 #include <ctype.h>
@@ -722,6 +723,132 @@ rule_restores(const struct spec *s, int major, struct diag *d)
 	}
 }
 
+/* ---- pgBackRest ---- */
+
+void
+validate_schedule(const struct spec_check_ctx *c, const void *m, const char *path, struct diag *d)
+{
+	const char *text = *(char *const *) m;
+	struct cron cr;
+	char why[200];
+
+	(void) c;
+	if (text != NULL && !cron_parse(text, &cr, why, sizeof(why)))
+		diag_error(d, path, "\"%s\" is not a schedule: %s (five fields, as a Kubernetes "
+			   "CronJob: minute hour day-of-month month day-of-week, in UTC)", text, why);
+}
+
+/* A Kubernetes object name (a DNS subdomain): it is a directory name under
+ * --secrets-dir or --configmaps-dir. */
+void
+validate_object_name(const struct spec_check_ctx *c, const void *m, const char *path,
+		     struct diag *d)
+{
+	const char *n = *(char *const *) m;
+	size_t len = n != NULL ? strlen(n) : 0;
+
+	(void) c;
+	if (n == NULL)
+		return;
+	if (len == 0 || len > 253 || strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789-.") != len
+	    || !isalnum((unsigned char) n[0]) || !isalnum((unsigned char) n[len - 1])
+	    || strstr(n, "..") != NULL)
+		diag_error(d, path, "\"%s\" is not a Kubernetes object name (lower-case letters, "
+			   "digits, '-' and '.', starting and ending with a letter or digit)", n);
+}
+
+/* pgBackRest options pgpod writes itself, by prefix. */
+static const struct {
+	const char *prefix;
+	const char *why;
+} pgbackrest_owned[] = {
+	{ "pg", "pgpod describes this cluster (pg1-path, pg1-port, pg1-socket-path) itself" },
+	{ "config", "pgpod gives pgBackRest one configuration file of its own" },
+	{ "stanza", "pgpod names the stanza \"db\", as PGO does" },
+	{ "lock-path", "pgpod keeps pgBackRest's locks in its run directory" },
+};
+
+const char *
+validate_pgbackrest_owned(const char *key)
+{
+	for (size_t j = 0; j < sizeof(pgbackrest_owned) / sizeof(pgbackrest_owned[0]); j++) {
+		size_t n = strlen(pgbackrest_owned[j].prefix);
+
+		if (strncmp(key, pgbackrest_owned[j].prefix, n) == 0
+		    && (key[n] == '\0' || key[n] == '-' || isdigit((unsigned char) key[n])))
+			return pgbackrest_owned[j].why;
+	}
+	return NULL;
+}
+
+bool
+validate_pgbackrest_option(const char *key)
+{
+	size_t len = strlen(key);
+
+	return len > 0 && len <= 64 && strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-") == len
+		&& islower((unsigned char) key[0]);
+}
+
+/* Settings of a pgBackRest global section: option names, one-line values,
+ * none that pgpod sets itself. */
+void
+validate_pgbackrest_global(const struct spec_check_ctx *c, const void *m, const char *path,
+			   struct diag *d)
+{
+	const struct kvlist *kv = m;
+	char p[300];
+
+	(void) c;
+	for (size_t i = 0; i < kv->n; i++) {
+		const char *k = kv->items[i].key, *v = kv->items[i].value;
+		const char *why;
+
+		snprintf(p, sizeof(p), "%s.%s", path, k);
+		if (!validate_pgbackrest_option(k))
+			diag_error(d, p, "is not a pgBackRest option name (lower-case letters, digits "
+				   "and '-', e.g. repo1-retention-full)");
+		else if (v != NULL && v[strcspn(v, "\r\n")] != '\0')
+			diag_error(d, p, "must be one line: a pgBackRest setting has no line breaks");
+		else if ((why = validate_pgbackrest_owned(k)) != NULL)
+			diag_error(d, p, "cannot be set here: %s", why);
+	}
+}
+
+/* Repositories are repo1..repo4, each once (pgBackRest's indexes). */
+static void
+rule_repos(const struct spec *s, int major, struct diag *d)
+{
+	(void) major;
+	for (size_t i = 0; i < s->n_repos; i++) {
+		const char *n = s->repos[i].name;
+		char p[300];
+
+		if (n == NULL)
+			continue;
+		snprintf(p, sizeof(p), "%s.name", s->repos[i].origin ? s->repos[i].origin : "repos");
+		if (strlen(n) != 5 || strncmp(n, "repo", 4) != 0 || n[4] < '1' || n[4] > '4')
+			diag_error(d, p, "\"%s\" is not a repository name: repo1, repo2, repo3 or "
+				   "repo4", n);
+		for (size_t k = 0; k < i; k++)
+			if (s->repos[k].name != NULL && strcmp(s->repos[k].name, n) == 0)
+				diag_error(d, p, "\"%s\" is defined twice", n);
+		if (s->repos[i].kind == NULL)
+			diag_error(d, s->repos[i].origin ? s->repos[i].origin : "repos",
+				   "needs one of volume, s3, gcs or azure");
+	}
+	for (size_t i = 0; s->n_repos > 0 && i < s->parameters.n; i++) {
+		const char *k = s->parameters.items[i].key;
+		char p[300];
+
+		if (strcasecmp(k, "archive_mode") != 0 && strcasecmp(k, "archive_command") != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s.%s", P("postgresql.parameters"), k);
+		diag_warn(d, p, "is ignored: pgpod archives WAL to the pgBackRest repositories of %s",
+			  P("repos"));
+	}
+}
+
 static void
 rule_misc(const struct spec *s, int major, struct diag *d)
 {
@@ -740,6 +867,7 @@ static void (*const rules[])(const struct spec *, int, struct diag *) = {
 	rule_clone,
 	rule_restores,
 	rule_standby,
+	rule_repos,
 	rule_misc,
 };
 

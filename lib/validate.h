@@ -46,6 +46,16 @@ void validate_size(const struct spec_check_ctx *c, const void *m, const char *pa
 		   struct diag *d);
 void validate_external_name(const struct spec_check_ctx *c, const void *m, const char *path,
 			    struct diag *d);
+void validate_schedule(const struct spec_check_ctx *c, const void *m, const char *path,
+		       struct diag *d);
+void validate_object_name(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d);
+/* Why pgpod sets the pgBackRest option key itself; NULL when it does not. */
+const char *validate_pgbackrest_owned(const char *key);
+/* key looks like a pgBackRest option name (repo1-retention-full). */
+bool validate_pgbackrest_option(const char *key);
+void validate_pgbackrest_global(const struct spec_check_ctx *c, const void *m, const char *path,
+				struct diag *d);
 void validate_conn_params(const struct spec_check_ctx *c, const void *m, const char *path,
 			  struct diag *d);
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "mono.h"
 #include "pgconn.h"
+#include "pgbackrest.h"
 #include "pgdata.h"
 
 #define START_TIMEOUT_MS (300 * 1000)
@@ -74,7 +75,7 @@ boot_admit(const struct settings *set, enum pgdata_state st)
 bool
 boot_step_configure(struct boot *b)
 {
-	return config_write_all(b->set, b->s, &b->rec, b->hash);
+	return pgbr_write_conf(b->set, b->s, b->in) && config_write_all(b->set, b->s, &b->rec, b->hash);
 }
 
 bool

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -14,44 +13,12 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "pgbackrest.h"
 #include "pglog.h"
+#include "strbuf.h"
 #include "validate.h"
 
 #define INCLUDE_LINE "include '" CONFIG_FILE "'\t# managed by pgpod: do not remove\n"
-
-struct buf {
-	char  *data;
-	size_t len;
-	size_t cap;
-};
-
-static void
-buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->data ? b->data + b->len : NULL, b->data ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			abort();
-		if (b->data && (size_t) n < room) {
-			b->len += (size_t) n;
-			return;
-		}
-		b->cap = (b->cap ? b->cap * 2 : 1024) + (size_t) n;
-		b->data = realloc(b->data, b->cap);
-		if (b->data == NULL)
-			abort();
-	}
-}
 
 void
 config_quote(const char *value, char *buf, size_t cap)
@@ -73,19 +40,19 @@ config_quote(const char *value, char *buf, size_t cap)
 }
 
 static void
-render_setting(struct buf *b, const char *name, const char *value)
+render_setting(struct strbuf *b, const char *name, const char *value)
 {
 	char q[4200];
 
 	config_quote(value, q, sizeof(q));
-	buf_printf(b, "%s = %s\n", name, q);
+	strbuf_printf(b, "%s = %s\n", name, q);
 }
 
 /* The recovery settings of rec, when it recovers from something (a
  * source to stream from, an archive, a target). A standby whose replica
  * mode was switched off follows nothing: it has standby.signal only. */
 static void
-render_recovery(struct buf *b, const struct config_recovery *rec)
+render_recovery(struct strbuf *b, const struct config_recovery *rec)
 {
 	static const char *const target_keys[] = {
 		[CONFIG_TARGET_NONE] = NULL,
@@ -101,11 +68,11 @@ render_recovery(struct buf *b, const struct config_recovery *rec)
 		&& rec->target == CONFIG_TARGET_NONE))
 		return;
 	if (rec->mode == CONFIG_STANDBY)
-		buf_printf(b, "# standby: streams from its upstream, follows its timeline changes\n");
+		strbuf_printf(b, "# standby: streams from its upstream, follows its timeline changes\n");
 	else if (rec->target == CONFIG_TARGET_NONE)
-		buf_printf(b, "# recovery: replays the WAL there is, then starts a new timeline\n");
+		strbuf_printf(b, "# recovery: replays the WAL there is, then starts a new timeline\n");
 	else
-		buf_printf(b, "# recovery: replays up to its target, then %s\n",
+		strbuf_printf(b, "# recovery: replays up to its target, then %s\n",
 			   rec->target_action ? rec->target_action : "pauses (postgres' default)");
 	if (rec->primary_conninfo != NULL) {
 		render_setting(b, "primary_conninfo", rec->primary_conninfo);
@@ -127,15 +94,32 @@ render_recovery(struct buf *b, const struct config_recovery *rec)
 		render_setting(b, "recovery_min_apply_delay", rec->min_apply_delay);
 }
 
+/* WAL goes to this cluster's pgBackRest repositories when it has any
+ * (after the user's parameters: these win). */
+static void
+render_archive(struct strbuf *b, const struct settings *set, const struct spec *s)
+{
+	char cmd[PATH_MAX * 3];
+
+	if (!pgbr_enabled(s))
+		return;
+	if (!pgbr_archive_command(set, cmd, sizeof(cmd)))
+		return;	/* logged; postgres keeps archive_mode off */
+	strbuf_printf(b, "# WAL archive: pgBackRest, stanza %s (spec.backups.pgbackrest)\n",
+		      PGBR_STANZA);
+	render_setting(b, "archive_mode", "on");
+	render_setting(b, "archive_command", cmd);
+}
+
 char *
 config_render(const struct settings *set, const struct spec *s, const struct config_recovery *rec)
 {
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 	char port[16];
 	char libs[2048] = "";
 
 	snprintf(port, sizeof(port), "%d", set->pg_port);
-	buf_printf(&b, "# Managed by pgpod from %s; changes here are overwritten.\n"
+	strbuf_printf(&b, "# Managed by pgpod from %s; changes here are overwritten.\n"
 		   "# Put your own settings in postgresql.conf or spec.postgresql.parameters.\n",
 		   s->source_file ? s->source_file : "the spec");
 	render_setting(&b, "listen_addresses", set->pg_listen);
@@ -156,6 +140,7 @@ config_render(const struct settings *set, const struct spec *s, const struct con
 		render_setting(&b, "shared_preload_libraries", libs);
 	for (size_t i = 0; i < s->parameters.n; i++)
 		render_setting(&b, s->parameters.items[i].key, s->parameters.items[i].value);
+	render_archive(&b, set, s);
 	render_recovery(&b, rec);
 	return b.data;
 }
@@ -163,16 +148,16 @@ config_render(const struct settings *set, const struct spec *s, const struct con
 char *
 config_render_hba(const struct spec *s)
 {
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 
-	buf_printf(&b, "# Managed by pgpod; changes here are overwritten.\n"
+	strbuf_printf(&b, "# Managed by pgpod; changes here are overwritten.\n"
 		   "# TYPE  DATABASE  USER  ADDRESS  METHOD\n"
 		   "local all postgres peer map=pgpod\n");
 	if (s->pg_hba.n > 0)
-		buf_printf(&b, "# spec.postgresql.pg_hba\n");
+		strbuf_printf(&b, "# spec.postgresql.pg_hba\n");
 	for (size_t i = 0; i < s->pg_hba.n; i++)
-		buf_printf(&b, "%s\n", s->pg_hba.items[i]);
-	buf_printf(&b, "# default: replicas stream as streaming_replica; password authentication\n"
+		strbuf_printf(&b, "%s\n", s->pg_hba.items[i]);
+	strbuf_printf(&b, "# default: replicas stream as streaming_replica; password authentication\n"
 		   "# for everything else\n"
 		   "host replication streaming_replica all scram-sha-256\n"
 		   "local all all scram-sha-256\n"
@@ -211,7 +196,7 @@ config_ensure_include(const char *pgdata)
 	size_t len = 0;
 	int err = 0;
 	bool ok;
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 
 	snprintf(path, sizeof(path), "%s/postgresql.conf", pgdata);
 	if (!file_read(path, 64 * 1024 * 1024, &text, &len, &err) && err != ENOENT) {
@@ -222,7 +207,7 @@ config_ensure_include(const char *pgdata)
 		free(text);
 		return true;
 	}
-	buf_printf(&b, "%s%s%s", text ? text : "", (len && text[len - 1] != '\n') ? "\n" : "",
+	strbuf_printf(&b, "%s%s%s", text ? text : "", (len && text[len - 1] != '\n') ? "\n" : "",
 		   INCLUDE_LINE);
 	ok = file_write_atomic(path, b.data, b.len, 0600);
 	free(text);
@@ -260,11 +245,11 @@ auto_recovery_key(const char *line, char *key, size_t cap)
 char *
 config_strip_auto(const char *text)
 {
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 	bool dropped = false;
 	char key[64];
 
-	buf_printf(&b, "%s", "");
+	strbuf_printf(&b, "%s", "");
 	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t) (nl - p) + 1 : strlen(p);
@@ -272,7 +257,7 @@ config_strip_auto(const char *text)
 		if (auto_recovery_key(p, key, sizeof(key)))
 			dropped = true;
 		else
-			buf_printf(&b, "%.*s", (int) len, p);
+			strbuf_printf(&b, "%.*s", (int) len, p);
 		p += len;
 	}
 	if (!dropped) {
@@ -376,19 +361,19 @@ config_write_all(const struct settings *set, const struct spec *s,
 	char *conf = config_render(set, s, rec);
 	char *hba = config_render_hba(s);
 	char *ident = NULL;
-	struct buf full = { 0 };
+	struct strbuf full = { 0 };
 	bool ok;
 
 	/* the hash covers the settings and the hba rules pgpod manages */
-	buf_printf(&full, "%s%s", conf, hba);
+	strbuf_printf(&full, "%s%s", conf, hba);
 	if (!config_hash(full.data, hex)) {
 		log_error("cannot compute the configuration hash (OpenSSL)");
 		ok = false;
 		goto done;
 	}
 	free(full.data);
-	full = (struct buf) { 0 };
-	buf_printf(&full, "%s# pgpod-config-hash: %s\n", conf, hex);
+	full = (struct strbuf) { 0 };
+	strbuf_printf(&full, "%s# pgpod-config-hash: %s\n", conf, hex);
 	if (asprintf(&ident, "# Managed by pgpod: OS users allowed to connect as postgres.\n"
 		     "pgpod %s postgres\npgpod postgres postgres\n", set->os_user) < 0)
 		ident = NULL;

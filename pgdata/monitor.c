@@ -49,8 +49,12 @@ static const char status_query[] =
 	" COALESCE((SELECT status = 'streaming' FROM pg_stat_wal_receiver), false),"
 	" COALESCE((SELECT string_agg(name, ',' ORDER BY name) FROM pg_settings"
 	"   WHERE pending_restart), ''),"
-	" current_setting('server_version')"
-	" FROM (SELECT pg_is_in_recovery() AS rec) r";
+	" current_setting('server_version'),"
+	" current_setting('archive_mode') <> 'off',"
+	" a.archived_count, a.failed_count, a.last_archived_wal,"
+	" extract(epoch FROM a.last_archived_time), a.last_failed_wal,"
+	" extract(epoch FROM a.last_failed_time)"
+	" FROM (SELECT pg_is_in_recovery() AS rec) r, pg_stat_archiver a";
 
 /* A slot of an instance outside spec.instances, unused since. */
 struct stale_slot {
@@ -170,6 +174,13 @@ monitor_query(long long started)
 	st->streaming = strcmp(PQgetvalue(r, 0, 7), "t") == 0;
 	copy_field(r, 8, st->pending_restart, sizeof(st->pending_restart));
 	copy_field(r, 9, st->server_version, sizeof(st->server_version));
+	st->archive_on = strcmp(PQgetvalue(r, 0, 10), "t") == 0;
+	st->archived_count = atoll(PQgetvalue(r, 0, 11));
+	st->archive_failed_count = atoll(PQgetvalue(r, 0, 12));
+	copy_field(r, 13, st->last_archived_wal, sizeof(st->last_archived_wal));
+	st->last_archived_time = PQgetisnull(r, 0, 14) ? 0 : atof(PQgetvalue(r, 0, 14));
+	copy_field(r, 15, st->last_failed_wal, sizeof(st->last_failed_wal));
+	st->last_failed_time = PQgetisnull(r, 0, 16) ? 0 : atof(PQgetvalue(r, 0, 16));
 	status_unlock();
 	PQclear(r);
 }

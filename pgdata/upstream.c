@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mono.h"
 #include "pgconn.h"
+#include "pgbackrest.h"
 #include "pgdata.h"
 #include "roles.h"
 
@@ -245,7 +246,7 @@ upstream_configure(const struct settings *set, const struct spec *s, const struc
 	bool ok;
 
 	ok = upstream_recovery(set, s, in, pgdata_has(set->pgdata, "standby.signal"), &u, &rec)
-		&& config_write_all(set, s, &rec, hash);
+		&& pgbr_write_conf(set, s, in) && config_write_all(set, s, &rec, hash);
 	upstream_free(&u);
 	return ok;
 }

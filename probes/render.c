@@ -168,6 +168,61 @@ status_sql_json(struct render_doc *d, struct json_object *o, const struct status
 	add(d, o, "serverVersion", sql ? str_or_null(d, st->server_version) : NULL);
 }
 
+/* A Unix time as RFC 3339, or null for 0 (never). */
+static struct json_object *
+time_or_null(struct render_doc *d, double t)
+{
+	char when[40];
+
+	if (t <= 0)
+		return NULL;
+	rfc3339(t, when, sizeof(when));
+	return need(d, json_object_new_string(when));
+}
+
+/* pg_stat_archiver: failures show here and in /metrics, never in /readyz. */
+static struct json_object *
+archive_json(struct render_doc *d, const struct status *st)
+{
+	struct json_object *o;
+
+	if (!st->sql_ok)
+		return NULL;
+	o = need(d, json_object_new_object());
+	add(d, o, "enabled", need(d, json_object_new_boolean(st->archive_on)));
+	add(d, o, "archivedCount", need(d, json_object_new_int64(st->archived_count)));
+	add(d, o, "failedCount", need(d, json_object_new_int64(st->archive_failed_count)));
+	add(d, o, "lastArchivedWal", str_or_null(d, st->last_archived_wal));
+	add(d, o, "lastArchivedTime", time_or_null(d, st->last_archived_time));
+	add(d, o, "lastFailedWal", str_or_null(d, st->last_failed_wal));
+	add(d, o, "lastFailedTime", time_or_null(d, st->last_failed_time));
+	return o;
+}
+
+/* pgBackRest: the stanza, a running backup, the last one. */
+static struct json_object *
+backups_json(struct render_doc *d, const struct status *st)
+{
+	struct json_object *o, *last = NULL;
+
+	if (st->repo_stanza[0] == '\0')
+		return NULL;
+	o = need(d, json_object_new_object());
+	add(d, o, "stanza", need(d, json_object_new_string(st->repo_stanza)));
+	add(d, o, "running", str_or_null(d, st->backup_running));
+	if (st->last_backup_end > 0) {
+		last = need(d, json_object_new_object());
+		add(d, last, "label", str_or_null(d, st->last_backup_label));
+		add(d, last, "type", str_or_null(d, st->last_backup_type));
+		add(d, last, "succeeded", need(d, json_object_new_boolean(st->last_backup_ok)));
+		add(d, last, "finishedAt", time_or_null(d, st->last_backup_end));
+		add(d, last, "durationSeconds", seconds(d, st->last_backup_duration_s));
+	}
+	add(d, o, "lastBackup", last);
+	add(d, o, "lastSuccessAt", time_or_null(d, st->last_backup_success));
+	return o;
+}
+
 char *
 render_status_json(const struct status *st)
 {
@@ -180,6 +235,9 @@ render_status_json(const struct status *st)
 	add(&d, o, "configHash", str_or_null(&d, st->config_hash));
 	add(&d, o, "dataDirectory", need(&d, json_object_new_string(st->data_directory)));
 	add(&d, o, "failure", str_or_null(&d, st->failure));
+	/* added later: after the keys that were there first */
+	add(&d, o, "archive", archive_json(&d, st));
+	add(&d, o, "backups", backups_json(&d, st));
 	return render_text(&d, o, "/pg/status");
 }
 
@@ -254,6 +312,34 @@ label_escape(const char *v, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* The WAL archive and pgBackRest's backups. */
+static void
+render_archive_metrics(struct text *t, const struct status *st)
+{
+	if (st->sql_ok && st->archive_on) {
+		family(t, "pgpod_archive_archived_total", "counter", "WAL files archived (pg_stat_archiver)");
+		text_printf(t, "pgpod_archive_archived_total %lld\n", st->archived_count);
+		family(t, "pgpod_archive_failed_total", "counter",
+		       "Failed attempts to archive a WAL file (pg_stat_archiver)");
+		text_printf(t, "pgpod_archive_failed_total %lld\n", st->archive_failed_count);
+		family(t, "pgpod_archive_last_success_timestamp_seconds", "gauge",
+		       "Unix time of the last WAL file archived; 0 none yet");
+		text_printf(t, "pgpod_archive_last_success_timestamp_seconds %.3f\n",
+			    st->last_archived_time);
+		family(t, "pgpod_archive_last_failure_timestamp_seconds", "gauge",
+		       "Unix time of the last failed archive attempt; 0 none");
+		text_printf(t, "pgpod_archive_last_failure_timestamp_seconds %.3f\n",
+			    st->last_failed_time);
+	}
+	if (st->repo_stanza[0] == '\0')
+		return;
+	family(t, "pgpod_backup_running", "gauge", "1 while a pgBackRest backup runs");
+	text_printf(t, "pgpod_backup_running %d\n", st->backup_running[0] ? 1 : 0);
+	family(t, "pgpod_backup_last_success_timestamp_seconds", "gauge",
+	       "Unix time the last successful pgBackRest backup ended; 0 none since pgpod started");
+	text_printf(t, "pgpod_backup_last_success_timestamp_seconds %.0f\n", st->last_backup_success);
+}
+
 char *
 render_metrics(const struct status *st)
 {
@@ -293,6 +379,7 @@ render_metrics(const struct status *st)
 			text_printf(&t, "pgpod_replay_lag_bytes %lld\n", st->replay_lag_bytes);
 		}
 	}
+	render_archive_metrics(&t, st);
 	family(&t, "pgpod_http_requests_total", "counter", "HTTP requests served, by path and code");
 	for (int p = 0; p < SPATH_COUNT; p++)
 		for (int c = 0; c < SCODE_COUNT; c++)

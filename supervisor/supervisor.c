@@ -32,6 +32,7 @@
 #include "pgdata/promote.h"
 #include "pgdata/upstream.h"
 #include "probes/http.h"
+#include "supervisor/backup.h"
 #include "supervisor/phase.h"
 #include "supervisor/reload.h"
 #include "supervisor/restart.h"
@@ -53,6 +54,7 @@ struct sup {
 	int              epfd, sfd, tfd;
 	struct watch     watch;
 	struct task      task;
+	struct backups   backups;		/* pgBackRest: stanza, scheduled backups */
 	int              exit_code;
 	bool             done;
 
@@ -329,8 +331,10 @@ sup_stop_step(struct sup *s, int step, const char *why)
 
 	if (s->stopping && step <= s->stop_step)
 		return;
-	if (!s->stopping)
+	if (!s->stopping) {
 		monitor_release();
+		backups_stop(&s->backups);
+	}
 	s->stopping = true;
 	s->stop_step = step;
 	s->step_deadline = mono_ms() + ms;
@@ -494,6 +498,7 @@ sup_adopt(struct sup *s, struct spec *ns, struct inputs *nin, const char *hash)
 	st->max_lag_bytes = sup_max_lag(s);
 	status_unlock();
 	watch_inputs(&s->watch, s->set, s->spec);
+	backups_plan(&s->backups, s->spec, time(NULL));
 }
 
 /* The reload's reading and writing, in a task: a big spec (or a slow
@@ -558,6 +563,18 @@ sup_reload(struct sup *s, const char *why)
 
 /* ---- the loop ---- */
 
+/* postgres runs, answers, and is the primary: what backups need. */
+static bool
+sup_is_primary(const struct sup *s)
+{
+	struct status st;
+
+	if (!s->inst.running || phase_now() != PHASE_RUNNING)
+		return false;
+	status_get(&st);
+	return st.sql_ok && !st.in_recovery;
+}
+
 static void
 sup_tick(struct sup *s)
 {
@@ -578,6 +595,8 @@ sup_tick(struct sup *s)
 	if (s->task.kind == TASK_NONE && !s->stopping
 	    && watch_changed(&s->watch, s->set, s->spec, now))
 		sup_reload(s, "the spec or a Secret changed");
+	if (!s->stopping)
+		backups_tick(&s->backups, sup_is_primary(s), time(NULL), now);
 }
 
 static void
@@ -627,7 +646,7 @@ sup_setup(struct sup *s)
 		.it_value = { 0, TICK_MS * 1000000L },
 	};
 
-	if (!task_init(&s->task))
+	if (!task_init(&s->task) || !backups_init(&s->backups, s->set))
 		return false;	/* errors have already been logged */
 	/* main() blocked the signals pgpod takes, before any thread existed */
 	(void) pthread_sigmask(SIG_BLOCK, NULL, &set);
@@ -636,7 +655,8 @@ sup_setup(struct sup *s)
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (s->sfd < 0 || s->tfd < 0 || s->epfd < 0
 	    || timerfd_settime(s->tfd, 0, &every, NULL) != 0
-	    || !sup_add_fd(s, s->sfd) || !sup_add_fd(s, s->tfd) || !sup_add_fd(s, s->task.efd)) {
+	    || !sup_add_fd(s, s->sfd) || !sup_add_fd(s, s->tfd) || !sup_add_fd(s, s->task.efd)
+	    || !sup_add_fd(s, s->backups.task.efd)) {
 		log_error("cannot set up the supervisor loop: %s", strerror(errno));
 		return false;
 	}
@@ -644,6 +664,7 @@ sup_setup(struct sup *s)
 	if (s->watch.ifd >= 0 && !sup_add_fd(s, s->watch.ifd))
 		watch_close(&s->watch);
 	watch_inputs(&s->watch, s->set, s->spec);
+	backups_plan(&s->backups, s->spec, time(NULL));
 	return true;
 }
 
@@ -662,6 +683,8 @@ sup_event(struct sup *s, int fd)
 			sup_tick(s);
 	} else if (fd == s->task.efd) {
 		sup_task_done(s);
+	} else if (fd == s->backups.task.efd) {
+		backups_done(&s->backups);
 	} else if (fd == s->watch.ifd) {
 		bool pidfile;
 
@@ -719,6 +742,7 @@ sup_close(struct sup *s)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	task_close(&s->task);
+	backups_close(&s->backups, mono_ms() + (s->abandon_task ? 0 : FINAL_WAIT_MS));
 	watch_close(&s->watch);
 	inputs_free(&s->in);
 	spec_free(s->spec);
@@ -812,7 +836,8 @@ int
 supervisor_run(struct settings *set, struct spec *spec, struct inputs *in)
 {
 	struct sup s = { .set = set, .spec = spec, .in = *in, .epfd = -1, .sfd = -1, .tfd = -1,
-			 .task = { .efd = -1 }, .watch = { .ifd = -1 } };
+			 .task = { .efd = -1 }, .backups = { .task = { .efd = -1 } },
+			 .watch = { .ifd = -1 } };
 	enum pgdata_state state = pgdata_state(set->pgdata);
 	int rc;
 

@@ -31,6 +31,8 @@ task_name(enum task_kind kind)
 		[TASK_BOOTSTRAP] = "bootstrap",
 		[TASK_PROMOTE] = "promotion",
 		[TASK_RELOAD] = "reload",
+		[TASK_STANZA] = "pgBackRest stanza check",
+		[TASK_BACKUP] = "pgBackRest backup",
 	};
 
 	return names[kind];

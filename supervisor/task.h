@@ -18,6 +18,8 @@ enum task_kind {
 	TASK_BOOTSTRAP,
 	TASK_PROMOTE,
 	TASK_RELOAD,
+	TASK_STANZA,		/* pgBackRest stanza-create and check (backup.c) */
+	TASK_BACKUP,		/* a pgBackRest backup (backup.c) */
 };
 
 struct task {

@@ -118,7 +118,7 @@ test_status_keys_in_order(void **state)
 		"isPrimary", "inRecovery", "timeline", "systemId", "currentLsn", "receivedLsn",
 		"replayLsn", "replayLagBytes", "streaming", "pendingRestart",
 		"pendingRestartParameters", "serverVersion", "bootstrap", "configHash",
-		"dataDirectory", "failure",
+		"dataDirectory", "failure", "archive", "backups",
 	};
 	struct json_object *o;
 	struct status st;
@@ -142,7 +142,7 @@ test_status_keys_in_order(void **state)
 	assert_non_null(strstr(doc, "\"pendingRestartParameters\":[\"shared_buffers\",\"max_connections\"]"));
 	assert_non_null(strstr(doc, "\"inRecovery\":true,\"timeline\":3,"));
 	assert_non_null(strstr(doc, "\"replayLagBytes\":null"));
-	assert_non_null(strstr(doc, "\"dataDirectory\":\"/pg/data\",\"failure\":null}"));
+	assert_non_null(strstr(doc, "\"dataDirectory\":\"/pg/data\",\"failure\":null,"));
 	json_object_put(o);
 	free(doc);
 }
@@ -195,6 +195,65 @@ test_metrics_duration(void **state)
 	free(text);
 }
 
+/* Archive failures and backups are reported in /pg/status and /metrics;
+ * they never change readiness. */
+static void
+test_archive_and_backups(void **state)
+{
+	struct status st;
+	char reason[128];
+	char *doc, *text;
+
+	(void) state;
+	status_fill(&st);
+	st.in_recovery = false;
+	st.archive_on = true;
+	st.archived_count = 7;
+	st.archive_failed_count = 3;
+	snprintf(st.last_archived_wal, sizeof(st.last_archived_wal), "000000010000000000000007");
+	st.last_archived_time = 1700000000.5;
+	snprintf(st.last_failed_wal, sizeof(st.last_failed_wal), "000000010000000000000008");
+	st.last_failed_time = 1700000100;
+	snprintf(st.repo_stanza, sizeof(st.repo_stanza), "ok");
+	snprintf(st.last_backup_label, sizeof(st.last_backup_label), "20231114-221320F");
+	snprintf(st.last_backup_type, sizeof(st.last_backup_type), "full");
+	st.last_backup_ok = true;
+	st.last_backup_end = 1700000000;
+	st.last_backup_duration_s = 2.5;
+	st.last_backup_success = 1700000000;
+	doc = render_status_json(&st);
+	assert_non_null(doc);
+	assert_non_null(strstr(doc, "\"archive\":{\"enabled\":true,\"archivedCount\":7,"
+			       "\"failedCount\":3,\"lastArchivedWal\":\"000000010000000000000007\","
+			       "\"lastArchivedTime\":\"2023-11-14T22:13:20Z\","
+			       "\"lastFailedWal\":\"000000010000000000000008\","
+			       "\"lastFailedTime\":\"2023-11-14T22:15:00Z\"}"));
+	assert_non_null(strstr(doc, "\"backups\":{\"stanza\":\"ok\",\"running\":null,"
+			       "\"lastBackup\":{\"label\":\"20231114-221320F\",\"type\":\"full\","
+			       "\"succeeded\":true,\"finishedAt\":\"2023-11-14T22:13:20Z\","
+			       "\"durationSeconds\":2.500}"));
+	free(doc);
+	text = render_metrics(&st);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\npgpod_archive_failed_total 3\n"));
+	assert_non_null(strstr(text, "\npgpod_archive_archived_total 7\n"));
+	assert_non_null(strstr(text, "\npgpod_archive_last_success_timestamp_seconds 1700000000.500\n"));
+	assert_non_null(strstr(text, "\npgpod_backup_running 0\n"));
+	assert_non_null(strstr(text, "\npgpod_backup_last_success_timestamp_seconds 1700000000\n"));
+	free(text);
+	st.phase = PHASE_RUNNING;
+	snprintf(st.pid_status, sizeof(st.pid_status), "ready");
+	st.sql_at_ms = mono_ms();
+	st.last_tick_ms = mono_ms();
+	st.ping = 1;
+	assert_int_equal(status_probe(&st, PROBE_READINESS, mono_ms(), reason, sizeof(reason)), 200);
+	/* no repositories: no backups document, no backup metrics */
+	st.repo_stanza[0] = '\0';
+	doc = render_status_json(&st);
+	assert_non_null(strstr(doc, "\"backups\":null}"));
+	free(doc);
+}
+
 int
 main(void)
 {
@@ -206,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_status_nulls),
 		cmocka_unit_test(test_probe_answer),
 		cmocka_unit_test(test_metrics_duration),
+		cmocka_unit_test(test_archive_and_backups),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);

@@ -1,0 +1,203 @@
+/*
+ * backup.c — the pgBackRest worker (see backup.h).
+ */
+#include "supervisor/backup.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "mono.h"
+#include "proc.h"
+#include "status.h"
+#include "pgdata/pgbackrest.h"
+
+/* The three schedules of a repository and pgBackRest's --type for each. */
+static const struct {
+	size_t      offset;
+	const char *type;
+} schedule_kinds[] = {
+	{ offsetof(struct spec_repo, schedule_full), "full" },
+	{ offsetof(struct spec_repo, schedule_diff), "diff" },
+	{ offsetof(struct spec_repo, schedule_incr), "incr" },
+};
+
+static double
+now_unix(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void
+set_stanza_status(const char *what)
+{
+	struct status *st = status_lock();
+
+	snprintf(st->repo_stanza, sizeof(st->repo_stanza), "%s", what);
+	status_unlock();
+}
+
+bool
+backups_init(struct backups *b, const struct settings *set)
+{
+	memset(b, 0, sizeof(*b));
+	b->set = set;
+	return task_init(&b->task);
+}
+
+void
+backups_plan(struct backups *b, const struct spec *s, time_t now)
+{
+	b->enabled = pgbr_enabled(s);
+	b->nslots = 0;
+	set_stanza_status(!b->enabled ? "" : b->stanza_ok ? "ok" : "pending");
+	for (size_t i = 0; i < s->n_repos; i++) {
+		const struct spec_repo *r = &s->repos[i];
+
+		for (size_t k = 0; k < sizeof(schedule_kinds) / sizeof(schedule_kinds[0]); k++) {
+			const char *text = *(char *const *) ((const char *) r + schedule_kinds[k].offset);
+			struct backup_slot *slot = &b->slots[b->nslots];
+			char why[160];
+
+			if (text == NULL || r->name == NULL || b->nslots == BACKUP_SLOTS_MAX)
+				continue;
+			/* validated with the spec; a failure here is a bug, said once */
+			if (!cron_parse(text, &slot->cron, why, sizeof(why))
+			    || !cron_next(&slot->cron, now, &slot->due)) {
+				log_error("%s: schedule \"%s\" not used: %s", r->origin ? r->origin : r->name,
+					  text, why);
+				continue;
+			}
+			slot->repo = r->name[4] - '0';
+			slot->type = schedule_kinds[k].type;
+			b->nslots++;
+		}
+	}
+}
+
+static int
+backups_job(void *arg)
+{
+	struct backups *b = arg;
+	struct pgbr_backup done;
+	struct status *st;
+	int code;
+
+	if (b->job.stanza)
+		return pgbr_stanza(b->set) ? 0 : 1;
+	code = pgbr_backup(b->set, b->job.type, b->job.repo, &done);
+	st = status_lock();
+	snprintf(st->last_backup_label, sizeof(st->last_backup_label), "%s", done.label);
+	snprintf(st->last_backup_type, sizeof(st->last_backup_type), "%s", b->job.type);
+	st->last_backup_ok = code == 0;
+	st->last_backup_end = now_unix();
+	st->last_backup_duration_s = st->last_backup_end - b->job.started;
+	if (code == 0)
+		st->last_backup_success = st->last_backup_end;
+	status_unlock();
+	return code;
+}
+
+static void
+backups_start(struct backups *b, bool stanza, int repo, const char *type)
+{
+	struct status *st;
+
+	b->job = (struct backup_job) { .stanza = stanza, .repo = repo, .type = type,
+				       .started = now_unix() };
+	if (!task_start(&b->task, stanza ? TASK_STANZA : TASK_BACKUP, backups_job, b))
+		return;	/* logged */
+	st = status_lock();
+	snprintf(st->backup_running, sizeof(st->backup_running), "%s", stanza ? "" : type);
+	status_unlock();
+}
+
+/* A slot whose time has come: run it, or say why it is missed. */
+static void
+backups_slot(struct backups *b, struct backup_slot *slot, bool primary, time_t now)
+{
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&slot->due, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!primary)
+		log_info("the %s backup of repo%d scheduled at %s is skipped: this instance is not "
+			 "the running primary", slot->type, slot->repo, when);
+	else if (b->task.kind != TASK_NONE)
+		log_warn("the %s backup of repo%d scheduled at %s is missed: the %s is still "
+			 "running (one pgBackRest job at a time)", slot->type, slot->repo, when,
+			 task_name(b->task.kind));
+	else if (!b->stanza_ok)
+		log_warn("the %s backup of repo%d scheduled at %s is missed: the stanza is not "
+			 "ready yet (see the stanza-create and check errors above)", slot->type,
+			 slot->repo, when);
+	else
+		backups_start(b, false, slot->repo, slot->type);
+	/* the next slot after now: slots missed meanwhile are not made up */
+	if (!cron_next(&slot->cron, now > slot->due ? now : slot->due, &slot->due))
+		slot->due = (time_t) -1;
+}
+
+void
+backups_tick(struct backups *b, bool primary, time_t now, long long mono)
+{
+	if (!b->enabled)
+		return;
+	if (primary && !b->stanza_ok && b->task.kind == TASK_NONE && mono >= b->stanza_retry_ms)
+		backups_start(b, true, 0, NULL);
+	for (size_t i = 0; i < b->nslots; i++)
+		if (b->slots[i].due != (time_t) -1 && now >= b->slots[i].due)
+			backups_slot(b, &b->slots[i], primary, now);
+}
+
+void
+backups_done(struct backups *b)
+{
+	enum task_kind kind;
+	struct status *st;
+	int result;
+
+	if (!task_collect(&b->task, &kind, &result))
+		return;
+	st = status_lock();
+	st->backup_running[0] = '\0';
+	status_unlock();
+	if (kind == TASK_STANZA) {
+		b->stanza_ok = result == 0;
+		b->stanza_retry_ms = mono_ms() + BACKUP_RETRY_MS;
+		set_stanza_status(b->stanza_ok ? "ok" : "failed");
+	}
+}
+
+void
+backups_stop(struct backups *b)
+{
+	if (b->task.kind != TASK_NONE && proc_signal_logger(PGBR_LOGGER, SIGTERM) > 0)
+		log_info("stopping the running %s (SIGTERM to pgbackrest): pgpod is shutting down",
+			 task_name(b->task.kind));
+}
+
+void
+backups_close(struct backups *b, long long deadline_ms)
+{
+	enum task_kind kind;
+	int result;
+
+	while (b->task.kind != TASK_NONE && mono_ms() < deadline_ms) {
+		struct timespec nap = { 0, 50 * 1000000L };
+
+		(void) proc_signal_logger(PGBR_LOGGER, SIGTERM);
+		if (!task_collect(&b->task, &kind, &result))
+			nanosleep(&nap, NULL);
+	}
+	if (b->task.kind != TASK_NONE)
+		log_error("the %s did not stop in time; exiting without it", task_name(b->task.kind));
+	else
+		task_close(&b->task);
+}
