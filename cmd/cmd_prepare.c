@@ -4,7 +4,9 @@
  * (all as the starting user), then create the directories and drop root.
  */
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -16,6 +18,7 @@
 #include "privs.h"
 #include "proc.h"
 #include "specfile.h"
+#include "pgdata/pgbackrest.h"
 
 /* Fill set->pg_bin (when not given) and the installed version. */
 static bool
@@ -30,14 +33,43 @@ cmd_find_postgres(struct settings *set)
 				sizeof(set->pg_version));
 }
 
+/* The pgBackRest configuration files of the spec's Secrets are usable:
+ * checked before anything is written (their settings, not only their
+ * presence). */
+static int
+cmd_check_pgbackrest(const struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	char *text;
+
+	if (!pgbr_enabled(s))
+		return EXIT_OK;
+	if ((text = pgbr_render(set, s, in)) == NULL) {
+		log_error("the spec %s is refused: a pgBackRest configuration file of "
+			  "spec.backups.pgbackrest.configuration is unusable (see above); nothing was "
+			  "changed", set->spec);
+		return EXIT_BAD_USAGE;
+	}
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
+	return EXIT_OK;
+}
+
 int
 cmd_load_spec(struct settings *set, struct spec **spec, struct inputs *in)
 {
+	int rc;
+
 	*spec = NULL;
 	if (!cmd_find_postgres(set))
 		return EXIT_RUNTIME;
 	proc_protect_secrets();
-	return specfile_load(set, set->pg_major, spec, in);
+	rc = specfile_load(set, set->pg_major, spec, in);
+	if (rc == EXIT_OK && (rc = cmd_check_pgbackrest(set, *spec, in)) != EXIT_OK) {
+		inputs_free(in);
+		spec_free(*spec);
+		*spec = NULL;
+	}
+	return rc;
 }
 
 /* For spec check: a machine without PostgreSQL can still check a spec. */
