@@ -20,6 +20,7 @@ int cmd_version(struct settings *set, int argc, char **argv);
 int cmd_status(struct settings *set, int argc, char **argv);
 int cmd_probe(struct settings *set, int argc, char **argv);
 int cmd_clone(struct settings *set, int argc, char **argv);
+int cmd_restore(struct settings *set, int argc, char **argv);
 int cmd_join(struct settings *set, int argc, char **argv);
 int cmd_promote(struct settings *set, int argc, char **argv);
 int cmd_backup(struct settings *set, int argc, char **argv);

@@ -59,6 +59,13 @@ cmd_clone(struct settings *set, int argc, char **argv)
 }
 
 int
+cmd_restore(struct settings *set, int argc, char **argv)
+{
+	(void) argv;
+	return bootstrap_only(set, argc, "restore");
+}
+
+int
 cmd_join(struct settings *set, int argc, char **argv)
 {
 	(void) argv;

@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, 2, false },
 	{ "probe", cmd_probe, 2, false },
 	{ "clone", cmd_clone, 1, true },
+	{ "restore", cmd_restore, 1, true },
 	{ "join", cmd_join, 1, true },
 	{ "promote", cmd_promote, 1, true },
 	{ "backup", cmd_backup, 1, false },
@@ -47,7 +48,7 @@ static const struct command commands[] = {
 
 /* Contract commands that later releases implement. */
 static const char *const later[] = {
-	"restore",
+	"wal-archive", "wal-restore",
 };
 
 void
@@ -60,6 +61,8 @@ cmd_usage(FILE *out)
 		"  run          bootstrap if PGDATA is empty, then run postgres until SIGTERM\n"
 		"  init         initdb bootstrap only, then stop postgres and exit\n"
 		"  clone        pg_basebackup bootstrap only (bootstrap.pg_basebackup), then exit\n"
+		"  restore      pgBackRest restore bootstrap only (PGO/Percona spec.dataSource), with\n"
+		"               point-in-time recovery, then exit\n"
 		"  join         make this instance a streaming replica of the primary, then exit\n"
 		"  promote      promote the local standby (replica cluster) and apply the\n"
 		"               application-database rules it deferred\n"

@@ -1185,11 +1185,108 @@ dialect_read(struct json_object *doc, const char *source, struct spec **out, str
 	return true;
 }
 
+/* The cluster documents of a file (Secrets and ConfigMaps may travel with
+ * them): their indexes into cl, how many. */
+static size_t
+cluster_docs(struct json_object **docs, size_t ndocs, size_t *cl, struct diag *d)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ndocs; i++) {
+		enum spec_dialect dialect;
+		enum dialect_kind kind;
+		const char *k = doc_string(docs[i], "kind");
+
+		if (k && (strcmp(k, "Secret") == 0 || strcmp(k, "ConfigMap") == 0) && ndocs > 1)
+			continue;
+		if (ndocs > 1 && !dialect_detect(docs[i], &dialect, &kind, d, false))
+			continue;
+		cl[n++] = i;
+	}
+	return n;
+}
+
+/* The document called name (metadata.name) among the cluster documents. */
+static struct json_object *
+named_doc(struct json_object **docs, const size_t *cl, size_t n, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < n; i++) {
+		const char *m = doc_string(docs[cl[i]], "metadata.name");
+
+		if (m != NULL && strcmp(m, name) == 0)
+			return docs[cl[i]];
+	}
+	return NULL;
+}
+
+/* With several cluster documents (PGO users keep the source cluster's
+ * manifest beside the one that restores from it), this cluster is the one
+ * whose dataSource.postgresCluster names another; else the first. */
+static struct json_object *
+this_doc(struct json_object **docs, const size_t *cl, size_t n)
+{
+	for (size_t i = 0; n > 1 && i < n; i++) {
+		const char *src = doc_string(docs[cl[i]], "spec.dataSource.postgresCluster.clusterName");
+		struct json_object *o = named_doc(docs, cl, n, src);
+
+		if (o != NULL && o != docs[cl[i]])
+			return docs[cl[i]];
+	}
+	return n > 0 ? docs[cl[0]] : NULL;
+}
+
+/* PGO's dataSource.postgresCluster: inside the pod there is no operator to
+ * look the source up, so its repository comes from its own document in
+ * the same file: repos[repoName], global and configuration. */
+static void
+source_cluster(struct spec *s, struct json_object **docs, const size_t *cl, size_t n,
+	       const char *path, struct diag *d)
+{
+	struct json_object *doc = named_doc(docs, cl, n, s->clone_source);
+	struct diag ignored = { 0 };
+	struct spec *src = NULL;
+	bool found = false;
+
+	/* a warning here (the spec is fine); the restore itself refuses */
+	if (doc == NULL) {
+		diag_warn(d, spec_path(s, "bootstrap.clone.source"), "the cluster \"%s\" restored "
+			  "from is not in %s: a restore needs its PostgresCluster manifest in the file as "
+			  "another document (pgpod reads its spec.backups.pgbackrest to find %s)",
+			   s->clone_source, path, s->restore.source ? s->restore.source : "the repository");
+		return;
+	}
+	if (!dialect_read(doc, path, &src, &ignored)) {
+		diag_error(d, spec_path(s, "bootstrap.clone.source"), "the document of cluster \"%s\" "
+			   "cannot be read", s->clone_source);
+		diag_free(&ignored);
+		return;
+	}
+	for (size_t i = 0; i < src->n_repos && !found; i++) {
+		if (src->repos[i].name == NULL || s->restore.source == NULL
+		    || strcmp(src->repos[i].name, s->restore.source) != 0)
+			continue;
+		spec_repo_move(&s->restore_repo, &src->repos[i]);
+		found = true;
+	}
+	if (!found)
+		diag_warn(d, spec_path(s, "bootstrap.restore.source"), "cluster \"%s\" has no "
+			  "repository \"%s\" in its spec.backups.pgbackrest.repos: a restore from it "
+			  "cannot run", s->clone_source, s->restore.source ? s->restore.source : "");
+	kvlist_free(&s->restore_global);
+	s->restore_global = src->pgbackrest_global;
+	src->pgbackrest_global = (struct kvlist) { 0 };
+	spec_projections_move(s, src);
+	spec_free(src);
+	diag_free(&ignored);
+}
+
 bool
 dialect_load(const char *path, struct spec **out, struct diag *d)
 {
 	struct json_object **docs = NULL;
-	size_t ndocs = 0;
+	struct json_object *doc;
+	size_t ndocs = 0, n;
+	size_t *cl;
 	char err[512];
 	bool ok = false;
 
@@ -1199,23 +1296,16 @@ dialect_load(const char *path, struct spec **out, struct diag *d)
 		strlist_add(&d->errors, err);
 		return false;
 	}
-	for (size_t i = 0; i < ndocs && !ok; i++) {
-		enum spec_dialect dialect;
-		enum dialect_kind kind;
-		const char *k = doc_string(docs[i], "kind");
-
-		/* Secrets and ConfigMaps may travel in the same file */
-		if (k && (strcmp(k, "Secret") == 0 || strcmp(k, "ConfigMap") == 0) && ndocs > 1)
-			continue;
-		if (ndocs > 1 && !dialect_detect(docs[i], &dialect, &kind, d, false))
-			continue;
-		ok = dialect_read(docs[i], path, out, d);
-		if (!ok)
-			break;
-	}
+	cl = spec_xcalloc(ndocs ? ndocs : 1, sizeof(*cl));
+	n = cluster_docs(docs, ndocs, cl, d);
+	if ((doc = this_doc(docs, cl, n)) != NULL)
+		ok = dialect_read(doc, path, out, d);
+	if (ok && (*out)->restore.source_kind == SPEC_SOURCE_CLUSTER && (*out)->clone_source != NULL)
+		source_cluster(*out, docs, cl, n, path, d);
 	if (!ok && d->errors.n == 0)
 		diag_error(d, path, "no cluster document found (%zu document%s read)", ndocs,
 			   ndocs == 1 ? "" : "s");
+	free(cl);
 	yamljson_free_docs(docs, ndocs);
 	return ok;
 }

@@ -900,3 +900,26 @@ spec_split_words(const char *text, struct strlist *out, const char **why)
 	free(word);
 	return ok;
 }
+
+void
+spec_repo_move(struct spec_repo *dst, struct spec_repo *src)
+{
+	spec_item_clear(spec_fields[spec_field_index("repos")].list, dst);
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
+}
+
+void
+spec_projections_move(struct spec *dst, struct spec *src)
+{
+	const struct spec_list *l =
+		spec_fields[spec_field_index("bootstrap.restore.pgbackrest.configuration")].list;
+
+	for (size_t i = 0; i < dst->n_restore_config; i++)
+		spec_item_clear(l, &dst->restore_config[i]);
+	free(dst->restore_config);
+	dst->restore_config = src->pgbackrest_config;
+	dst->n_restore_config = src->n_pgbackrest_config;
+	src->pgbackrest_config = NULL;
+	src->n_pgbackrest_config = 0;
+}

@@ -342,6 +342,13 @@ const struct spec_external *spec_external_find(const struct spec *s, const char 
  * when no entry is called name. Returns buf. */
 const char *spec_external_path(const struct spec *s, const char *name, char *buf, size_t cap);
 
+/* Move a repository (and its strings) from src to dst; src is left empty. */
+void spec_repo_move(struct spec_repo *dst, struct spec_repo *src);
+
+/* The source cluster's configuration projections (its backups') become
+ * dst's restore configuration; src's list is left empty. */
+void spec_projections_move(struct spec *dst, struct spec *src);
+
 struct spec *spec_new(void);
 void spec_free(struct spec *s);
 void spec_apply_defaults(struct spec *s);

@@ -670,6 +670,13 @@ check_restore_options(const struct spec *s, const char *prefix, const struct spe
 		const char *name = strncmp(w, "--", 2) == 0 ? w + 2 : "";
 		size_t n = strcspn(name, "=");
 
+		if (*name == '\0') {
+			diag_error(d, path, "\"%s\" is not an option (options start with --); a value "
+				   "with spaces is quoted as in a shell: --target=\"2021-06-09 "
+				   "14:15:11-04\"", w);
+			continue;
+		}
+
 		for (size_t k = 0; k < sizeof(restore_refused) / sizeof(restore_refused[0]); k++)
 			if (n == strlen(restore_refused[k].name)
 			    && strncmp(name, restore_refused[k].name, n) == 0)

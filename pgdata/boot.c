@@ -249,6 +249,25 @@ boot_fail(struct boot *b, const char *step)
 			  "replaces it", b->set->pgdata);
 }
 
+/* A step failed or a stop cut the bootstrap off: a resumable one stopped
+ * by a signal stays in place for the next run; any other is moved aside. */
+static void
+boot_end(struct boot *b, const char *step)
+{
+	if (!b->resumable || !boot_interrupted()) {
+		boot_fail(b, step);
+		return;
+	}
+	if (b->conn != NULL) {
+		PQfinish(b->conn);
+		b->conn = NULL;
+	}
+	if (b->inst.running)
+		(void) instance_stop(&b->inst, INSTANCE_STOP_FAST, STOP_TIMEOUT_MS);
+	log_warn("the %s was stopped during step \"%s\"; it stays in \"%s\" and the next run "
+		 "resumes it", b->marker, step, b->set->pgdata);
+}
+
 static enum boot_result boot_walk(struct boot *b, const struct boot_step *steps, size_t nsteps,
 				  long long start);
 
@@ -260,7 +279,7 @@ boot_run(struct boot *b, const struct boot_steps *plan)
 	enum boot_result r;
 
 	/* a cut-off bootstrap is found by this mark and started again */
-	if (!pgdata_mark_bootstrapping(b->set->pgdata))
+	if (!pgdata_mark_bootstrapping(b->set->pgdata, b->marker))
 		return BOOT_FAILED;	/* errors have already been logged */
 	b->sync_fd = pgdata_sync_open(b->set->pgdata);
 	r = boot_walk(b, steps, plan->n, start);
@@ -279,16 +298,17 @@ boot_walk(struct boot *b, const struct boot_step *steps, size_t nsteps, long lon
 		if (boot_interrupted()) {
 			log_error("the bootstrap was interrupted by a signal before step \"%s\"",
 				  steps[i].name);
-			boot_fail(b, steps[i].name);
+			boot_end(b, steps[i].name);
 			return BOOT_FAILED;
 		}
 		if (!steps[i].run(b)) {
-			boot_fail(b, steps[i].name);
+			boot_end(b, steps[i].name);
 			return BOOT_FAILED;
 		}
 		log_debug("step \"%s\" done in %lld ms", steps[i].name, mono_ms() - t0);
 	}
-	if (!pgdata_write_marker(b->set->pgdata, b->marker, (double) (mono_ms() - start) / 1000)) {
+	if (!pgdata_write_marker(b->set->pgdata, b->marker, (double) (mono_ms() - start) / 1000,
+				 b->marker_extra)) {
 		boot_fail(b, "mark complete");
 		return BOOT_FAILED;
 	}

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "inputs.h"
 #include "instance.h"
+#include "pgbackrest.h"
 #include "pgdata.h"
 #include "settings.h"
 #include "spec.h"
@@ -51,6 +52,11 @@ struct boot {
 	char                   up_where[300];	/* room for up_path */
 	struct config_recovery rec;		/* what boot_step_configure writes */
 	int                    sync_fd;		/* PGDATA's, from the start (boot_step_sync) */
+	bool                   resumable;	/* cut off by a stop: left in place for the
+						 * next run to resume (a restore), not moved aside */
+	char                   marker_extra[512]; /* more members of the completion marker */
+	struct pgbr_target     source;		/* a restore's repository (restore.c) */
+	char                   label[64];	/* the backup restored */
 };
 
 struct boot_step {

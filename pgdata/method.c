@@ -11,6 +11,7 @@
 #include "initdb.h"
 #include "log.h"
 #include "pgdata.h"
+#include "restore.h"
 
 static bool
 asks_replica_cluster(const struct spec *s)
@@ -57,8 +58,14 @@ const struct method method_table[] = {
 		.steps = &clone_copy_plan,
 	},
 	{
+		.name = "restore", .marker = "restore", .command = "restore",
+		.selected_by = "PGO/Percona spec.dataSource (postgresCluster, pgbackrest)",
+		.spec_asks = restore_asked, .resumable = true, .check = restore_check,
+		.prepare = restore_prepare, .steps = &restore_plan,
+	},
+	{
 		.name = "recovery", .marker = "recovery", .command = NULL,
-		.selected_by = "spec.bootstrap.recovery, PGO/Percona spec.dataSource",
+		.selected_by = "spec.bootstrap.recovery (Barman Cloud object store)",
 		.spec_asks = asks_recovery,
 	},
 	{
@@ -77,6 +84,7 @@ static const struct {
 } command_needs[] = {
 	{ "init", "`pgpod init` only runs initdb" },
 	{ "clone", "`pgpod clone` needs bootstrap.pg_basebackup (with a source in externalClusters)" },
+	{ "restore", "`pgpod restore` needs a pgBackRest source (PGO/Percona spec.dataSource)" },
 };
 
 const struct method *
@@ -162,6 +170,22 @@ method_move_cut_off(const struct settings *set)
 	return true;
 }
 
+/* A cut-off attempt of a resumable method (its in-progress mark, and its
+ * work still in the staging directory) is taken up where it stopped. */
+static bool
+method_resumes(const struct settings *set, const struct method *m)
+{
+	char started[32];
+
+	if (!m->resumable)
+		return false;
+	pgdata_bootstrapping_method(set->pgdata, started, sizeof(started));
+	if (strcmp(started, m->marker) != 0 || !pgdata_only_staging(set->pgdata))
+		return false;
+	log_warn("PGDATA \"%s\" holds a %s that was cut off: resuming it", set->pgdata, m->name);
+	return true;
+}
+
 enum boot_result
 method_bootstrap(const struct settings *set, const struct spec *s, const struct inputs *in,
 		 const struct method *m)
@@ -174,7 +198,7 @@ method_bootstrap(const struct settings *set, const struct spec *s, const struct 
 		return r;
 	if (!method_available(m, s))
 		return BOOT_FAILED;
-	if (st == PGDATA_PARTIAL && !method_move_cut_off(set))
+	if (st == PGDATA_PARTIAL && !method_resumes(set, m) && !method_move_cut_off(set))
 		return BOOT_FAILED;
 	if (st == PGDATA_FAILED && !pgdata_clear_failed(set->pgdata))
 		return BOOT_FAILED;

@@ -8,7 +8,8 @@
  *   initdb           initdb.c: a new cluster, its roles and postInit SQL
  *   replica cluster  clone.c: a standby of spec.replica.source
  *   pg_basebackup    clone.c: a copy of a live cluster on a new timeline
- *   recovery         a restore from a backup (not in this version)
+ *   restore          restore.c: a restore from a pgBackRest repository (PITR)
+ *   recovery         a restore from a Barman object store (not in this version)
  *   join             clone.c: a streaming replica of this cluster's primary
  */
 #ifndef PGPOD_METHOD_H
@@ -27,6 +28,7 @@ struct method {
 	const char *command;	/* the one-shot command that runs it, or NULL */
 	const char *selected_by; /* what selects it, for people */
 	bool        replicas;	/* selected by the instance (not instance 1) */
+	bool        resumable;	/* a cut-off attempt of it is resumed, not moved aside */
 	/* whether the spec asks for it (NULL: always, when the instance or
 	 * the command selects it) */
 	bool      (*spec_asks)(const struct spec *s);

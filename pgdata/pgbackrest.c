@@ -5,11 +5,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "argv.h"
@@ -185,13 +187,23 @@ ini_merge(struct ini *ini, const struct input_text *t)
 	return ok;
 }
 
+/* What one configuration file is made of. */
+struct pgbr_parts {
+	const struct spec_repo   *repos;
+	size_t                    nrepos;
+	const struct kvlist      *global;
+	const struct input_texts *ini;
+	const char               *stanza;
+	const char               *pg_path;
+};
+
 /* The repositories: type and where, as PGO writes them (a volume is a
  * posix repository at /pgbackrest/repoN unless global says otherwise). */
 static void
-pgbr_repos(const struct spec *s, struct section *g)
+pgbr_repos(const struct pgbr_parts *p, struct section *g)
 {
-	for (size_t i = 0; i < s->n_repos; i++) {
-		const struct spec_repo *r = &s->repos[i];
+	for (size_t i = 0; i < p->nrepos; i++) {
+		const struct spec_repo *r = &p->repos[i];
 		char key[64];
 		char value[256];
 
@@ -220,13 +232,12 @@ pgbr_repos(const struct spec *s, struct section *g)
 }
 
 /* [global]: pgpod's own settings, the repositories, the spec's global,
- * the configuration files; [db]: this instance. */
+ * the configuration files; [stanza]: this instance. */
 static bool
-pgbr_assemble(const struct settings *set, const struct spec *s, const struct inputs *in,
-	      struct ini *ini)
+pgbr_assemble(const struct settings *set, const struct pgbr_parts *p, struct ini *ini)
 {
 	struct section *g = ini_section(ini, "global");
-	struct section *db = ini_section(ini, PGBR_STANZA);
+	struct section *db = ini_section(ini, p->stanza);
 	char value[SETTINGS_PATH_MAX + 32];
 
 	snprintf(value, sizeof(value), "%s/pgbackrest", set->run_dir);
@@ -234,14 +245,13 @@ pgbr_assemble(const struct settings *set, const struct spec *s, const struct inp
 	kvlist_set(&g->kv, "log-path", value);
 	kvlist_set(&g->kv, "spool-path", value);
 	kvlist_set(&g->kv, "log-level-file", "off");
-	pgbr_repos(s, g);
-	for (size_t i = 0; i < s->pgbackrest_global.n; i++)
-		kvlist_set(&g->kv, s->pgbackrest_global.items[i].key,
-			   s->pgbackrest_global.items[i].value);
-	for (size_t i = 0; i < in->pgbackrest_ini.n; i++)
-		if (!ini_merge(ini, &in->pgbackrest_ini.items[i]))
+	pgbr_repos(p, g);
+	for (size_t i = 0; i < p->global->n; i++)
+		kvlist_set(&g->kv, p->global->items[i].key, p->global->items[i].value);
+	for (size_t i = 0; i < p->ini->n; i++)
+		if (!ini_merge(ini, &p->ini->items[i]))
 			return false;
-	kvlist_set(&db->kv, "pg1-path", set->pgdata);
+	kvlist_set(&db->kv, "pg1-path", p->pg_path);
 	snprintf(value, sizeof(value), "%d", set->pg_port);
 	kvlist_set(&db->kv, "pg1-port", value);
 	kvlist_set(&db->kv, "pg1-socket-path", set->run_dir);
@@ -249,13 +259,13 @@ pgbr_assemble(const struct settings *set, const struct spec *s, const struct inp
 	return true;
 }
 
-char *
-pgbr_render(const struct settings *set, const struct spec *s, const struct inputs *in)
+static char *
+pgbr_render_parts(const struct settings *set, const struct spec *s, const struct pgbr_parts *p)
 {
 	struct ini ini = { .n = 0 };
 	struct strbuf b = { 0 };
 
-	if (!pgbr_assemble(set, s, in, &ini)) {
+	if (!pgbr_assemble(set, p, &ini)) {
 		ini_free(&ini);
 		return NULL;
 	}
@@ -271,12 +281,43 @@ pgbr_render(const struct settings *set, const struct spec *s, const struct input
 	return b.data;
 }
 
+char *
+pgbr_render(const struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	const struct pgbr_parts p = {
+		.repos = s->repos, .nrepos = s->n_repos, .global = &s->pgbackrest_global,
+		.ini = &in->pgbackrest_ini, .stanza = PGBR_STANZA, .pg_path = set->pgdata,
+	};
+
+	return pgbr_render_parts(set, s, &p);
+}
+
+/* Write text to <run-dir>/name, 0600, then forget it. */
+static bool
+pgbr_write_file(const struct settings *set, const char *name, char *text)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	bool ok;
+
+	snprintf(dir, sizeof(dir), "%s/pgbackrest", set->run_dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		log_error("cannot create \"%s\" (pgBackRest's locks and spool): %s", dir,
+			  strerror(errno));
+		ok = false;
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", set->run_dir, name);
+		ok = file_write_atomic(path, text, strlen(text), 0600);
+	}
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
+	return ok;
+}
+
 bool
 pgbr_write_conf(const struct settings *set, const struct spec *s, const struct inputs *in)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
+	char path[PATH_MAX];
 	char *text;
-	bool ok;
 
 	pgbr_conf_path(set, path, sizeof(path));
 	if (!pgbr_enabled(s)) {
@@ -285,17 +326,60 @@ pgbr_write_conf(const struct settings *set, const struct spec *s, const struct i
 	}
 	if ((text = pgbr_render(set, s, in)) == NULL)
 		return false;
-	snprintf(dir, sizeof(dir), "%s/pgbackrest", set->run_dir);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		log_error("cannot create \"%s\" (pgBackRest's locks and spool): %s", dir,
-			  strerror(errno));
-		free(text);
+	return pgbr_write_file(set, PGBR_CONF, text);
+}
+
+/* The stanza a restore reads: dataSource.pgbackrest.stanza, else PGO's "db". */
+static const char *
+pgbr_source_stanza(const struct spec *s)
+{
+	return s->restore.source_kind == SPEC_SOURCE_DATASOURCE_REPO && s->pgbackrest_stanza != NULL
+		? s->pgbackrest_stanza : PGBR_STANZA;
+}
+
+bool
+pgbr_write_source_conf(const struct settings *set, const struct spec *s,
+		       const struct inputs *in, const char *pg_path)
+{
+	const struct pgbr_parts p = {
+		.repos = &s->restore_repo, .nrepos = 1, .global = &s->restore_global,
+		.ini = &in->restore_ini, .stanza = pgbr_source_stanza(s), .pg_path = pg_path,
+	};
+	char *text = pgbr_render_parts(set, s, &p);
+
+	return text != NULL && pgbr_write_file(set, PGBR_SOURCE_CONF, text);
+}
+
+void
+pgbr_own(const struct settings *set, struct pgbr_target *t)
+{
+	pgbr_conf_path(set, t->conf, sizeof(t->conf));
+	snprintf(t->stanza, sizeof(t->stanza), "%s", PGBR_STANZA);
+	t->repo = 0;
+}
+
+bool
+pgbr_source(const struct settings *set, const struct spec *s, const struct pgbr_target *own,
+	    struct pgbr_target *t)
+{
+	const char *name = s->restore.source;
+	bool theirs = s->restore.source_kind == SPEC_SOURCE_DATASOURCE_REPO
+		|| s->restore.source_kind == SPEC_SOURCE_CLUSTER;
+
+	if (name == NULL || strlen(name) != 5 || strncmp(name, "repo", 4) != 0 || name[4] < '1'
+	    || name[4] > '4') {
+		log_error("%s: \"%s\" is not a pgBackRest repository name (repo1 to repo4)",
+			  spec_path(s, "bootstrap.restore.source"), name ? name : "");
 		return false;
 	}
-	ok = file_write_atomic(path, text, strlen(text), 0600);
-	OPENSSL_cleanse(text, strlen(text));
-	free(text);
-	return ok;
+	if (theirs) {
+		snprintf(t->conf, sizeof(t->conf), "%s/%s", set->run_dir, PGBR_SOURCE_CONF);
+		snprintf(t->stanza, sizeof(t->stanza), "%s", pgbr_source_stanza(s));
+	} else {
+		*t = *own;
+	}
+	t->repo = name[4] - '0';
+	return true;
 }
 
 /* s in single quotes for /bin/sh ('it'\''s'); false when it does not fit. */
@@ -324,52 +408,70 @@ sh_quote(const char *s, char *buf, size_t cap)
 	return true;
 }
 
+/* "pgbackrest --config=… --stanza=…" for a postgres command, quoted. */
+static bool
+pgbr_shell_prefix(const char *conf, const char *stanza, char *buf, size_t cap)
+{
+	char bin[PATH_MAX], qbin[PATH_MAX * 2], qconf[PATH_MAX * 2], qst[160];
+
+	return pgbr_binary(bin, sizeof(bin)) && sh_quote(bin, qbin, sizeof(qbin))
+		&& sh_quote(conf, qconf, sizeof(qconf)) && sh_quote(stanza, qst, sizeof(qst))
+		&& snprintf(buf, cap, "%s --config=%s --stanza=%s", qbin, qconf, qst) < (int) cap;
+}
+
 bool
 pgbr_archive_command(const struct settings *set, char *buf, size_t cap)
 {
-	char bin[PATH_MAX], conf[PATH_MAX], qbin[PATH_MAX * 2], qconf[PATH_MAX * 2];
+	char conf[PATH_MAX], prefix[PATH_MAX * 5];
 
-	if (!pgbr_binary(bin, sizeof(bin)))
-		return false;
 	pgbr_conf_path(set, conf, sizeof(conf));
-	return sh_quote(bin, qbin, sizeof(qbin)) && sh_quote(conf, qconf, sizeof(qconf))
-		&& snprintf(buf, cap, "%s --config=%s --stanza=%s archive-push \"%%p\"", qbin, qconf,
-			    PGBR_STANZA) < (int) cap;
+	return pgbr_shell_prefix(conf, PGBR_STANZA, prefix, sizeof(prefix))
+		&& snprintf(buf, cap, "%s archive-push \"%%p\"", prefix) < (int) cap;
 }
 
-/* pgbackrest --config=… --stanza=db --log-level-console=info COMMAND WORDS…
+bool
+pgbr_restore_command(const struct pgbr_target *t, const char *pg_path, char *buf, size_t cap)
+{
+	char prefix[PATH_MAX * 5], qpath[PATH_MAX * 2];
+
+	return pgbr_shell_prefix(t->conf, t->stanza, prefix, sizeof(prefix))
+		&& sh_quote(pg_path, qpath, sizeof(qpath))
+		&& snprintf(buf, cap, "%s --repo=%d --pg1-path=%s archive-get %%f \"%%p\"", prefix,
+			    t->repo > 0 ? t->repo : 1, qpath) < (int) cap;
+}
+
+/* pgbackrest --config=… --stanza=… --log-level-console=info COMMAND WORDS…
  * (quiet: only errors, on stderr, so that stdout is the command's output). */
 static bool
-pgbr_args(const struct settings *set, const char *command, const char *const *words,
-	  size_t nwords, bool quiet, struct argv *args, struct argv *env)
+pgbr_args(const struct settings *set, const struct pgbr_target *t, const char *command,
+	  const char *const *words, size_t nwords, bool quiet, struct argv *args, struct argv *env)
 {
-	char bin[PATH_MAX], conf[PATH_MAX];
+	char bin[PATH_MAX];
 
 	if (!pgbr_binary(bin, sizeof(bin)))
 		return false;
-	pgbr_conf_path(set, conf, sizeof(conf));
 	argv_init(args);
 	argv_init(env);
 	argv_add(args, bin);
-	argv_addf(args, "--config=%s", conf);
-	argv_add(args, "--stanza=" PGBR_STANZA);
+	argv_addf(args, "--config=%s", t->conf);
+	argv_addf(args, "--stanza=%s", t->stanza);
 	argv_add(args, quiet ? "--log-level-console=off" : "--log-level-console=info");
 	argv_add(args, quiet ? "--log-level-stderr=error" : "--log-level-stderr=off");
+	argv_add(args, command);	/* then its options and arguments (repo-ls PATH) */
 	for (size_t i = 0; i < nwords; i++)
 		argv_add(args, words[i]);
-	argv_add(args, command);
 	instance_tool_env(set, env);
 	return true;
 }
 
 bool
-pgbr_run(const struct settings *set, const char *command, const char *const *words,
-	 size_t nwords, int *code, char *last, size_t lastcap)
+pgbr_run(const struct settings *set, const struct pgbr_target *t, const char *command,
+	 const char *const *words, size_t nwords, int *code, char *last, size_t lastcap)
 {
 	struct argv args, env;
 	bool ok;
 
-	if (!pgbr_args(set, command, words, nwords, false, &args, &env))
+	if (!pgbr_args(set, t, command, words, nwords, false, &args, &env))
 		return false;
 	ok = proc_run(&args, &env, PGBR_LOGGER, code, last, lastcap);
 	argv_free(&args);
@@ -378,13 +480,44 @@ pgbr_run(const struct settings *set, const char *command, const char *const *wor
 }
 
 bool
-pgbr_capture(const struct settings *set, const char *command, const char *const *words,
-	     size_t nwords, char *buf, size_t cap, int *code)
+pgbr_run_until(const struct settings *set, const struct pgbr_target *t, const char *command,
+	       const char *const *words, size_t nwords, bool (*stop)(void), proc_filter watch,
+	       void *arg, int *code, char *last, size_t lastcap)
+{
+	struct argv args, env;
+	struct proc p;
+	bool ok, signalled = false;
+
+	if (!pgbr_args(set, t, command, words, nwords, false, &args, &env))
+		return false;
+	ok = proc_spawn_filtered(&args, &env, PGBR_LOGGER, false, watch, arg, &p);
+	argv_free(&args);
+	argv_free(&env);
+	if (!ok)
+		return false;
+	while (!proc_poll(&p, code)) {
+		struct timespec nap = { 0, 50 * 1000000L };
+
+		if (!signalled && stop()) {
+			log_info("stopping pgbackrest %s (pid %d)", command, (int) p.pid);
+			(void) kill(p.pid, SIGTERM);	/* pgBackRest ends cleanly on it */
+			signalled = true;
+		}
+		nanosleep(&nap, NULL);
+	}
+	proc_finish(&p);
+	snprintf(last, lastcap, "%s", p.last);
+	return true;
+}
+
+bool
+pgbr_capture(const struct settings *set, const struct pgbr_target *t, const char *command,
+	     const char *const *words, size_t nwords, char *buf, size_t cap, int *code)
 {
 	struct argv args, env;
 	bool ok;
 
-	if (!pgbr_args(set, command, words, nwords, true, &args, &env))
+	if (!pgbr_args(set, t, command, words, nwords, true, &args, &env))
 		return false;
 	ok = proc_capture(&args, &env, buf, cap, code);
 	argv_free(&args);

@@ -15,16 +15,36 @@
 #ifndef PGPOD_PGBACKREST_H
 #define PGPOD_PGBACKREST_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "inputs.h"
+#include "proc.h"
 #include "settings.h"
 #include "spec.h"
 
 #define PGBR_STANZA "db"
 #define PGBR_CONF   "pgbackrest.conf"
+#define PGBR_SOURCE_CONF "pgbackrest-source.conf"	/* the repository a restore reads */
 #define PGBR_LOGGER "pgbackrest"
+
+/* Which configuration a call uses: this cluster's own repositories
+ * (stanza "db"), or the one a restore reads from (PGO's dataSource: its
+ * own stanza, its repository, its settings). */
+struct pgbr_target {
+	char conf[PATH_MAX];
+	char stanza[64];
+	int  repo;		/* repoN of the restore; 0: pgBackRest's choice */
+};
+
+/* This cluster's repositories. */
+void pgbr_own(const struct settings *set, struct pgbr_target *t);
+
+/* The repository the spec restores from (bootstrap.restore); false
+ * (logged) when it names no repository pgpod can use. */
+bool pgbr_source(const struct settings *set, const struct spec *s, const struct pgbr_target *own,
+		 struct pgbr_target *t) __attribute__((warn_unused_result));
 
 /* This cluster has repositories of its own: it archives WAL and backs up. */
 bool pgbr_enabled(const struct spec *s);
@@ -36,6 +56,14 @@ char *pgbr_render(const struct settings *set, const struct spec *s, const struct
 /* Render and write <run-dir>/pgbackrest.conf (removed when the spec has
  * no repositories). False: logged. */
 bool pgbr_write_conf(const struct settings *set, const struct spec *s, const struct inputs *in)
+	__attribute__((warn_unused_result));
+
+/* The configuration of the repository a restore reads (PGO's
+ * dataSource.pgbackrest, or the repository of the source cluster's
+ * document): written to <run-dir>/pgbackrest-source.conf for pg_path (the
+ * directory restored into). False: logged. */
+bool pgbr_write_source_conf(const struct settings *set, const struct spec *s,
+			    const struct inputs *in, const char *pg_path)
 	__attribute__((warn_unused_result));
 
 /* <run-dir>/pgbackrest.conf. */
@@ -50,13 +78,27 @@ bool pgbr_archive_command(const struct settings *set, char *buf, size_t cap)
  * WORDS…`, its output in the log (logger "pgbackrest"); *code is its exit
  * code, last its last error-looking line. False: it could not be started
  * (logged). */
-bool pgbr_run(const struct settings *set, const char *command, const char *const *words,
-	      size_t nwords, int *code, char *last, size_t lastcap)
+bool pgbr_run(const struct settings *set, const struct pgbr_target *t, const char *command,
+	      const char *const *words, size_t nwords, int *code, char *last, size_t lastcap)
+	__attribute__((warn_unused_result));
+
+/* pgbr_run that sends pgbackrest SIGTERM once stop() says so (a bootstrap
+ * being stopped) and waits for it to end either way; every output line is
+ * offered to watch first (NULL: none; it returns false to keep the line
+ * in the log). */
+bool pgbr_run_until(const struct settings *set, const struct pgbr_target *t, const char *command,
+		    const char *const *words, size_t nwords, bool (*stop)(void), proc_filter watch,
+		    void *arg, int *code, char *last, size_t lastcap)
 	__attribute__((warn_unused_result));
 
 /* The same with the output captured into buf (NUL-terminated). */
-bool pgbr_capture(const struct settings *set, const char *command, const char *const *words,
-		  size_t nwords, char *buf, size_t cap, int *code)
+bool pgbr_capture(const struct settings *set, const struct pgbr_target *t, const char *command,
+		  const char *const *words, size_t nwords, char *buf, size_t cap, int *code)
+	__attribute__((warn_unused_result));
+
+/* The restore_command of a recovery from t (shell text): archive-get from
+ * its repository, for pg_path. False when it does not fit. */
+bool pgbr_restore_command(const struct pgbr_target *t, const char *pg_path, char *buf, size_t cap)
 	__attribute__((warn_unused_result));
 
 /* One backup of a repository, as `pgbackrest info` tells it. */
@@ -77,13 +119,20 @@ struct pgbr_info {
 	char                message[256];
 	struct pgbr_backup *backups;	/* oldest first */
 	size_t              n;
+	char                archive_id[32];	/* the WAL archive of the newest backup's db ("15-1") */
 };
 
-/* pgbackrest info for repo (1..4; 0: every repository). False when it
- * could not be asked (why: pgBackRest's own message). */
-bool pgbr_info(const struct settings *set, int repo, struct pgbr_info *out, char *why,
-	       size_t whycap) __attribute__((warn_unused_result));
+/* pgbackrest info of t's stanza in t's repository (every one when
+ * t->repo is 0). False when it could not be asked (why: pgBackRest's own
+ * message). */
+bool pgbr_info(const struct settings *set, const struct pgbr_target *t, struct pgbr_info *out,
+	       char *why, size_t whycap) __attribute__((warn_unused_result));
 void pgbr_info_free(struct pgbr_info *info);
+
+/* Whether timeline tli has WAL or a history file in t's archive (info's
+ * archive_id); false also when the archive cannot be listed (logged). */
+bool pgbr_timeline_exists(const struct settings *set, const struct pgbr_target *t,
+			  const char *archive_id, long tli);
 
 /* A backup of this cluster to repo (1..4) of type (full, diff, incr): its
  * progress in the log, then one summary line (label, sizes, duration).

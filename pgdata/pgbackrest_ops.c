@@ -72,9 +72,26 @@ info_backup(struct json_object *stanza, struct json_object *b, struct pgbr_backu
 			sizeof(out->pg_version));
 }
 
+/* The archive of the newest backup's database (archive[].database.id). */
+static void
+info_archive_id(struct json_object *stanza, struct pgbr_info *out)
+{
+	struct json_object *arch = get(stanza, "archive"), *backups = get(stanza, "backup");
+	size_t nb = backups != NULL ? json_object_array_length(backups) : 0;
+	int db = nb ? json_object_get_int(get(json_object_array_get_idx(backups, nb - 1),
+					       "database.id")) : -1;
+
+	for (size_t i = 0; arch != NULL && i < json_object_array_length(arch); i++) {
+		struct json_object *a = json_object_array_get_idx(arch, i);
+
+		if (db < 0 || json_object_get_int(get(a, "database.id")) == db)
+			get_str(a, "id", out->archive_id, sizeof(out->archive_id));
+	}
+}
+
 /* The stanza "db" of info's output (a list of stanzas) into out. */
 static bool
-info_parse(const char *text, struct pgbr_info *out, char *why, size_t whycap)
+info_parse(const char *text, const char *want, struct pgbr_info *out, char *why, size_t whycap)
 {
 	struct json_object *all = json_tokener_parse(text), *stanza = NULL, *backups;
 
@@ -83,11 +100,11 @@ info_parse(const char *text, struct pgbr_info *out, char *why, size_t whycap)
 		char name[64];
 
 		get_str(json_object_array_get_idx(all, i), "name", name, sizeof(name));
-		if (strcmp(name, PGBR_STANZA) == 0)
+		if (strcmp(name, want) == 0)
 			stanza = json_object_array_get_idx(all, i);
 	}
 	if (stanza == NULL) {
-		snprintf(why, whycap, "pgbackrest info printed no stanza \"%s\"", PGBR_STANZA);
+		snprintf(why, whycap, "pgbackrest info printed no stanza \"%s\"", want);
 		json_object_put(all);
 		return false;
 	}
@@ -100,12 +117,14 @@ info_parse(const char *text, struct pgbr_info *out, char *why, size_t whycap)
 		out->n = 0;
 	for (size_t i = 0; i < out->n; i++)
 		info_backup(stanza, json_object_array_get_idx(backups, i), &out->backups[i]);
+	info_archive_id(stanza, out);
 	json_object_put(all);
 	return true;
 }
 
 bool
-pgbr_info(const struct settings *set, int repo, struct pgbr_info *out, char *why, size_t whycap)
+pgbr_info(const struct settings *set, const struct pgbr_target *t, struct pgbr_info *out,
+	  char *why, size_t whycap)
 {
 	const char *words[2] = { "--output=json" };
 	char rw[16];
@@ -118,9 +137,9 @@ pgbr_info(const struct settings *set, int repo, struct pgbr_info *out, char *why
 		snprintf(why, whycap, "out of memory");
 		return false;
 	}
-	snprintf(rw, sizeof(rw), "--repo=%d", repo);
+	snprintf(rw, sizeof(rw), "--repo=%d", t->repo);
 	words[1] = rw;
-	ok = pgbr_capture(set, "info", words, repo > 0 ? 2 : 1, buf, INFO_MAX, &code);
+	ok = pgbr_capture(set, t, "info", words, t->repo > 0 ? 2 : 1, buf, INFO_MAX, &code);
 	if (ok && code != 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		snprintf(why, whycap, "%s", *buf ? buf : "pgbackrest info failed");
@@ -128,7 +147,7 @@ pgbr_info(const struct settings *set, int repo, struct pgbr_info *out, char *why
 	} else if (!ok) {
 		snprintf(why, whycap, "pgbackrest could not be started");
 	} else {
-		ok = info_parse(buf, out, why, whycap);
+		ok = info_parse(buf, t->stanza, out, why, whycap);
 	}
 	free(buf);
 	return ok;
@@ -140,6 +159,33 @@ pgbr_info_free(struct pgbr_info *info)
 	free(info->backups);
 	info->backups = NULL;
 	info->n = 0;
+}
+
+bool
+pgbr_timeline_exists(const struct settings *set, const struct pgbr_target *t,
+		     const char *archive_id, long tli)
+{
+	char path[160], rw[24], want[16];
+	const char *words[2] = { rw, path };
+	char *buf = malloc(INFO_MAX);
+	int code = -1;
+	bool found = false;
+
+	if (buf == NULL)
+		return false;
+	snprintf(rw, sizeof(rw), "--repo=%d", t->repo > 0 ? t->repo : 1);
+	snprintf(path, sizeof(path), "archive/%s/%s", t->stanza, archive_id);
+	snprintf(want, sizeof(want), "%08lX", tli);
+	if (!pgbr_capture(set, t, "repo-ls", words, 2, buf, INFO_MAX, &code) || code != 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		log_error("cannot list the WAL archive %s of repo%d: %s", path, t->repo, buf);
+	} else {
+		for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l && !found;
+		     l = strtok_r(NULL, "\n", &save))
+			found = strncmp(l, want, 8) == 0;
+	}
+	free(buf);
+	return found;
 }
 
 /* Bytes for people: 25.1 MiB. */
@@ -163,21 +209,24 @@ pgbr_backup(const struct settings *set, const char *type, int repo, struct pgbr_
 	char tw[32], rw[16], last[PROC_LAST_MAX] = "", why[256], sz[32], rsz[32];
 	const char *words[2] = { tw, rw };
 	long long t0 = mono_ms();
+	struct pgbr_target own;
 	struct pgbr_info info;
 	int code = -1;
 
 	memset(done, 0, sizeof(*done));
+	pgbr_own(set, &own);
+	own.repo = repo;
 	snprintf(tw, sizeof(tw), "--type=%s", type);
 	snprintf(rw, sizeof(rw), "--repo=%d", repo);
 	log_info("pgBackRest %s backup to repo%d begins", type, repo);
-	if (!pgbr_run(set, "backup", words, 2, &code, last, sizeof(last)))
+	if (!pgbr_run(set, &own, "backup", words, 2, &code, last, sizeof(last)))
 		return -1;
 	if (code != 0) {
 		log_error("the %s backup to repo%d failed (pgbackrest exit code %d)%s%s", type, repo,
 			  code, *last ? ": " : "", last);
 		return code;
 	}
-	if (!pgbr_info(set, repo, &info, why, sizeof(why)) || info.n == 0) {
+	if (!pgbr_info(set, &own, &info, why, sizeof(why)) || info.n == 0) {
 		log_warn("the %s backup to repo%d succeeded in %.1f s; pgbackrest info then failed: %s",
 			 type, repo, (double) (mono_ms() - t0) / 1000, info.n ? why : "no backup listed");
 		pgbr_info_free(&info);
@@ -197,9 +246,11 @@ bool
 pgbr_stanza(const struct settings *set)
 {
 	char last[PROC_LAST_MAX] = "";
+	struct pgbr_target own;
 	int code = -1;
 
-	if (!pgbr_run(set, "stanza-create", NULL, 0, &code, last, sizeof(last)))
+	pgbr_own(set, &own);
+	if (!pgbr_run(set, &own, "stanza-create", NULL, 0, &code, last, sizeof(last)))
 		return false;
 	if (code != 0) {
 		log_error("pgbackrest stanza-create failed (exit code %d)%s%s: WAL is not archived "
@@ -207,7 +258,7 @@ pgbr_stanza(const struct settings *set)
 			  last);
 		return false;
 	}
-	if (!pgbr_run(set, "check", NULL, 0, &code, last, sizeof(last)))
+	if (!pgbr_run(set, &own, "check", NULL, 0, &code, last, sizeof(last)))
 		return false;
 	if (code != 0) {
 		log_error("pgbackrest check failed (exit code %d)%s%s: WAL archiving or the "

@@ -33,14 +33,48 @@ pgdata_has(const char *dir, const char *name)
 }
 
 bool
-pgdata_mark_bootstrapping(const char *pgdata)
+pgdata_mark_bootstrapping(const char *pgdata, const char *method)
 {
 	char created[PATH_MAX], path[PATH_MAX];
 
 	if (!file_mkdir_p(pgdata, 0700, created, sizeof(created)))
 		return false;	/* errors have already been logged */
 	snprintf(path, sizeof(path), "%s/%s", pgdata, PGDATA_BOOTSTRAPPING);
-	return file_write_atomic(path, "", 0, 0600);
+	return file_write_atomic(path, method, strlen(method), 0600);
+}
+
+void
+pgdata_bootstrapping_method(const char *pgdata, char *buf, size_t cap)
+{
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len;
+	int err;
+
+	*buf = '\0';
+	snprintf(path, sizeof(path), "%s/%s", pgdata, PGDATA_BOOTSTRAPPING);
+	if (file_read(path, 64, &text, &len, &err))
+		snprintf(buf, cap, "%.*s", (int) strcspn(text, "\n"), text);
+	free(text);
+}
+
+bool
+pgdata_only_staging(const char *pgdata)
+{
+	struct dirent *e;
+	DIR *d = opendir(pgdata);
+	bool only = d != NULL, staging = false;
+
+	while (only && (e = readdir(d)) != NULL) {
+		staging |= strcmp(e->d_name, ".pgpod-copy") == 0;
+		only = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0
+			|| strcmp(e->d_name, PGDATA_BOOTSTRAPPING) == 0
+			|| strcmp(e->d_name, ".pgpod-copy") == 0
+			|| strcmp(e->d_name, ".pgpod-copy.pid") == 0;
+	}
+	if (d != NULL)
+		closedir(d);
+	return only && staging;
 }
 
 bool
@@ -115,17 +149,19 @@ utc_stamp(char *buf, size_t cap, bool compact)
 }
 
 bool
-pgdata_write_marker(const char *pgdata, const char *method, double seconds)
+pgdata_write_marker(const char *pgdata, const char *method, double seconds, const char *extra)
 {
 	char path[PATH_MAX];
 	char when[32];
-	char text[512];
+	char text[1024];
 	int n;
 
 	utc_stamp(when, sizeof(when), false);
 	n = snprintf(text, sizeof(text),
 		     "{\"method\": \"%s\", \"finishedAt\": \"%s\", \"durationSeconds\": %.3f, "
-		     "\"pgpodVersion\": \"%s\"}\n", method, when, seconds, PGPOD_VERSION);
+		     "\"pgpodVersion\": \"%s\"%s}\n", method, when, seconds, PGPOD_VERSION, extra);
+	if (n < 0 || (size_t) n >= sizeof(text))
+		return false;
 	snprintf(path, sizeof(path), "%s/%s", pgdata, PGDATA_MARKER);
 	return file_write_atomic(path, text, (size_t) n, 0600);
 }

@@ -31,9 +31,10 @@ enum pgdata_state {
 enum pgdata_state pgdata_state(const char *pgdata);
 const char *pgdata_state_name(enum pgdata_state st);
 
-/* Write the completion marker (method, finished-at, duration). */
-bool pgdata_write_marker(const char *pgdata, const char *method, double seconds)
-	__attribute__((warn_unused_result));
+/* Write the completion marker (method, finished-at, duration, and extra:
+ * more members of the JSON object, "" or `, "backup": "..."`). */
+bool pgdata_write_marker(const char *pgdata, const char *method, double seconds,
+			 const char *extra) __attribute__((warn_unused_result));
 
 /* What the completion marker says; false when there is none. */
 struct pgdata_marker {
@@ -65,13 +66,21 @@ bool pgdata_clear_failed(const char *pgdata) __attribute__((warn_unused_result))
 /* Say so when the volume holding pgdata is (nearly) full. */
 void pgdata_report_space(const char *pgdata);
 
-/* Make PGDATA (0700) if missing and put the in-progress mark in it;
- * false (logged) when it cannot. */
-bool pgdata_mark_bootstrapping(const char *pgdata) __attribute__((warn_unused_result));
+/* Make PGDATA (0700) if missing and put the in-progress mark in it, the
+ * method's name its content; false (logged) when it cannot. */
+bool pgdata_mark_bootstrapping(const char *pgdata, const char *method)
+	__attribute__((warn_unused_result));
+
+/* The method of the in-progress mark ("" when none or unreadable). */
+void pgdata_bootstrapping_method(const char *pgdata, char *buf, size_t cap);
 
 /* PGDATA holds nothing but the in-progress mark: remove it (nothing was
  * written) and say true. */
 bool pgdata_only_mark(const char *pgdata);
+
+/* PGDATA holds the in-progress mark and the staging directory, nothing
+ * else: a bootstrap cut off before its result was moved into place. */
+bool pgdata_only_staging(const char *pgdata);
 
 /* Whether PGDATA holds name (a file or directory). */
 bool pgdata_has(const char *pgdata, const char *name);

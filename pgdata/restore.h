@@ -1,0 +1,51 @@
+/*
+ * restore.h — the restore bootstrap from a pgBackRest repository (PGO's
+ * and Percona's spec.dataSource: postgresCluster with the source cluster's
+ * document in the same file, or pgbackrest with the repository described
+ * in place), with point-in-time recovery:
+ *
+ *   check      `pgbackrest info`: the repository answers, the stanza and a
+ *              backup exist, of the installed major; --set exists; a time
+ *              target is after a backup's end; a target timeline exists.
+ *              Each refusal is one message, before anything is written.
+ *   restore    `pgbackrest restore --type=none --delta` into the staging
+ *              directory (PGDATA/.pgpod-copy): a restore cut off by a stop
+ *              stays there and the next run resumes it.
+ *   recover    a temporary postgres (no TCP) on the staging directory with
+ *              pgpod's recovery settings (restore_command = archive-get,
+ *              the target, recovery_target_action = promote), the
+ *              hot-standby parameters raised to pg_controldata's, replay
+ *              progress logged, a paused replay resumed, no time limit,
+ *              until it is promoted; an end before the target is an error
+ *              with the last replayed time and LSN.
+ *   then       into place, roles and the application database, databases
+ *              left out by --db-include dropped, configuration, flush,
+ *              and the marker (method restore, backup, target, timeline).
+ */
+#ifndef PGPOD_RESTORE_H
+#define PGPOD_RESTORE_H
+
+#include <stdbool.h>
+
+#include "boot.h"
+#include "inputs.h"
+#include "settings.h"
+#include "spec.h"
+
+/* The spec restores from a pgBackRest repository (PGO, Percona). */
+bool restore_asked(const struct spec *s);
+
+/* The checks before anything is written (logged). */
+bool restore_check(const struct settings *set, const struct spec *s, const struct inputs *in);
+
+/* The restore's repository and the configuration it ends with. */
+bool restore_prepare(struct boot *b);
+
+extern const struct boot_steps restore_plan;
+
+/* Parse a recovery_target_time the way people write it for PostgreSQL
+ * ("2021-06-09 14:15:11-04", "2026-01-02T03:04:05.5Z", no zone: UTC)
+ * into Unix time; false when it is not one of those forms. */
+bool restore_parse_time(const char *text, double *out);
+
+#endif

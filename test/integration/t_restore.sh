@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# The restore bootstrap from a pgBackRest repository (PGO and Percona
+# dataSource) with point-in-time recovery, for real: cluster A runs under
+# pgpod and archives to a posix repository; `pgpod restore` (and `pgpod
+# run`) make cluster B from it. Every target type with rows before and
+# after it, --set, --db-include, the refusals, a restore cut off and
+# resumed.
+. "$(dirname "$0")/lib.sh"
+
+# ---- cluster A: the source
+
+# with_a CMD...: run CMD with the harness' globals pointing at cluster A.
+with_a() {
+	local sp=$PGDATA sr=$RUN ss=$SOCK so=$PORT sh=$HTTP_PORT sspec=$SPEC rc
+	local spid=${RUN_PID:-} sout=${RUN_OUT:-} serr=${RUN_ERR:-}
+	PGDATA=$A_PGDATA RUN=$A_RUN SOCK=$A_RUN PORT=$A_PORT HTTP_PORT=$A_HTTP SPEC=$T/a.yaml
+	RUN_PID=${A_PID:-} RUN_OUT=${A_OUT:-} RUN_ERR=${A_ERR:-}
+	"$@"
+	rc=$?
+	PGDATA=$sp RUN=$sr SOCK=$ss PORT=$so HTTP_PORT=$sh SPEC=$sspec
+	RUN_PID=$spid RUN_OUT=$sout RUN_ERR=$serr
+	return $rc
+}
+
+# start_a [EXTRA]: cluster A ("hippo", PGO), repo1 at $T/repo, its stanza
+# ready, a first full backup taken. EXTRA: YAML lines under spec.
+start_a() {
+	REPO=$T/repo
+	mkdir -p "$REPO" && give_to_pg "$REPO"
+	A_PGDATA=$T/a/pgdata
+	A_RUN=$T/arun
+	alloc_port A_PORT && alloc_port A_HTTP || return 1
+	cat >"$T/a.yaml" <<EOF
+apiVersion: postgres-operator.crunchydata.com/v1beta1
+kind: PostgresCluster
+metadata:
+  name: hippo
+spec:
+  postgresVersion: 15
+  instances:
+    - replicas: 1
+  backups:
+    pgbackrest:
+      global:
+        repo1-path: $REPO
+        start-fast: "y"
+      repos:
+      - name: repo1
+        volume:
+          volumeClaimSpec: {}
+${1:-}
+EOF
+	A_PID=
+	with_a a_run
+	wait_for 240 0.25 grep -qF 'pgBackRest stanza \"db\" is ready' "$A_OUT" ||
+		{ fail "cluster A: no stanza$(tail -5 "$A_OUT")"; return 1; }
+	a_backup full
+}
+
+# a_run: pgpod run of A in the background (inside with_a).
+a_run() {
+	pgpod_run_bg
+	A_PID=$RUN_PID
+	A_OUT=$RUN_OUT
+	A_ERR=$RUN_ERR
+}
+
+a_sql() { as_pg timeout -k 5 60 "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$A_RUN" -p "$A_PORT" -U postgres -d "${2:-postgres}" -c "$1"; }
+
+# a_backup TYPE: pgpod backup on A; its label into A_LABEL.
+a_backup() {
+	with_a pgpod_cmd backup --type "$1" || { fail "backup of A failed$(last_output_tail)"; return 1; }
+	A_LABEL=$(log_msgs info "$LAST_OUT" | sed -n 's/^backup \([0-9F_DI-]*\) .*/\1/p' | tail -n 1)
+	[ -n "$A_LABEL" ] || { fail "no label in the backup's summary$(last_output_tail)"; return 1; }
+}
+
+# archived SEG: the WAL segment is in A's repository.
+archived() { [ -n "$(find "$REPO/archive" -name "$1*" 2>/dev/null)" ]; }
+
+# a_switch: the current WAL segment to the archive (and wait for it).
+a_switch() {
+	local seg
+	seg=$(a_sql "SELECT pg_walfile_name(pg_current_wal_lsn())") || return 1
+	a_sql "SELECT pg_switch_wal()" >/dev/null
+	wait_for 100 0.1 archived "$seg" || fail "WAL $seg did not reach the archive"
+}
+
+# ---- cluster B: restored from A's repository
+
+# b_spec FILE OPTIONS...: B ("elephant") restores from A's repository,
+# PGO's dataSource.pgbackrest, with these restore options.
+b_spec() {
+	local f=$1 o
+	shift
+	{
+		cat <<EOF
+apiVersion: postgres-operator.crunchydata.com/v1beta1
+kind: PostgresCluster
+metadata:
+  name: elephant
+spec:
+  postgresVersion: 15
+  instances:
+    - replicas: 1
+  dataSource:
+    pgbackrest:
+      stanza: ${B_STANZA:-db}
+      global:
+        repo1-path: ${B_REPO_PATH:-$REPO}
+      repo:
+        name: repo1
+        volume:
+          volumeClaimSpec: {}
+      options:
+EOF
+		for o in "$@"; do printf "      - '%s'\n" "$o"; done
+		[ $# = 0 ] && printf '        []\n'
+	} >"$f"
+	SPEC=$f
+}
+
+# b_rows [DB]: B's rows of table t, started by hand, one line.
+b_rows() {
+	pg_start "$PGDATA" || return 1
+	psql_su "${1:-postgres}" "SELECT coalesce(string_agg(x::text, ',' ORDER BY x), '') FROM t"
+	pg_stop "$PGDATA"
+}
+
+# restore_ok DESC: pgpod restore exits 0 with the marker of a restore.
+restore_ok() {
+	pgpod_cmd restore
+	expect_rc "$1" 0 $? || return 1
+	expect_bootstrapped "$PGDATA"
+	expect_eq "$1: method in the marker" restore "$(jq -r .method "$PGDATA/pgpod-bootstrap.json")"
+	expect_no_postgres_under "$(dirname "$PGDATA")"
+}
+
+# next_b: a fresh PGDATA and run dir for the next restore.
+next_b() {
+	B_N=$((${B_N:-0} + 1))
+	PGDATA=$T/b$B_N/pgdata
+	RUN=$T/brun$B_N
+	SOCK=$RUN
+}
+
+# Rows 1 before every target, 2 after: time, xid, name, lsn; immediate
+# stops at the end of the backup (no rows).
+test_pitr_every_target() {
+	local xid lsn when
+	start_a || return
+	a_sql "CREATE TABLE t (x int)" >/dev/null && a_backup full || return
+	xid=$(a_sql "INSERT INTO t VALUES (1) RETURNING txid_current()")
+	lsn=$(a_sql "SELECT pg_current_wal_lsn()")
+	a_sql "SELECT pg_create_restore_point('before_two')" >/dev/null
+	when=$(a_sql "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+	sleep 1.2	# pgBackRest and postgres compare times; a clear second apart
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null
+	a_switch
+	next_b; b_spec "$T/b1.yaml" --type=time "--target=\"$when\""
+	restore_ok "restore to a time" && expect_eq "rows at the time target" 1 "$(b_rows)"
+	expect_grep "target in the marker" '"target": "time' "$PGDATA/pgpod-bootstrap.json"
+	next_b; b_spec "$T/b2.yaml" --type=xid "--target=$xid"
+	restore_ok "restore to an xid" && expect_eq "rows at the xid target" 1 "$(b_rows)"
+	next_b; b_spec "$T/b3.yaml" --type=name --target=before_two
+	restore_ok "restore to a name" && expect_eq "rows at the named target" 1 "$(b_rows)"
+	next_b; b_spec "$T/b4.yaml" --type=lsn "--target=$lsn"
+	restore_ok "restore to an lsn" && expect_eq "rows at the lsn target" 1 "$(b_rows)"
+	next_b; b_spec "$T/b5.yaml" --type=immediate
+	restore_ok "restore to the end of the backup" && expect_eq "rows at immediate" "" "$(b_rows)"
+	next_b; b_spec "$T/b6.yaml"
+	restore_ok "restore to the end of the WAL" && expect_eq "rows at the end" "1,2" "$(b_rows)"
+	expect_eq "a new timeline" 2 "$(jq -r .timeline "$PGDATA/pgpod-bootstrap.json")"
+	with_a stop_run TERM
+}
+
+# --set: an older backup, to its end.
+test_set_older_backup() {
+	local first
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null && a_backup full || return
+	first=$A_LABEL
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null && a_backup full || return
+	next_b; b_spec "$T/b.yaml" "--set=$first" --type=immediate
+	restore_ok "restore of the older backup" && expect_eq "rows of the older backup" 1 "$(b_rows)"
+	expect_eq "its label in the marker" "$first" "$(jq -r .backup "$PGDATA/pgpod-bootstrap.json")"
+	with_a stop_run TERM
+}
+
+# --db-include: the other databases are dropped, and said so.
+test_db_include() {
+	start_a || return
+	a_sql "CREATE DATABASE keepme" >/dev/null && a_sql "CREATE DATABASE dropme" >/dev/null || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (7)" keepme >/dev/null || return
+	a_backup full || return
+	next_b; b_spec "$T/b.yaml" --db-include=keepme --type=immediate
+	restore_ok "restore of one database" || return
+	expect_grep "the dropped database is named" 'dropping database \"dropme\"' "$LAST_OUT"
+	pg_start "$PGDATA" || return
+	expect_eq "databases left" "elephant,keepme,postgres" \
+		"$(psql_su postgres "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname NOT LIKE 'template%'")"
+	expect_eq "the included database's rows" 7 "$(psql_su keepme 'SELECT x FROM t')"
+	pg_stop "$PGDATA"
+	with_a stop_run TERM
+}
+
+# expect_refused DESC TEXT OPTIONS...: pgpod restore exits 1, an error
+# line holds TEXT, nothing is written to PGDATA.
+expect_refused() {
+	local desc=$1 text=$2
+	shift 2
+	next_b
+	b_spec "$T/refused.yaml" "$@"
+	pgpod_cmd restore
+	expect_rc "$desc" 1 $?
+	log_msgs error "$LAST_OUT" | grep -qF -- "$text" || fail "$desc: no error with \"$text\"$(last_output_tail)"
+	[ -e "$PGDATA" ] && [ -n "$(ls -A "$PGDATA")" ] && fail "$desc: PGDATA was written"
+	return 0
+}
+
+# Each refusal, provoked for real, before anything is written.
+test_refusals() {
+	local early
+	start_a || return
+	early=$(a_sql "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
+	expect_refused "a --set that does not exist" 'has no backup "20000101-000000F"' --set=20000101-000000F
+	expect_refused "a time before every backup" 'is not after the end of every backup' --type=time "--target=\"$early\""
+	expect_refused "a timeline that does not exist" 'timeline 7 does not exist' --target-timeline=7
+	B_STANZA=nope expect_refused "a stanza that does not exist" 'has no stanza "nope"'
+	B_REPO_PATH=$T/empty-repo expect_refused "a repository path with nothing" 'has no stanza "db"'
+	# a repository with the stanza and no backup
+	mkdir -p "$T/nobackup" && give_to_pg "$T/nobackup"
+	with_a as_pg pgbackrest --config="$A_RUN/pgbackrest.conf" --stanza=db --repo1-path="$T/nobackup" \
+		--log-level-console=off stanza-create || fail "stanza-create in $T/nobackup"
+	B_REPO_PATH=$T/nobackup expect_refused "a repository without a backup" 'holds no backup'
+	with_a stop_run TERM
+}
+
+# A restore stopped by SIGTERM stays in PGDATA and the next run resumes it
+# (--delta); `pgpod run` then serves the restored cluster.
+test_cut_off_restore_resumed_by_run() {
+	local i rc
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null && a_switch
+	next_b; b_spec "$T/b.yaml"
+	pgpod_bg restore
+	for i in $(seq 1 600); do
+		grep -qF 'started postgres' "$RUN_OUT" && break
+		sleep 0.02
+	done
+	kill -TERM "$RUN_PID"
+	wait_exit "$RUN_PID" 60 rc
+	check "stopped restore not marked complete" test ! -e "$PGDATA/pgpod-bootstrap.json"
+	check "no failed attempt moved aside" test -z "$(ls -d "$PGDATA".failed-* 2>/dev/null)"
+	pgpod_run_bg
+	wait_code /readyz 200 120 || { fail "pgpod run did not become ready$(last_output_tail)"; return; }
+	expect_grep "resumed" "holds a restore that was cut off: resuming it" "$RUN_OUT"
+	expect_eq "rows after the resumed restore" 1 "$(psql_su postgres 'SELECT count(*) FROM t')"
+	expect_eq "a primary" f "$(psql_su postgres 'SELECT pg_is_in_recovery()')"
+	kill -TERM "$RUN_PID"
+	wait_exit "$RUN_PID" "$IT_TIMEOUT_STOP" rc
+	expect_rc "pgpod run of B after SIGTERM" 0 "$rc"
+	expect_eq "B shut down" "shut down" "$(cluster_state "$PGDATA")"
+	with_a stop_run TERM
+}
+
+# PGO's dataSource.postgresCluster: the source's document in the same file
+# says where repo1 is.
+test_postgrescluster_source_document() {
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (3)" >/dev/null && a_switch
+	next_b
+	cat >"$T/two.yaml" <<EOF
+apiVersion: postgres-operator.crunchydata.com/v1beta1
+kind: PostgresCluster
+metadata:
+  name: elephant
+spec:
+  postgresVersion: 15
+  instances:
+    - replicas: 1
+  dataSource:
+    postgresCluster:
+      clusterName: hippo
+      repoName: repo1
+---
+$(cat "$T/a.yaml")
+EOF
+	SPEC=$T/two.yaml
+	restore_ok "restore from the source cluster's document" && expect_eq "rows" 3 "$(b_rows)"
+	sed -n '/^---$/q;p' "$T/two.yaml" >"$T/one.yaml"
+	SPEC=$T/one.yaml
+	next_b
+	pgpod_cmd restore
+	expect_rc "restore without the source's document" 1 $?
+	expect_grep "the missing document is named" 'the repository of cluster \"hippo\" is unknown' "$LAST_OUT"
+	with_a stop_run TERM
+}
+
+# SIGKILL after every step, then a rerun: always a restored PGDATA.
+test_sigkill_at_every_restore_step() {
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (5)" >/dev/null && a_switch
+	next_b; b_spec "$T/b.yaml"
+	kill_at_each_step restore
+	expect_eq "rows after the last rerun" 5 "$(b_rows)"
+	with_a stop_run TERM
+}
+
+run_tests
