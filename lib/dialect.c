@@ -1247,14 +1247,9 @@ source_cluster(struct spec *s, struct json_object **docs, const size_t *cl, size
 	struct spec *src = NULL;
 	bool found = false;
 
-	/* a warning here (the spec is fine); the restore itself refuses */
-	if (doc == NULL) {
-		diag_warn(d, spec_path(s, "bootstrap.clone.source"), "the cluster \"%s\" restored "
-			  "from is not in %s: a restore needs its PostgresCluster manifest in the file as "
-			  "another document (pgpod reads its spec.backups.pgbackrest to find %s)",
-			   s->clone_source, path, s->restore.source ? s->restore.source : "the repository");
+	/* without it the spec is still fine: the restore itself refuses */
+	if (doc == NULL)
 		return;
-	}
 	if (!dialect_read(doc, path, &src, &ignored)) {
 		diag_error(d, spec_path(s, "bootstrap.clone.source"), "the document of cluster \"%s\" "
 			   "cannot be read", s->clone_source);
