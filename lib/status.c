@@ -139,6 +139,11 @@ probe_readiness(const struct status *st, long long now_ms, char *reason, size_t 
 		snprintf(reason, cap, "standby: replication state unknown (no recent status query)");
 		return 503;
 	}
+	if (!st->streaming && st->archive_fed) {
+		snprintf(reason, cap, "standby replaying WAL from the archive (at %s)",
+			 st->replay_lsn[0] ? st->replay_lsn : "?");
+		return st->replay_lsn[0] ? 200 : 503;
+	}
 	if (!st->streaming) {
 		snprintf(reason, cap, "standby: not streaming from the primary");
 		return 503;

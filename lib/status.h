@@ -77,6 +77,8 @@ struct status {
 	bool      postmaster_alive;
 	double    postmaster_start_time; /* Unix time, s; 0 when none */
 	char      pid_status[16];	/* postmaster.pid line 8: starting, ready, standby, stopping */
+	bool      archive_fed;		/* a standby fed from a WAL archive only (no host to
+					 * stream from): ready when replaying */
 	bool      standby_signal;	/* PGDATA has standby.signal: postgres runs as a standby
 					 * (a hot standby says "ready" in postmaster.pid too) */
 	int       restarts;		/* in-place restarts since pgpod started */

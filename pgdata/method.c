@@ -16,7 +16,7 @@
 static bool
 asks_replica_cluster(const struct spec *s)
 {
-	return s->standby_enabled == 1;
+	return s->standby_enabled == 1 && s->standby_source_kind != SPEC_SOURCE_REPO;
 }
 
 static bool
@@ -44,6 +44,12 @@ const struct method method_table[] = {
 		.selected_by = "an instance other than the first (--instance-role, the pod name's ordinal)",
 		.replicas = true, .check = clone_check_join, .prepare = clone_prepare_join,
 		.steps = &clone_join_plan,
+	},
+	{
+		.name = "standby from a repository", .marker = "restore", .command = "restore",
+		.selected_by = "PGO/Percona spec.standby {enabled, repoName}",
+		.spec_asks = standby_asked, .resumable = true, .check = standby_check,
+		.prepare = standby_prepare, .steps = &standby_plan,
 	},
 	{
 		.name = "replica cluster", .marker = "pg_basebackup", .command = "clone",

@@ -93,10 +93,8 @@ utc_text(double t, char *buf, size_t cap)
 /* The repository answers and holds a backup of the stanza: one message
  * for each way it does not (pgBackRest's own words kept). */
 static bool
-check_info(const struct spec *s, const struct pgbr_target *t, const struct pgbr_info *info)
+check_info(const char *path, const struct pgbr_target *t, const struct pgbr_info *info)
 {
-	const char *path = spec_path(s, "bootstrap.restore.source");
-
 	if (info->status == 1 || info->status == 3) {
 		log_error("%s: repo%d has no stanza \"%s\" (pgBackRest: %s): check the stanza name and "
 			  "the repository's path (repo%d-path)", path, t->repo, t->stanza, info->message,
@@ -118,29 +116,28 @@ check_info(const struct spec *s, const struct pgbr_target *t, const struct pgbr_
 
 /* The backup restored: --set's, else the newest; of the installed major. */
 static const struct pgbr_backup *
-check_backup(const struct settings *set, const struct spec *s, const struct pgbr_target *t,
-	     const struct pgbr_info *info)
+check_backup(const struct settings *set, const struct spec *s, const char *backup_id,
+	     const struct pgbr_target *t, const struct pgbr_info *info)
 {
 	const struct pgbr_backup *b = &info->backups[info->n - 1];
 
-	if (s->restore.backup_id != NULL) {
+	if (backup_id != NULL) {
 		b = NULL;
 		for (size_t i = 0; i < info->n && b == NULL; i++)
-			if (strcmp(info->backups[i].label, s->restore.backup_id) == 0)
+			if (strcmp(info->backups[i].label, backup_id) == 0)
 				b = &info->backups[i];
 		if (b == NULL) {
 			log_error("%s: repo%d has no backup \"%s\"; its backups are %s .. %s (%zu)",
 				  spec_path(s, "bootstrap.restore.backupID"), t->repo,
-				  s->restore.backup_id, info->backups[0].label,
+				  backup_id, info->backups[0].label,
 				  info->backups[info->n - 1].label, info->n);
 			return NULL;
 		}
 	}
 	if (atoi(b->pg_version) != set->pg_major) {
-		log_error("%s: backup %s in repo%d is of PostgreSQL %s and this pod runs PostgreSQL "
-			  "%d: restore it with a PostgreSQL %s image, then upgrade", spec_path(s,
-			  "bootstrap.restore.source"), b->label, t->repo, b->pg_version, set->pg_major,
-			  b->pg_version);
+		log_error("backup %s in repo%d is of PostgreSQL %s and this pod runs PostgreSQL "
+			  "%d: restore it with a PostgreSQL %s image, then upgrade", b->label, t->repo,
+			  b->pg_version, set->pg_major, b->pg_version);
 		return NULL;
 	}
 	return b;
@@ -235,30 +232,84 @@ restore_target(const struct settings *set, const struct spec *s, const struct in
 	return pgbr_write_source_conf(set, s, in, staging);
 }
 
-bool
-restore_check(const struct settings *set, const struct spec *s, const struct inputs *in)
+/* What the repository holds, for a restore (targets) or a standby. */
+static bool
+repo_check(const struct settings *set, const struct spec *s, const struct pgbr_target *t,
+	   const char *path, bool restore)
 {
+	const char *backup_id = restore ? s->restore.backup_id : NULL;
 	const struct pgbr_backup *chosen;
-	struct pgbr_target t;
 	struct pgbr_info info;
 	char why[512];
 	bool ok;
 
-	if (!check_target_kind(s) || !restore_target(set, s, in, &t))
-		return false;
-	if (!pgbr_info(set, &t, &info, why, sizeof(why))) {
+	if (!pgbr_info(set, t, &info, why, sizeof(why))) {
 		log_error("%s: repo%d of stanza \"%s\" cannot be read: %s; check the repository's "
-			  "settings and credentials", spec_path(s, "bootstrap.restore.source"), t.repo,
-			  t.stanza, why);
+			  "settings and credentials", path, t->repo, t->stanza, why);
 		return false;
 	}
-	ok = check_info(s, &t, &info) && (chosen = check_backup(set, s, &t, &info)) != NULL
-		&& check_time(s, &info, chosen) && check_timeline(set, s, &t, &info);
+	ok = check_info(path, t, &info) && (chosen = check_backup(set, s, backup_id, t, &info))
+		&& (!restore || (check_time(s, &info, chosen) && check_timeline(set, s, t, &info)));
 	if (ok)
 		log_info("repo%d of stanza \"%s\" holds %zu backup%s; restoring %s%s (PostgreSQL %s)",
-			 t.repo, t.stanza, info.n, info.n == 1 ? "" : "s", s->restore.backup_id
+			 t->repo, t->stanza, info.n, info.n == 1 ? "" : "s", backup_id
 			 ? "backup " : "from the newest fitting backup, now ", chosen->label,
 			 chosen->pg_version);
 	pgbr_info_free(&info);
 	return ok;
+}
+
+bool
+restore_check(const struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	struct pgbr_target t;
+
+	return check_target_kind(s) && restore_target(set, s, in, &t)
+		&& repo_check(set, s, &t, spec_path(s, "bootstrap.restore.source"), true);
+}
+
+bool
+standby_asked(const struct spec *s)
+{
+	return s->standby_enabled == 1 && s->standby_source_kind == SPEC_SOURCE_REPO;
+}
+
+/* This cluster's repository standby.repoName, its configuration written. */
+static bool
+standby_target(const struct settings *set, const struct spec *s, const struct inputs *in,
+	       struct pgbr_target *t)
+{
+	const char *name = s->standby_source;
+
+	pgbr_own(set, t);
+	if (name == NULL || strlen(name) != 5 || strncmp(name, "repo", 4) != 0 || name[4] < '1'
+	    || name[4] > '4') {
+		log_error("%s: \"%s\" is not a pgBackRest repository name (repo1 to repo4)",
+			  spec_path(s, "standby.source"), name ? name : "");
+		return false;
+	}
+	t->repo = name[4] - '0';
+	return pgbr_write_conf(set, s, in);
+}
+
+bool
+standby_check(const struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	struct pgbr_target t;
+
+	return standby_target(set, s, in, &t)
+		&& repo_check(set, s, &t, spec_path(s, "standby.source"), false);
+}
+
+bool
+standby_prepare(struct boot *b)
+{
+	if (!standby_target(b->set, b->s, b->in, &b->source)
+	    || !upstream_recovery(b->set, b->s, b->in, true, &b->up, &b->rec))
+		return false;
+	b->resumable = true;
+	log_info("making \"%s\" a standby fed from pgBackRest repo%d (stanza \"%s\")%s%s",
+		 b->set->pgdata, b->source.repo, b->source.stanza, b->s->standby_host
+		 ? " and streaming from " : "", b->s->standby_host ? b->s->standby_host : "");
+	return true;
 }

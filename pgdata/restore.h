@@ -43,6 +43,15 @@ bool restore_prepare(struct boot *b);
 
 extern const struct boot_steps restore_plan;
 
+/* A standby fed from this cluster's repository (PGO's spec.standby with a
+ * repoName): its first PGDATA is the newest backup restored; then
+ * standby.signal, restore_command = archive-get, and primary_conninfo
+ * when spec.standby.host is given. */
+bool standby_asked(const struct spec *s);
+bool standby_check(const struct settings *set, const struct spec *s, const struct inputs *in);
+bool standby_prepare(struct boot *b);
+extern const struct boot_steps standby_plan;
+
 /* Parse a recovery_target_time the way people write it for PostgreSQL
  * ("2021-06-09 14:15:11-04", "2026-01-02T03:04:05.5Z", no zone: UTC)
  * into Unix time; false when it is not one of those forms. */

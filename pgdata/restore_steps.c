@@ -95,6 +95,10 @@ restore_words(const struct boot *b, const char *staging, bool resume, struct arg
 	argv_add(w, "--type=none");	/* pgpod writes the recovery settings */
 	if (resume)
 		argv_add(w, "--delta");
+	if (b->rec.mode == CONFIG_STANDBY) {	/* a standby: the newest backup, whole */
+		argv_addf(w, "--process-max=%ld", cpus > 0 ? cpus : 1);
+		return;
+	}
 	if (r->backup_id != NULL)
 		argv_addf(w, "--set=%s", r->backup_id);
 	for (size_t i = 0; i < r->db_include.n; i++)
@@ -436,3 +440,25 @@ static const struct boot_step restore_steps[] = {
 };
 
 const struct boot_steps restore_plan = BOOT_STEPS(restore_steps);
+
+/* A standby: the restored files into place, its standby configuration. */
+static bool
+step_place_standby(struct boot *b)
+{
+	char staging[PATH_MAX];
+
+	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
+	snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", \"standby\": "
+		 "true, \"repo\": %d", b->label, b->source.repo);
+	return file_remove_in(staging, PGDATA_MARKER) && file_remove_in(staging, "recovery.signal")
+		&& boot_step_unstage(b) && config_drop_copied_recovery(b->set->pgdata);
+}
+
+static const struct boot_step standby_steps[] = {
+	{ "restore with pgBackRest", step_restore },
+	{ "move the restore into place", step_place_standby },
+	{ "configure", boot_step_configure },
+	{ "flush to disk", boot_step_sync },
+};
+
+const struct boot_steps standby_plan = BOOT_STEPS(standby_steps);

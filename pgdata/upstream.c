@@ -17,6 +17,7 @@
 #include "pgconn.h"
 #include "pgbackrest.h"
 #include "pgdata.h"
+#include "status.h"
 #include "roles.h"
 
 static void
@@ -132,12 +133,51 @@ upstream_primary(const struct settings *set, const struct spec *s, const struct 
 	return true;
 }
 
+/* PGO's spec.standby with a repoName: WAL from this cluster's repository
+ * (archive-get), and streaming from spec.standby.host as well when given,
+ * as streaming_replica with the replication Secret's password. */
+static bool
+upstream_repo(const struct settings *set, const struct spec *s, const struct inputs *in,
+	      struct upstream *u)
+{
+	struct conn_files f = { .password = in->replication_password };
+	const char *repo = s->standby_source;
+	struct pgbr_target t;
+	char port[16], dir[PATH_MAX];
+
+	memset(u, 0, sizeof(*u));
+	u->kind = UPSTREAM_REPO;
+	pgbr_own(set, &t);
+	t.repo = repo != NULL && strlen(repo) == 5 ? repo[4] - '0' : 1;
+	snprintf(u->name, sizeof(u->name), "repo%d", t.repo);
+	if (!pgbr_restore_command(&t, set->pgdata, u->restore_command, sizeof(u->restore_command))) {
+		log_error("the restore_command of the standby does not fit");
+		return false;
+	}
+	if (s->standby_host == NULL)
+		return true;
+	snprintf(u->name, sizeof(u->name), "repo%d and %s:%d", t.repo, s->standby_host,
+		 s->standby_port > 0 ? s->standby_port : 5432);
+	snprintf(port, sizeof(port), "%d", s->standby_port > 0 ? s->standby_port : 5432);
+	snprintf(u->user, sizeof(u->user), "%s", ROLES_REPLICATION_USER);
+	describe_auth(u, &f);
+	conninfo_add(&u->conn, "host", s->standby_host);
+	conninfo_add(&u->conn, "port", port);
+	conninfo_add(&u->conn, "user", ROLES_REPLICATION_USER);
+	conninfo_add(&u->conn, "dbname", "postgres");
+	conninfo_add(&u->conn, "application_name", set->pod_name);
+	snprintf(dir, sizeof(dir), "%s/standby", set->run_dir);
+	return conninfo_write_files(dir, &f, &u->conn);
+}
+
 void
 upstream_standby(const struct upstream *u, struct config_recovery *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->mode = CONFIG_STANDBY;
-	if (u->kind == UPSTREAM_NONE)
+	if (u->restore_command[0])
+		rec->restore_command = u->restore_command;
+	if (u->kind == UPSTREAM_NONE || u->conn.text == NULL)
 		return;
 	rec->primary_conninfo = u->conn.text;
 	rec->primary_slot_name = u->slot[0] ? u->slot : NULL;
@@ -160,6 +200,9 @@ upstream_recovery(const struct settings *set, const struct spec *s, const struct
 	if (identity_is_replica(set)
 	    || (pgdata_read_marker(set->pgdata, &m) && strcmp(m.method, "join") == 0)) {
 		if (!upstream_primary(set, s, in, u))
+			return false;
+	} else if (s->standby_enabled == 1 && s->standby_source_kind == SPEC_SOURCE_REPO) {
+		if (!upstream_repo(set, s, in, u))
 			return false;
 	} else if (s->standby_enabled == 1 && s->standby_source != NULL) {
 		if (!upstream_external(set, s, in, s->standby_source, u))
@@ -247,6 +290,13 @@ upstream_configure(const struct settings *set, const struct spec *s, const struc
 
 	ok = upstream_recovery(set, s, in, pgdata_has(set->pgdata, "standby.signal"), &u, &rec)
 		&& pgbr_write_conf(set, s, in) && config_write_all(set, s, &rec, hash);
+	if (ok) {
+		struct status *st = status_lock();
+
+		st->archive_fed = rec.mode == CONFIG_STANDBY && rec.restore_command != NULL
+			&& rec.primary_conninfo == NULL;
+		status_unlock();
+	}
 	upstream_free(&u);
 	return ok;
 }

@@ -8,6 +8,7 @@
 #ifndef PGPOD_UPSTREAM_H
 #define PGPOD_UPSTREAM_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,6 +24,8 @@ enum upstream_kind {
 	UPSTREAM_NONE,
 	UPSTREAM_EXTERNAL,	/* spec.externalClusters[name] */
 	UPSTREAM_PRIMARY,	/* this cluster's primary (--primary-host) */
+	UPSTREAM_REPO,		/* a pgBackRest repository (spec.standby.repoName), and
+				 * spec.standby.host when given */
 };
 
 struct upstream {
@@ -33,6 +36,7 @@ struct upstream {
 	struct conninfo conn;
 	char            slot[64];	/* a replica's slot on the primary */
 	const char     *min_apply_delay;
+	char            restore_command[PATH_MAX * 6];	/* "" none (a repository standby's) */
 };
 
 /* The upstream of an external cluster by name. */

@@ -296,6 +296,68 @@ EOF
 	with_a stop_run TERM
 }
 
+# stop_pid_run PID DESC: SIGTERM to a pgpod run, exit 0 expected (other
+# clusters of the test may still run).
+stop_pid_run() {
+	local rc
+	kill -TERM "$1"
+	wait_exit "$1" "$IT_TIMEOUT_STOP" rc
+	expect_rc "$2 after SIGTERM" 0 "$rc"
+}
+
+# b_rows_now: B's rows of t while pgpod runs it.
+b_rows_now() { psql_su postgres "SELECT coalesce(string_agg(x::text, ',' ORDER BY x), '') FROM t" 2>/dev/null; }
+b_has_rows() { [ "$(b_rows_now)" = "$1" ]; }
+b_is_primary() { [ "$(psql_su postgres 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; }
+
+# Percona's migration: B, a standby fed from A's repository, follows A;
+# A stops; B is promoted by switching standby off, writable on a new
+# timeline with every row.
+test_standby_from_repository_then_promoted() {
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null && a_switch
+	next_b
+	cat >"$T/b.yaml" <<EOF
+apiVersion: pgv2.percona.com/v2
+kind: PerconaPGCluster
+metadata:
+  name: cluster2
+spec:
+  postgresVersion: 15
+  instances:
+  - name: instance1
+    replicas: 1
+  standby:
+    enabled: true
+    repoName: repo1
+  backups:
+    pgbackrest:
+      global:
+        repo1-path: $REPO
+        start-fast: "y"
+      repos:
+      - name: repo1
+        volume:
+          volumeClaimSpec: {}
+EOF
+	SPEC=$T/b.yaml
+	pgpod_run_bg
+	wait_code /readyz 200 120 || { fail "the standby did not become ready$(last_output_tail)"; return; }
+	expect_eq "B is a standby" t "$(psql_su postgres 'SELECT pg_is_in_recovery()')"
+	expect_eq "B's marker" restore "$(jq -r .method "$PGDATA/pgpod-bootstrap.json")"
+	wait_for 100 0.2 b_has_rows 1 || fail "B does not have A's first row: [$(b_rows_now)]"
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null && a_switch
+	wait_for 150 0.2 b_has_rows 1,2 || fail "B did not replay A's second row: [$(b_rows_now)]"
+	stop_pid_run "$A_PID" "pgpod run of A"
+	sed 's/enabled: true/enabled: false/' "$T/b.yaml" >"$T/b.yaml.new" && mv "$T/b.yaml.new" "$T/b.yaml"
+	wait_for 150 0.2 b_is_primary || { fail "B was not promoted$(last_output_tail)"; return; }
+	psql_su postgres "INSERT INTO t VALUES (3)" >/dev/null || fail "B is not writable"
+	expect_eq "B's rows" "1,2,3" "$(b_rows_now)"
+	expect_eq "B's timeline" 00000002 "$(psql_su postgres "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")"
+	stop_pid_run "$RUN_PID" "pgpod run of B"
+	expect_eq "B shut down" "shut down" "$(cluster_state "$PGDATA")"
+}
+
 # SIGKILL after every step, then a rerun: always a restored PGDATA.
 test_sigkill_at_every_restore_step() {
 	start_a || return
