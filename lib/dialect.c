@@ -1067,14 +1067,25 @@ dialect_finish_cnpg(struct spec *s, struct json_object *doc, enum dialect_kind k
 			  "pgpod; manage them with SQL (postInitSQL or afterwards)");
 }
 
-/* PGO's default user and database are named after the cluster. */
+#define PGO_RESTORE_ANNOTATION "postgres-operator.crunchydata.com/pgbackrest-restore"
+
+/* PGO's default user and database are named after the cluster; its
+ * in-place restore is triggered by an annotation's new value. */
 static void
 dialect_finish_pgo(struct spec *s, struct json_object *doc, enum dialect_kind kind,
 		   struct diag *d)
 {
-	(void) doc;
+	struct json_object *ann = doc_get(doc, "metadata.annotations"), *v = NULL;
+
 	(void) kind;
 	(void) d;
+	if (ann != NULL && json_object_object_get_ex(ann, PGO_RESTORE_ANNOTATION, &v)
+	    && json_object_is_type(v, json_type_string) && *json_object_get_string(v)) {
+		free(s->inplace_id);
+		s->inplace_id = spec_xstrdup(json_object_get_string(v));
+		spec_set_origin(s, spec_field_index("restoreInPlace.id"),
+				"metadata.annotations[" PGO_RESTORE_ANNOTATION "]");
+	}
 	if (s->app_owner == NULL && s->name != NULL) {
 		free(s->app_database);
 		s->app_owner = spec_xstrdup(s->name);
@@ -1275,6 +1286,37 @@ source_cluster(struct spec *s, struct json_object **docs, const size_t *cl, size
 	diag_free(&ignored);
 }
 
+/* Percona's PerconaPGRestore for this cluster (spec.pgCluster), mounted in
+ * the same file: an in-place restore from spec.repoName with spec.options,
+ * applied once per document name. */
+static void
+percona_restore(struct spec *s, struct json_object **docs, size_t ndocs, struct diag *d)
+{
+	for (size_t i = 0; i < ndocs; i++) {
+		const char *k = doc_string(docs[i], "kind");
+		const char *cl = doc_string(docs[i], "spec.pgCluster");
+		const char *name = doc_string(docs[i], "metadata.name");
+		struct json_object *opts = doc_get(docs[i], "spec.options");
+
+		if (k == NULL || strcmp(k, "PerconaPGRestore") != 0 || cl == NULL || s->name == NULL
+		    || strcmp(cl, s->name) != 0 || name == NULL)
+			continue;
+		s->inplace_restore_enabled = 1;
+		free(s->inplace.source);
+		s->inplace.source = spec_xstrdup(doc_string(docs[i], "spec.repoName")
+						 ? doc_string(docs[i], "spec.repoName") : "repo1");
+		s->inplace.source_kind = SPEC_SOURCE_REPO;
+		free(s->inplace_id);
+		s->inplace_id = spec_xstrdup(name);
+		for (size_t j = 0; opts != NULL && json_object_is_type(opts, json_type_array)
+		     && j < json_object_array_length(opts); j++)
+			strlist_add(&s->inplace.options,
+				    json_object_get_string(json_object_array_get_idx(opts, j)));
+		if (s->inplace.options.n > 0)
+			read_restore_options(s, "restoreInPlace", &s->inplace, d);
+	}
+}
+
 bool
 dialect_load(const char *path, struct spec **out, struct diag *d)
 {
@@ -1297,6 +1339,8 @@ dialect_load(const char *path, struct spec **out, struct diag *d)
 		ok = dialect_read(doc, path, out, d);
 	if (ok && (*out)->restore.source_kind == SPEC_SOURCE_CLUSTER && (*out)->clone_source != NULL)
 		source_cluster(*out, docs, cl, n, path, d);
+	if (ok)
+		percona_restore(*out, docs, ndocs, d);
 	if (!ok && d->errors.n == 0)
 		diag_error(d, path, "no cluster document found (%zu document%s read)", ndocs,
 			   ndocs == 1 ? "" : "s");

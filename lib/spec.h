@@ -205,6 +205,8 @@ struct spec {
 	char               *standby_min_apply_delay;
 	int                 inplace_restore_enabled; /* -1 unset */
 	struct spec_restore inplace;		/* PGO's in-place restore */
+	char               *inplace_id;		/* its trigger: PGO's annotation value, or the
+						 * PerconaPGRestore's name; applied once */
 	char               *pgbackrest_stanza;
 	struct kvlist       restore_global;	/* pgBackRest settings of the restore source */
 	struct spec_repo    restore_repo;	/* the repository restored from (PGO dataSource) */

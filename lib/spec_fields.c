@@ -228,6 +228,7 @@ const struct spec_field spec_fields[] = {
 	F("restoreInPlace.repo", SPEC_T_STRING, inplace.source, NULL, true),
 	FE("restoreInPlace.sourceKind", inplace.source_kind, source_kind_names, true),
 	F("restoreInPlace.backupID", SPEC_T_STRING, inplace.backup_id, NULL, true),
+	F("restoreInPlace.id", SPEC_T_STRING, inplace_id, NULL, true),
 	F("restoreInPlace.options", SPEC_T_STRLIST, inplace.options, NULL, true),
 	RESTORE_TARGET("restoreInPlace", inplace, true),
 	FX("bootstrap.restore.pgbackrest.global", SPEC_T_KVLIST, restore_global, NULL, false,

@@ -184,6 +184,7 @@ status_phase_name(enum status_phase phase)
 		[PHASE_RESTARTING] = "restarting",
 		[PHASE_STOPPING] = "stopping",
 		[PHASE_FAILED] = "failed",
+		[PHASE_RESTORING] = "restoring",
 	};
 
 	if ((int) phase < 0 || (size_t) phase >= sizeof(names) / sizeof(names[0]))

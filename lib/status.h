@@ -25,6 +25,7 @@ enum status_phase {
 	PHASE_RESTARTING    = 4,	/* postmaster died; being started again */
 	PHASE_STOPPING      = 5,	/* shutdown sequence under way */
 	PHASE_FAILED        = 6,	/* gave up (bootstrap failed, restart limit) */
+	PHASE_RESTORING     = 7,	/* an in-place restore (PGO's annotation) replaces PGDATA */
 };
 
 enum status_probe {

@@ -812,7 +812,10 @@ validate_pgbackrest_global(const struct spec_check_ctx *c, const void *m, const 
 		const char *why;
 
 		snprintf(p, sizeof(p), "%s.%s", path, k);
-		if (!validate_pgbackrest_option(k))
+		if (strlen(k) == 5 && strncmp(k, "repo", 4) == 0 && k[4] >= '1' && k[4] <= '4')
+			diag_warn(d, p, "is not a pgBackRest option: pgpod takes it as %s-path, as "
+				  "Percona's migration guide writes it; write %s-path", k, k);
+		else if (!validate_pgbackrest_option(k))
 			diag_error(d, p, "is not a pgBackRest option name (lower-case letters, digits "
 				   "and '-', e.g. repo1-retention-full)");
 		else if (v != NULL && v[strcspn(v, "\r\n")] != '\0')

@@ -78,25 +78,31 @@ boot_step_configure(struct boot *b)
 	return pgbr_write_conf(b->set, b->s, b->in) && config_write_all(b->set, b->s, &b->rec, b->hash);
 }
 
+void
+boot_temp_args(const struct settings *set, struct argv *extra)
+{
+	argv_add(extra, "-c");
+	argv_add(extra, "listen_addresses=");
+	argv_add(extra, "-c");
+	argv_addf(extra, "unix_socket_directories=%s", set->run_dir);
+	argv_add(extra, "-c");
+	argv_addf(extra, "port=%d", set->pg_port);
+	argv_add(extra, "-c");
+	argv_add(extra, "archive_mode=off");
+}
+
 bool
 boot_start_temp(struct boot *b, const struct argv *more)
 {
 	struct argv extra;
 	bool ok;
 
-	/* no TCP while bootstrapping; fsync is off because the bootstrap is
-	 * flushed once with syncfs before it is marked complete */
+	/* fsync is off because the bootstrap is flushed once with syncfs
+	 * before it is marked complete */
 	argv_init(&extra);
-	argv_add(&extra, "-c");
-	argv_add(&extra, "listen_addresses=");
-	argv_add(&extra, "-c");
-	argv_addf(&extra, "unix_socket_directories=%s", b->set->run_dir);
-	argv_add(&extra, "-c");
-	argv_addf(&extra, "port=%d", b->set->pg_port);
+	boot_temp_args(b->set, &extra);
 	argv_add(&extra, "-c");
 	argv_add(&extra, "fsync=off");
-	argv_add(&extra, "-c");
-	argv_add(&extra, "archive_mode=off");
 	/* SQL from Secrets must not reach the server log, whatever the
 	 * user's logging settings (statements, durations, auto_explain,
 	 * pgaudit: unknown prefixed names are placeholders) */

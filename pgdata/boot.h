@@ -56,6 +56,7 @@ struct boot {
 						 * next run to resume (a restore), not moved aside */
 	char                   marker_extra[512]; /* more members of the completion marker */
 	struct pgbr_target     source;		/* a restore's repository (restore.c) */
+	const struct spec_restore *restore;	/* which restore of the spec: bootstrap or in place */
 	char                   label[64];	/* the backup restored */
 };
 
@@ -95,6 +96,10 @@ enum boot_result boot_run(struct boot *b, const struct boot_steps *steps);
  * bootstrap is flushed once at the end); more: extra "-c" settings. */
 bool boot_start_temp(struct boot *b, const struct argv *more) __attribute__((warn_unused_result));
 bool boot_stop_temp(struct boot *b) __attribute__((warn_unused_result));
+
+/* The settings of every temporary postgres of a bootstrap: no TCP, the
+ * socket in the run directory on the instance's port, no archiving. */
+void boot_temp_args(const struct settings *set, struct argv *extra);
 
 /* Shared steps: move what was made in PGDATA/.pgpod-copy into PGDATA
  * (initdb and pg_basebackup write there first, so that a cut-off one is

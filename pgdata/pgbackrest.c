@@ -246,8 +246,17 @@ pgbr_assemble(const struct settings *set, const struct pgbr_parts *p, struct ini
 	kvlist_set(&g->kv, "spool-path", value);
 	kvlist_set(&g->kv, "log-level-file", "off");
 	pgbr_repos(p, g);
-	for (size_t i = 0; i < p->global->n; i++)
-		kvlist_set(&g->kv, p->global->items[i].key, p->global->items[i].value);
+	for (size_t i = 0; i < p->global->n; i++) {
+		const char *k = p->global->items[i].key;
+		char key[16];
+
+		/* "repo1: PATH" (Percona's migration guide) is repo1-path */
+		if (strlen(k) == 5 && strncmp(k, "repo", 4) == 0 && k[4] >= '1' && k[4] <= '4') {
+			snprintf(key, sizeof(key), "%s-path", k);
+			k = key;
+		}
+		kvlist_set(&g->kv, k, p->global->items[i].value);
+	}
 	for (size_t i = 0; i < p->ini->n; i++)
 		if (!ini_merge(ini, &p->ini->items[i]))
 			return false;

@@ -308,6 +308,7 @@ standby_prepare(struct boot *b)
 	    || !upstream_recovery(b->set, b->s, b->in, true, &b->up, &b->rec))
 		return false;
 	b->resumable = true;
+	b->restore = &b->s->restore;
 	log_info("making \"%s\" a standby fed from pgBackRest repo%d (stanza \"%s\")%s%s",
 		 b->set->pgdata, b->source.repo, b->source.stanza, b->s->standby_host
 		 ? " and streaming from " : "", b->s->standby_host ? b->s->standby_host : "");

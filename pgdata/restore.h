@@ -52,6 +52,21 @@ bool standby_check(const struct settings *set, const struct spec *s, const struc
 bool standby_prepare(struct boot *b);
 extern const struct boot_steps standby_plan;
 
+/* PGO's in-place restore (spec.backups.pgbackrest.restore with the
+ * postgres-operator.crunchydata.com/pgbackrest-restore annotation, or
+ * Percona's PerconaPGRestore): enabled, and its id is not the one PGDATA
+ * last applied (the file RESTORE_ID_FILE). */
+#define RESTORE_ID_FILE "pgpod-restore-id"
+bool restore_inplace_pending(const struct settings *set, const struct spec *s);
+
+/* The in-place restore, postgres stopped: `pgbackrest restore --delta` into
+ * PGDATA from this cluster's repository, the recovery to the target with
+ * promotion (as the bootstrap restore's), then pgpod's configuration and
+ * the id recorded. A restore cut off is done again by the next run (the
+ * id is recorded last; pgBackRest restores pg_control last, so a half
+ * restored PGDATA never starts). False: logged. */
+bool restore_in_place(const struct settings *set, const struct spec *s, const struct inputs *in);
+
 /* Parse a recovery_target_time the way people write it for PostgreSQL
  * ("2021-06-09 14:15:11-04", "2026-01-02T03:04:05.5Z", no zone: UTC)
  * into Unix time; false when it is not one of those forms. */

@@ -49,6 +49,7 @@ restore_prepare(struct boot *b)
 	if (!pgbr_source(b->set, b->s, &own, &b->source))
 		return false;
 	b->resumable = true;
+	b->restore = &b->s->restore;
 	b->rec = (struct config_recovery) { .mode = CONFIG_PRIMARY };
 	log_info("restoring \"%s\" from pgBackRest repo%d (stanza \"%s\")", b->set->pgdata,
 		 b->source.repo, b->source.stanza);
@@ -86,7 +87,7 @@ has_option(const struct strlist *words, const char *name)
 static void
 restore_words(const struct boot *b, const char *staging, bool resume, struct argv *w)
 {
-	const struct spec_restore *r = &b->s->restore;
+	const struct spec_restore *r = b->restore;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	argv_init(w);
@@ -195,12 +196,13 @@ config_target_of(enum spec_target_kind k)
 	}
 }
 
-/* pgpod's recovery settings in the staging directory: archive-get from the
- * repository, the target, promotion at it (or at the end of the WAL). */
+/* pgpod's recovery settings in the directory restored into: archive-get
+ * from the repository, the target, promotion at it (or at the end of the
+ * WAL). A copy (not an in-place restore) drops the source's marker. */
 static bool
-recovery_configure(struct boot *b, const struct settings *st)
+recovery_configure(struct boot *b, const struct settings *st, bool copy)
 {
-	const struct spec_target *t = &b->s->restore.target;
+	const struct spec_target *t = &b->restore->target;
 	char cmd[PATH_MAX * 6];
 	struct config_recovery rec = { .mode = CONFIG_RECOVERY };
 
@@ -215,7 +217,8 @@ recovery_configure(struct boot *b, const struct settings *st)
 	rec.target_timeline = t->timeline;
 	rec.target_action = rec.target != CONFIG_TARGET_NONE ? "promote" : NULL;
 	/* the source's marker and signals are not this cluster's */
-	return file_remove_in(st->pgdata, PGDATA_MARKER) && file_remove_in(st->pgdata, "standby.signal")
+	return (!copy || file_remove_in(st->pgdata, PGDATA_MARKER))
+		&& file_remove_in(st->pgdata, "standby.signal")
 		&& config_drop_copied_recovery(st->pgdata) && config_write_all(st, b->s, &rec, NULL);
 }
 
@@ -228,14 +231,7 @@ recovery_start(struct boot *b, const struct settings *st)
 	bool ok;
 
 	argv_init(&extra);
-	argv_add(&extra, "-c");
-	argv_add(&extra, "listen_addresses=");
-	argv_add(&extra, "-c");
-	argv_addf(&extra, "unix_socket_directories=%s", st->run_dir);
-	argv_add(&extra, "-c");
-	argv_addf(&extra, "port=%d", st->pg_port);
-	argv_add(&extra, "-c");
-	argv_add(&extra, "archive_mode=off");
+	boot_temp_args(st, &extra);
 	argv_add(&extra, "-c");
 	argv_add(&extra, "hot_standby=on");
 	controldata_settings(st, &extra);
@@ -275,9 +271,9 @@ replay_ask(PGconn *c, struct replay *r)
 }
 
 static const char *
-target_text(const struct spec *s, char *buf, size_t cap)
+target_text(const struct boot *b, char *buf, size_t cap)
 {
-	const struct spec_target *t = &s->restore.target;
+	const struct spec_target *t = &b->restore->target;
 
 	if (config_target_of(t->kind) == CONFIG_TARGET_NONE)
 		snprintf(buf, cap, "the end of the archived WAL");
@@ -309,7 +305,7 @@ recovery_look(struct boot *b, struct replay *r, long long *next_log)
 	}
 	if (mono_ms() >= *next_log) {
 		log_info("recovery: replayed up to %s (%s), towards %s", r->lsn[0] ? r->lsn : "?",
-			 r->at[0] ? r->at : "no transaction yet", target_text(b->s, target,
+			 r->at[0] ? r->at : "no transaction yet", target_text(b, target,
 			 sizeof(target)));
 		*next_log = mono_ms() + PROGRESS_MS;
 	}
@@ -335,7 +331,7 @@ recovery_wait(struct boot *b)
 				  "replayed up to %s (last transaction %s), towards %s",
 				  b->inst.proc.last[0] ? ": " : "", b->inst.proc.last,
 				  r.lsn[0] ? r.lsn : "an unknown LSN", r.at[0] ? r.at : "unknown",
-				  target_text(b->s, target, sizeof(target)));
+				  target_text(b, target, sizeof(target)));
 			return false;
 		}
 		if (boot_interrupted())
@@ -351,9 +347,9 @@ step_recover(struct boot *b)
 	long long t0 = mono_ms();
 	char target[300];
 
-	if (!staging_settings(b, &st) || !recovery_configure(b, &st) || !recovery_start(b, &st) || !recovery_wait(b))
+	if (!staging_settings(b, &st) || !recovery_configure(b, &st, true) || !recovery_start(b, &st) || !recovery_wait(b))
 		return false;
-	log_info("recovered to %s and promoted in %.1f s (backup %s)", target_text(b->s, target,
+	log_info("recovered to %s and promoted in %.1f s (backup %s)", target_text(b, target,
 		 sizeof(target)), (double) (mono_ms() - t0) / 1000, b->label[0] ? b->label : "?");
 	return true;
 }
@@ -376,7 +372,7 @@ step_place(struct boot *b)
 static bool
 drop_excluded(struct boot *b)
 {
-	const struct strlist *keep = &b->s->restore.db_include;
+	const struct strlist *keep = &b->restore->db_include;
 	PGresult *r;
 	bool ok = true;
 
@@ -420,7 +416,7 @@ step_roles(struct boot *b)
 	if (!boot_start_temp(b, NULL) || !drop_excluded(b)
 	    || !roles_apply_all(b->conn, b->set, b->s, b->in))
 		return false;
-	target_text(b->s, target, sizeof(target));
+	target_text(b, target, sizeof(target));
 	(void) log_json_escape(esc, 0, sizeof(esc), target, strlen(target));
 	(void) log_json_escape(label, 0, sizeof(label), b->label, strlen(b->label));
 	snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", \"target\": "
@@ -462,3 +458,93 @@ static const struct boot_step standby_steps[] = {
 };
 
 const struct boot_steps standby_plan = BOOT_STEPS(standby_steps);
+
+/* ---- PGO's in-place restore ---- */
+
+bool
+restore_inplace_pending(const struct settings *set, const struct spec *s)
+{
+	char path[PATH_MAX];
+	char *text = NULL;
+	size_t len;
+	int err;
+	bool pending;
+
+	if (s->inplace_restore_enabled != 1 || s->inplace_id == NULL)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", set->pgdata, RESTORE_ID_FILE);
+	if (!file_read(path, 4096, &text, &len, &err))
+		return true;
+	pending = strcmp(text, s->inplace_id) != 0;
+	free(text);
+	return pending;
+}
+
+/* The repository of the in-place restore: restoreInPlace.repo of this
+ * cluster's repositories. */
+static bool
+inplace_source(const struct settings *set, const struct spec *s, struct pgbr_target *t)
+{
+	const char *name = s->inplace.source;
+
+	pgbr_own(set, t);
+	if (name == NULL || strlen(name) != 5 || strncmp(name, "repo", 4) != 0 || name[4] < '1'
+	    || name[4] > '4') {
+		log_error("%s: \"%s\" is not a pgBackRest repository name (repo1 to repo4)",
+			  spec_path(s, "restoreInPlace.repo"), name ? name : "");
+		return false;
+	}
+	t->repo = name[4] - '0';
+	return true;
+}
+
+static bool
+inplace_restore_files(struct boot *b)
+{
+	char last[PROC_LAST_MAX] = "";
+	struct argv w;
+	int code = -1;
+	bool ok;
+
+	restore_words(b, b->set->pgdata, true, &w);
+	ok = pgbr_run_until(b->set, &b->source, "restore", (const char *const *) w.v, w.n,
+			    boot_interrupted, watch_label, b, &code, last, sizeof(last));
+	argv_free(&w);
+	if (ok && code != 0)
+		log_error("pgbackrest restore --delta from repo%d failed (exit code %d)%s%s",
+			  b->source.repo, code, *last ? ": " : "", last);
+	return ok && code == 0;
+}
+
+bool
+restore_in_place(const struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	struct boot b = { .set = set, .s = s, .in = in, .marker = "restore",
+			  .restore = &s->inplace, .sync_fd = -1 };
+	char path[PATH_MAX], target[300];
+	long long t0 = mono_ms();
+	bool ok;
+
+	if (!inplace_source(set, s, &b.source) || !pgbr_write_conf(set, s, in))
+		return false;
+	log_info("in-place restore \"%s\" of \"%s\" from pgBackRest repo%d, to %s", s->inplace_id,
+		 set->pgdata, b.source.repo, target_text(&b, target, sizeof(target)));
+	ok = inplace_restore_files(&b) && recovery_configure(&b, set, false)
+		&& recovery_start(&b, set) && recovery_wait(&b) && boot_stop_temp(&b);
+	if (!ok) {
+		if (b.conn != NULL)
+			PQfinish(b.conn);
+		if (b.inst.running)
+			(void) instance_stop(&b.inst, INSTANCE_STOP_FAST, STOP_WAIT_MS);
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/%s", set->pgdata, RESTORE_ID_FILE);
+	if (!config_write_all(set, s, NULL, NULL)
+	    || !file_write_atomic(path, s->inplace_id, strlen(s->inplace_id), 0600)
+	    || !pgdata_sync(set->pgdata, -1))
+		return false;
+	log_info("in-place restore \"%s\" done in %.1f s (backup %s): postgres starts on the "
+		 "restored data", s->inplace_id, (double) (mono_ms() - t0) / 1000,
+		 b.label[0] ? b.label : "?");
+	return true;
+}

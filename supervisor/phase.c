@@ -24,6 +24,12 @@ static const struct {
 	{ PHASE_RUNNING, PHASE_STOPPING },
 	{ PHASE_RESTARTING, PHASE_RUNNING },		/* ready again */
 	{ PHASE_RESTARTING, PHASE_STOPPING },
+	{ PHASE_STOPPED, PHASE_RESTORING },		/* an in-place restore before the first start */
+	{ PHASE_STARTING, PHASE_RESTORING },		/* ... asked for by a reload */
+	{ PHASE_RUNNING, PHASE_RESTORING },
+	{ PHASE_RESTARTING, PHASE_RESTORING },
+	{ PHASE_RESTORING, PHASE_STARTING },		/* restored: postgres starts */
+	{ PHASE_RESTORING, PHASE_STOPPING },
 };
 
 bool

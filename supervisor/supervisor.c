@@ -30,6 +30,7 @@
 #include "pgdata/monitor.h"
 #include "pgdata/pgdata.h"
 #include "pgdata/promote.h"
+#include "pgdata/restore.h"
 #include "pgdata/upstream.h"
 #include "probes/http.h"
 #include "supervisor/backup.h"
@@ -73,6 +74,8 @@ struct sup {
 
 	bool             abandon_task;	/* the stop budget is spent: do not wait for it */
 	bool             promote_pending; /* spec.replica switched off: promote once ready */
+	long long        inplace_fast_ms; /* an in-place restore waits for postgres to stop:
+					   * fast shutdown from then on; 0 none */
 	bool             reload_after_task;
 	struct spec     *new_spec;	/* what the reload task read, to adopt */
 	struct inputs    new_in;
@@ -208,6 +211,65 @@ sup_plan_restart(struct sup *s, const char *how)
 		 s->restarts.n, s->set->restart_max, s->set->restart_window_s);
 }
 
+/* ---- PGO's in-place restore: postgres stops, the restore runs in a task ---- */
+
+static bool sup_configure(struct sup *s);
+
+static int
+sup_task_inplace(void *arg)
+{
+	struct sup *s = arg;
+
+	return restore_in_place(s->set, s->spec, &s->in);
+}
+
+static void
+sup_inplace_start(struct sup *s)
+{
+	s->inplace_fast_ms = 0;
+	if (!task_start(&s->task, TASK_RESTORE, sup_task_inplace, s))
+		sup_give_up(s, EXIT_RUNTIME, "cannot start the in-place restore (see above)");
+}
+
+/* The spec asks for an in-place restore not applied yet: /readyz says 503
+ * from now on; postgres stops (smart, fast after smartShutdownTimeout). */
+static bool
+sup_inplace_begin(struct sup *s)
+{
+	if (!restore_inplace_pending(s->set, s->spec) || s->task.kind != TASK_NONE)
+		return false;
+	(void) phase_move(PHASE_RESTORING, "in-place restore \"%s\" asked for (%s)",
+			  s->spec->inplace_id, spec_path(s->spec, "restoreInPlace.id"));
+	if (!s->inst.running) {
+		sup_inplace_start(s);
+		return true;
+	}
+	log_info("stopping postgres (pid %d) for the in-place restore: smart shutdown, fast after "
+		 "%d s", (int) s->inst.proc.pid, s->spec->smart_shutdown_timeout);
+	instance_signal(&s->inst, INSTANCE_STOP_SMART);
+	s->inplace_fast_ms = mono_ms() + (long long) s->spec->smart_shutdown_timeout * 1000;
+	return true;
+}
+
+static void
+sup_inplace_done(struct sup *s, bool ok)
+{
+	if (s->stopping) {
+		s->exit_code = EXIT_RUNTIME;
+		s->done = true;
+		return;
+	}
+	if (!ok) {
+		sup_give_up(s, EXIT_RUNTIME, "the in-place restore \"%s\" failed (see above): postgres "
+			    "is not started on a half-restored PGDATA; the next run of pgpod tries the "
+			    "restore again (fix the cause, or switch the restore off)",
+			    s->spec->inplace_id);
+		return;
+	}
+	if (sup_configure(s))
+		(void) sup_start_postgres(s);
+}
+
 static void
 sup_postmaster_exited(struct sup *s)
 {
@@ -228,6 +290,11 @@ sup_postmaster_exited(struct sup *s)
 		log_info("postgres stopped (%s)%s", how, clean ? "" : " after an unclean shutdown step");
 		s->exit_code = clean ? EXIT_OK : EXIT_RUNTIME;
 		s->done = true;
+		return;
+	}
+	if (phase_now() == PHASE_RESTORING) {
+		log_info("postgres stopped (%s) for the in-place restore", how);
+		sup_inplace_start(s);
 		return;
 	}
 	log_error("postgres (pid %d) died: %s%s%s", (int) s->inst.proc.pid, how,
@@ -339,8 +406,8 @@ sup_stop_step(struct sup *s, int step, const char *why)
 	s->stop_step = step;
 	s->step_deadline = mono_ms() + ms;
 	(void) phase_move(PHASE_STOPPING, "%s", why);
-	if (s->task.kind == TASK_BOOTSTRAP) {
-		log_info("stopping the bootstrap: %s step", st->name);
+	if (s->task.kind == TASK_BOOTSTRAP || s->task.kind == TASK_RESTORE) {
+		log_info("stopping the %s: %s step", task_name(s->task.kind), st->name);
 		boot_request_stop();
 		proc_signal_all(st->task_signal);
 	} else if (s->inst.running) {
@@ -457,6 +524,8 @@ sup_task_done(struct sup *s)
 		monitor_nudge();
 	} else if (kind == TASK_RELOAD) {
 		sup_reload_done(s, result);
+	} else if (kind == TASK_RESTORE) {
+		sup_inplace_done(s, result);
 	} else {
 		sup_bootstrap_done(s, (enum boot_result) result);
 	}
@@ -540,6 +609,10 @@ sup_reload_done(struct sup *s, bool ok)
 		s->nudge_at_ms = mono_ms() + 500;
 	}
 	log_info("configuration reloaded (config hash %s)", s->new_hash);
+	if (sup_inplace_begin(s)) {
+		reload_plan_free(&plan);
+		return;
+	}
 	if (plan.promote) {
 		log_info("spec.replica.enabled is off now: promoting this instance");
 		s->promote_pending = true;
@@ -597,6 +670,11 @@ sup_tick(struct sup *s)
 		sup_reload(s, "the spec or a Secret changed");
 	if (!s->stopping)
 		backups_tick(&s->backups, sup_is_primary(s), time(NULL), now);
+	if (s->inplace_fast_ms != 0 && now >= s->inplace_fast_ms && s->inst.running) {
+		log_info("postgres did not stop within smartShutdownTimeout: fast shutdown");
+		instance_signal(&s->inst, INSTANCE_STOP_FAST);
+		s->inplace_fast_ms = 0;
+	}
 }
 
 static void
@@ -775,6 +853,8 @@ sup_begin(struct sup *s, enum pgdata_state state)
 		return;
 	}
 	pgdata_marker_status(s->set->pgdata);
+	if (sup_inplace_begin(s))
+		return;
 	s->promote_pending = s->spec->standby_enabled != 1 && sup_designated_standby(s);
 	if (s->promote_pending)
 		log_info("PGDATA is a standby but spec.replica is not enabled: promoting it once "

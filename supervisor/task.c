@@ -33,6 +33,7 @@ task_name(enum task_kind kind)
 		[TASK_RELOAD] = "reload",
 		[TASK_STANZA] = "pgBackRest stanza check",
 		[TASK_BACKUP] = "pgBackRest backup",
+		[TASK_RESTORE] = "in-place restore",
 	};
 
 	return names[kind];

@@ -20,6 +20,7 @@ enum task_kind {
 	TASK_RELOAD,
 	TASK_STANZA,		/* pgBackRest stanza-create and check (backup.c) */
 	TASK_BACKUP,		/* a pgBackRest backup (backup.c) */
+	TASK_RESTORE,		/* an in-place restore (PGO's annotation, Percona's PerconaPGRestore) */
 };
 
 struct task {

@@ -30,31 +30,28 @@ start_a() {
 	A_PGDATA=$T/a/pgdata
 	A_RUN=$T/arun
 	alloc_port A_PORT && alloc_port A_HTTP || return 1
-	cat >"$T/a.yaml" <<EOF
-apiVersion: postgres-operator.crunchydata.com/v1beta1
-kind: PostgresCluster
-metadata:
-  name: hippo
-spec:
-  postgresVersion: 15
-  instances:
-    - replicas: 1
-  backups:
-    pgbackrest:
-      global:
-        repo1-path: $REPO
-        start-fast: "y"
-      repos:
-      - name: repo1
-        volume:
-          volumeClaimSpec: {}
-${1:-}
-EOF
+	a_yaml "${1:-}"
 	A_PID=
 	with_a a_run
 	wait_for 240 0.25 grep -qF 'pgBackRest stanza \"db\" is ready' "$A_OUT" ||
 		{ fail "cluster A: no stanza$(tail -5 "$A_OUT")"; return 1; }
 	a_backup full
+}
+
+# a_yaml [EXTRA [ANNOTATIONS]]: A's spec, written atomically (pgpod run
+# watches it). EXTRA: YAML lines under spec.backups.pgbackrest; ANNOTATIONS:
+# lines under metadata.annotations.
+a_yaml() {
+	{
+		printf 'apiVersion: postgres-operator.crunchydata.com/v1beta1\nkind: PostgresCluster\n'
+		printf 'metadata:\n  name: hippo\n'
+		if [ -n "${2:-}" ]; then printf '  annotations:\n%s\n' "$2"; fi
+		printf 'spec:\n  postgresVersion: 15\n  instances:\n    - replicas: 1\n'
+		printf '  backups:\n    pgbackrest:\n      global:\n        repo1-path: %s\n' "$REPO"
+		printf '        start-fast: "y"\n      repos:\n      - name: repo1\n'
+		printf '        volume:\n          volumeClaimSpec: {}\n'
+		if [ -n "${1:-}" ]; then printf '%s\n' "$1"; fi
+	} >"$T/a.yaml.new" && mv "$T/a.yaml.new" "$T/a.yaml"
 }
 
 # a_run: pgpod run of A in the background (inside with_a).
@@ -356,6 +353,41 @@ EOF
 	expect_eq "B's timeline" 00000002 "$(psql_su postgres "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)")"
 	stop_pid_run "$RUN_PID" "pgpod run of B"
 	expect_eq "B shut down" "shut down" "$(cluster_state "$PGDATA")"
+}
+
+# PGO's in-place restore: enabled in the spec, triggered by a new value of
+# the annotation: A stops, is restored to the target time in place, runs
+# again with the rows before it; the same value is not applied twice.
+test_inplace_restore_by_annotation() {
+	local when restore n
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null || return
+	when=$(a_sql "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+	sleep 1.2
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null && a_switch
+	restore="      restore:
+        enabled: true
+        repoName: repo1
+        options:
+        - --type=time
+        - --target=\"$when\""
+	a_yaml "$restore"
+	sleep 3	# enabled without the annotation: nothing happens
+	expect_eq "rows before the annotation" "1,2" "$(a_sql "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")"
+	a_yaml "$restore" '    postgres-operator.crunchydata.com/pgbackrest-restore: "first"'
+	wait_for 400 0.25 grep -qF 'in-place restore \"first\" done' "$A_OUT" ||
+		{ fail "the in-place restore did not happen$(tail -5 "$A_OUT")"; return; }
+	expect_grep "the phase said restoring" 'phase running -> restoring' "$A_OUT"
+	with_a wait_code /readyz 200 60 || fail "A not ready after the restore"
+	expect_eq "rows after the in-place restore" 1 "$(a_sql "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")"
+	a_sql "INSERT INTO t VALUES (5)" >/dev/null || fail "A is not writable after the restore"
+	with_a stop_run TERM
+	with_a a_run
+	with_a wait_code /readyz 200 60 || fail "A not ready after a restart"
+	n=$(cat "$T"/out.*.run | grep -cF 'in-place restore \"first\" of')
+	expect_eq "the restore ran once" 1 "$n"
+	expect_eq "rows after a restart" "1,5" "$(a_sql "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")"
+	with_a stop_run TERM
 }
 
 # SIGKILL after every step, then a rerun: always a restored PGDATA.
