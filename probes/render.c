@@ -350,7 +350,7 @@ render_metrics(const struct status *st)
 	family(&t, "pgpod_up", "gauge", "1 while pgpod answers");
 	text_printf(&t, "pgpod_up 1\n");
 	family(&t, "pgpod_phase", "gauge", "Supervisor phase: 0 stopped, 1 bootstrapping, "
-	       "2 starting, 3 running, 4 restarting, 5 stopping, 6 failed");
+	       "2 starting, 3 running, 4 restarting, 5 stopping, 6 failed, 7 restoring");
 	text_printf(&t, "pgpod_phase %d\n", (int) st->phase);
 	family(&t, "pgpod_postgres_up", "gauge", "1 while the postmaster is alive");
 	text_printf(&t, "pgpod_postgres_up %d\n", st->postmaster_alive ? 1 : 0);

@@ -390,6 +390,43 @@ test_inplace_restore_by_annotation() {
 	with_a stop_run TERM
 }
 
+# A volume that fills during the restore: a clear error naming it, no
+# marker, the attempt moved aside, and the next run after room is made
+# restores.
+test_full_disk_during_restore() {
+	local rc vol
+	[ "$IS_ROOT" = 1 ] || { echo "    (skipped: needs root to mount a small file system)"; return 0; }
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 300000)" >/dev/null &&
+		a_backup full || return
+	vol=$T/vol
+	mkdir -p "$vol"
+	if ! mount -t tmpfs -o size=40m,mode=0755 pgpod-it "$vol" 2>"$T/mount.err"; then
+		echo "    (skipped: cannot mount a tmpfs here: $(cat "$T/mount.err"))"
+		with_a stop_run TERM
+		return 0
+	fi
+	echo "umount:$vol" >>"$T/.mounts"
+	chown postgres: "$vol"
+	PGDATA=$vol/pgdata
+	RUN=$T/brun-full
+	SOCK=$RUN
+	b_spec "$T/b.yaml" --type=immediate
+	pgpod_cmd restore
+	rc=$?
+	expect_rc "restore onto a 40 MB volume" 1 "$rc"
+	log_msgs error "$LAST_OUT" | grep -qF 'is full' ||
+		fail "no error saying the volume is full$(last_output_tail)"
+	[ -e "$PGDATA/pgpod-bootstrap.json" ] && fail "a completion marker on a failed attempt"
+	check "the attempt is moved aside" test -n "$(ls -d "$PGDATA".failed-* 2>/dev/null)"
+	rm -rf "$PGDATA".failed-*
+	mount -o remount,size=400m "$vol" || { fail "cannot grow the tmpfs"; return; }
+	restore_ok "restore after room was made" && expect_eq "rows" 300000 "$(pg_start "$PGDATA" &&
+		psql_su postgres 'SELECT count(*) FROM t'; pg_stop "$PGDATA")"
+	umount "$vol"
+	with_a stop_run TERM
+}
+
 # SIGKILL after every step, then a rerun: always a restored PGDATA.
 test_sigkill_at_every_restore_step() {
 	start_a || return
