@@ -23,9 +23,10 @@
 #include "status.h"
 
 #define HTTP_THREADS     2
-#define HTTP_CONNECTIONS 768	/* the server's own limit, above the guard's soft cap */
+#define HTTP_CONNECTIONS 12288	/* the server's own limit, above the guard's soft cap */
 #define HTTP_TIMEOUT_S   10
-#define HTTP_BACKLOG     1024
+#define HTTP_CONNECTION_MEMORY 4096	/* a request head and a probe's answer fit */
+#define HTTP_BACKLOG     4096	/* the kernel caps it at net.core.somaxconn */
 #define HTTP_SWEEP_MS    100
 
 struct http_server {
@@ -254,6 +255,7 @@ http_daemon(struct http_server *s, int fd, bool v6)
 				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned) HTTP_THREADS,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_CONNECTIONS,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_CONNECTION_MEMORY,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_TIMEOUT_S,
 				MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, s,
 				MHD_OPTION_NOTIFY_COMPLETED, http_notify_completed, s,
