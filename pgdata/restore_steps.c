@@ -24,7 +24,7 @@
 #include "roles.h"
 
 #define PROGRESS_MS   5000	/* replay progress is logged this often */
-#define POLL_MS       200
+#define POLL_MS       50
 #define STOP_WAIT_MS  (60 * 1000)
 
 /* The settings of the staging directory: the same instance, another
@@ -354,14 +354,13 @@ step_recover(struct boot *b)
 	return true;
 }
 
-/* The recovered cluster into PGDATA, as a primary from now on. */
+/* The recovered cluster (its postgres stopped) into PGDATA, as a primary
+ * from now on. */
 static bool
 step_place(struct boot *b)
 {
 	char staging[PATH_MAX];
 
-	if (!boot_stop_temp(b))
-		return false;
 	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
 	return file_remove_in(staging, "recovery.signal") && boot_step_unstage(b)
 		&& config_write_all(b->set, b->s, NULL, NULL);
@@ -396,25 +395,30 @@ drop_excluded(struct boot *b)
 	return ok;
 }
 
-/* The timeline the restored primary writes on, for the marker. */
+/* The timeline the restored primary writes on, for the marker (its first
+ * checkpoint on it may not have happened yet). */
 static long
 timeline_now(PGconn *c)
 {
-	PGresult *r = PQexec(c, "SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()");
+	PGresult *r = PQexec(c, "SELECT substr(pg_catalog.pg_walfile_name("
+			     "pg_catalog.pg_current_wal_lsn()), 1, 8)");
 	long tli = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
-		? strtol(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+		? strtol(PQgetvalue(r, 0, 0), NULL, 16) : -1;
 
 	PQclear(r);
 	return tli;
 }
 
+/* On the promoted recovery postgres itself (no second start): databases
+ * left out dropped, roles and the application database. */
 static bool
 step_roles(struct boot *b)
 {
 	char target[300], esc[200], label[80];
 
-	if (!boot_start_temp(b, NULL) || !drop_excluded(b)
-	    || !roles_apply_all(b->conn, b->set, b->s, b->in))
+	if (b->conn == NULL && !pgconn_local(b->set->run_dir, b->set->pg_port, "postgres", &b->conn))
+		return false;	/* errors have already been logged */
+	if (!drop_excluded(b) || !roles_apply_all(b->conn, b->set, b->s, b->in))
 		return false;
 	target_text(b, target, sizeof(target));
 	(void) log_json_escape(esc, 0, sizeof(esc), target, strlen(target));
@@ -428,9 +432,9 @@ step_roles(struct boot *b)
 static const struct boot_step restore_steps[] = {
 	{ "restore with pgBackRest", step_restore },
 	{ "recover to the target", step_recover },
-	{ "move the restore into place", step_place },
 	{ "roles and application database", step_roles },
 	{ "stop temporary postgres", boot_stop_temp },
+	{ "move the restore into place", step_place },
 	{ "configure", boot_step_configure },
 	{ "flush to disk", boot_step_sync },
 };

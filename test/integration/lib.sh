@@ -587,6 +587,20 @@ kill_at_each_step() {
 	done
 }
 
+# mount_tmpfs DIR SIZE: a tmpfs of SIZE (e.g. 12m) mounted at DIR (made),
+# owned by the server user, unmounted by the cleanup. Returns 1, saying the
+# test is skipped, when not root or when mounting fails.
+mount_tmpfs() {
+	[ "$IS_ROOT" = 1 ] || { echo "    (skipped: needs root to mount a small file system)"; return 1; }
+	mkdir -p "$1"
+	if ! mount -t tmpfs -o "size=$2,mode=0755" pgpod-it "$1" 2>"$T/mount.err"; then
+		echo "    (skipped: cannot mount a tmpfs here: $(cat "$T/mount.err"))"
+		return 1
+	fi
+	echo "umount:$1" >>"$T/.mounts"
+	give_to_pg "$1"
+}
+
 # ------------------------------------------------------- shared expectations
 
 # expect_bootstrapped PGDATA: the completion marker (JSON) and the managed

@@ -895,13 +895,7 @@ test_full_disk_during_clone() {
 	src_fp=$(source_psql postgres "$pgbench_fingerprint_sql")
 	make_basic_auth app-secret app APP_PW
 	vol=$T/vol
-	mkdir -p "$vol"
-	if ! mount -t tmpfs -o size=32m,mode=0755 pgpod-it "$vol" 2>"$T/mount.err"; then
-		echo "    (skipped: cannot mount a tmpfs here: $(cat "$T/mount.err"))"
-		return 0
-	fi
-	echo "umount:$vol" >>"$T/.mounts"
-	chown postgres: "$vol"
+	mount_tmpfs "$vol" 32m || return 0
 	PGDATA=$vol/pgdata
 	clone_spec "$T/cluster.yaml" cnpg
 	pgpod_cmd clone

@@ -422,13 +422,7 @@ test_full_disk_during_initdb() {
 	[ "$IS_ROOT" = 1 ] || { echo "    (skipped: needs root to mount a small file system)"; return 0; }
 	make_basic_auth app-secret app APP_PW
 	vol=$T/vol
-	mkdir -p "$vol"
-	if ! mount -t tmpfs -o size=12m,mode=0755 pgpod-it "$vol" 2>"$T/mount.err"; then
-		echo "    (skipped: cannot mount a tmpfs here: $(cat "$T/mount.err"))"
-		return 0
-	fi
-	echo "umount:$vol" >>"$T/.mounts"
-	chown postgres: "$vol"
+	mount_tmpfs "$vol" 12m || return 0
 	PGDATA=$vol/pgdata
 	write_spec "$T/spec.yaml"
 	pgpod_init
@@ -452,12 +446,7 @@ test_every_file_system_flushed() {
 	[ "$IS_ROOT" = 1 ] || { echo "    (skipped: needs root to mount a file system)"; return 0; }
 	make_basic_auth app-secret app APP_PW
 	vol=$T/walvol
-	mkdir -p "$vol"
-	if ! mount -t tmpfs -o size=200m,mode=0755 pgpod-it "$vol" 2>"$T/mount.err"; then
-		echo "    (skipped: cannot mount a tmpfs here: $(cat "$T/mount.err"))"
-		return 0
-	fi
-	echo "umount:$vol" >>"$T/.mounts"
+	mount_tmpfs "$vol" 200m || return 0
 	mkdir "$vol/wal"
 	chown postgres: "$vol/wal"
 	INITDB_EXTRA="      options:

@@ -400,14 +400,7 @@ test_full_disk_during_restore() {
 	a_sql "CREATE TABLE t (x int); INSERT INTO t SELECT generate_series(1, 300000)" >/dev/null &&
 		a_backup full || return
 	vol=$T/vol
-	mkdir -p "$vol"
-	if ! mount -t tmpfs -o size=40m,mode=0755 pgpod-it "$vol" 2>"$T/mount.err"; then
-		echo "    (skipped: cannot mount a tmpfs here: $(cat "$T/mount.err"))"
-		with_a stop_run TERM
-		return 0
-	fi
-	echo "umount:$vol" >>"$T/.mounts"
-	chown postgres: "$vol"
+	mount_tmpfs "$vol" 40m || { with_a stop_run TERM; return 0; }
 	PGDATA=$vol/pgdata
 	RUN=$T/brun-full
 	SOCK=$RUN
