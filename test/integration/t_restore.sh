@@ -43,7 +43,8 @@ start_a() {
 # lines under metadata.annotations.
 a_yaml() {
 	{
-		printf 'apiVersion: postgres-operator.crunchydata.com/v1beta1\nkind: PostgresCluster\n'
+		printf 'apiVersion: %s\nkind: %s\n' "${A_API:-postgres-operator.crunchydata.com/v1beta1}" \
+			"${A_KIND:-PostgresCluster}"
 		printf 'metadata:\n  name: hippo\n'
 		if [ -n "${2:-}" ]; then printf '  annotations:\n%s\n' "$2"; fi
 		printf 'spec:\n  postgresVersion: 15\n  instances:\n    - replicas: 1\n'
@@ -417,6 +418,38 @@ test_full_disk_during_restore() {
 	restore_ok "restore after room was made" && expect_eq "rows" 300000 "$(pg_start "$PGDATA" &&
 		psql_su postgres 'SELECT count(*) FROM t'; pg_stop "$PGDATA")"
 	umount "$vol"
+	with_a stop_run TERM
+}
+
+# Percona's PerconaPGRestore in the same file: an in-place restore of the
+# PerconaPGCluster it names, applied once (its name is its id).
+test_inplace_restore_percona_document() {
+	local when
+	A_API=pgv2.percona.com/v2 A_KIND=PerconaPGCluster
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null || return
+	when=$(a_sql "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+	sleep 1.2
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null && a_switch
+	a_yaml ""
+	cat >>"$T/a.yaml" <<EOF
+---
+apiVersion: pgv2.percona.com/v2
+kind: PerconaPGRestore
+metadata:
+  name: restore-one
+spec:
+  pgCluster: hippo
+  repoName: repo1
+  options:
+  - --type=time
+  - --target="$when"
+EOF
+	touch "$T/a.yaml"
+	wait_for 400 0.25 grep -qF 'in-place restore \"restore-one\" done' "$A_OUT" ||
+		{ fail "the PerconaPGRestore was not applied$(tail -5 "$A_OUT")"; return; }
+	with_a wait_code /readyz 200 60 || fail "A not ready after the restore"
+	expect_eq "rows after the Percona restore" 1 "$(a_sql "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")"
 	with_a stop_run TERM
 }
 
