@@ -29,6 +29,7 @@ status_init(const char *pod, const char *data_directory, long long max_lag_bytes
 	status_shared.last_tick_ms = mono_ms();
 	status_shared.boot_duration_s = -1;
 	status_shared.replay_lag_bytes = -1;
+	status_shared.archive_lag_bytes = -1;
 	pthread_mutex_unlock(&status_mutex);
 }
 
@@ -140,8 +141,15 @@ probe_readiness(const struct status *st, long long now_ms, char *reason, size_t 
 		return 503;
 	}
 	if (!st->streaming && st->archive_fed) {
-		snprintf(reason, cap, "standby replaying WAL from the archive (at %s)",
-			 st->replay_lsn[0] ? st->replay_lsn : "?");
+		if (st->archive_lag_bytes > st->max_lag_bytes) {
+			snprintf(reason, cap, "standby: %lld bytes behind the newest archived WAL, more "
+				 "than %lld", st->archive_lag_bytes, st->max_lag_bytes);
+			return 503;
+		}
+		snprintf(reason, cap, "standby replaying WAL from the archive (at %s, %lld bytes "
+			 "behind its newest segment%s)", st->replay_lsn[0] ? st->replay_lsn : "?",
+			 st->archive_lag_bytes < 0 ? 0 : st->archive_lag_bytes,
+			 st->archive_lag_bytes < 0 ? ", not measured yet" : "");
 		return st->replay_lsn[0] ? 200 : 503;
 	}
 	if (!st->streaming) {

@@ -80,6 +80,9 @@ struct status {
 	char      pid_status[16];	/* postmaster.pid line 8: starting, ready, standby, stopping */
 	bool      archive_fed;		/* a standby fed from a WAL archive only (no host to
 					 * stream from): ready when replaying */
+	long long archive_lag_bytes;	/* archive_fed: from the replayed LSN to the end of the
+					 * newest archived WAL segment; -1 unknown */
+	long long wal_segment_bytes;	/* wal_segment_size; 0 unknown */
 	bool      standby_signal;	/* PGDATA has standby.signal: postgres runs as a standby
 					 * (a hot standby says "ready" in postmaster.pid too) */
 	int       restarts;		/* in-place restarts since pgpod started */

@@ -53,7 +53,8 @@ static const char status_query[] =
 	" current_setting('archive_mode') <> 'off',"
 	" a.archived_count, a.failed_count, a.last_archived_wal,"
 	" extract(epoch FROM a.last_archived_time), a.last_failed_wal,"
-	" extract(epoch FROM a.last_failed_time)"
+	" extract(epoch FROM a.last_failed_time),"
+	" pg_catalog.pg_size_bytes(current_setting('wal_segment_size'))"
 	" FROM (SELECT pg_is_in_recovery() AS rec) r, pg_stat_archiver a";
 
 /* A slot of an instance outside spec.instances, unused since. */
@@ -181,6 +182,7 @@ monitor_query(long long started)
 	st->last_archived_time = PQgetisnull(r, 0, 14) ? 0 : atof(PQgetvalue(r, 0, 14));
 	copy_field(r, 15, st->last_failed_wal, sizeof(st->last_failed_wal));
 	st->last_failed_time = PQgetisnull(r, 0, 16) ? 0 : atof(PQgetvalue(r, 0, 16));
+	st->wal_segment_bytes = atoll(PQgetvalue(r, 0, 17));
 	status_unlock();
 	PQclear(r);
 }

@@ -120,6 +120,7 @@ struct pgbr_info {
 	struct pgbr_backup *backups;	/* oldest first */
 	size_t              n;
 	char                archive_id[32];	/* the WAL archive of the newest backup's db ("15-1") */
+	char                archive_max[32];	/* its newest WAL segment ("" none) */
 };
 
 /* pgbackrest info of t's stanza in t's repository (every one when

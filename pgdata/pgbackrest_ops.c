@@ -84,8 +84,10 @@ info_archive_id(struct json_object *stanza, struct pgbr_info *out)
 	for (size_t i = 0; arch != NULL && i < json_object_array_length(arch); i++) {
 		struct json_object *a = json_object_array_get_idx(arch, i);
 
-		if (db < 0 || json_object_get_int(get(a, "database.id")) == db)
-			get_str(a, "id", out->archive_id, sizeof(out->archive_id));
+		if (db >= 0 && json_object_get_int(get(a, "database.id")) != db)
+			continue;
+		get_str(a, "id", out->archive_id, sizeof(out->archive_id));
+		get_str(a, "max", out->archive_max, sizeof(out->archive_max));
 	}
 }
 

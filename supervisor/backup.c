@@ -55,6 +55,9 @@ backups_plan(struct backups *b, const struct spec *s, time_t now)
 {
 	b->enabled = pgbr_enabled(s);
 	b->nslots = 0;
+	b->standby_repo = s->standby_enabled == 1 && s->standby_source_kind == SPEC_SOURCE_REPO
+		&& s->standby_source != NULL && strlen(s->standby_source) == 5
+		? s->standby_source[4] - '0' : 0;
 	set_stanza_status(!b->enabled ? "" : b->stanza_ok ? "ok" : "pending");
 	for (size_t i = 0; i < s->n_repos; i++) {
 		const struct spec_repo *r = &s->repos[i];
@@ -80,6 +83,49 @@ backups_plan(struct backups *b, const struct spec *s, time_t now)
 	}
 }
 
+/* "X/Y" as a number; false when it is not an LSN. */
+static bool
+lsn_parse(const char *text, unsigned long long *out)
+{
+	unsigned hi, lo;
+
+	if (sscanf(text, "%X/%X", &hi, &lo) != 2)
+		return false;
+	*out = ((unsigned long long) hi << 32) | lo;
+	return true;
+}
+
+/* How far the replay is from the end of the newest archived segment
+ * (a repository standby's readiness); -1 when it cannot be told. */
+static int
+archive_lag_job(struct backups *b)
+{
+	struct pgbr_target t;
+	struct pgbr_info info;
+	struct status now, *st;
+	unsigned long long replay, segno;
+	unsigned tli, hi, lo;
+	long long lag = -1;
+	char why[256];
+
+	pgbr_own(b->set, &t);
+	t.repo = b->standby_repo;
+	status_get(&now);
+	if (pgbr_info(b->set, &t, &info, why, sizeof(why)) && now.wal_segment_bytes > 0
+	    && sscanf(info.archive_max, "%8X%8X%8X", &tli, &hi, &lo) == 3
+	    && lsn_parse(now.replay_lsn, &replay)) {
+		segno = (unsigned long long) hi * (0x100000000ULL / (unsigned long long)
+			now.wal_segment_bytes) + lo;
+		lag = (long long) ((segno + 1) * (unsigned long long) now.wal_segment_bytes > replay
+			? (segno + 1) * (unsigned long long) now.wal_segment_bytes - replay : 0);
+	}
+	pgbr_info_free(&info);
+	st = status_lock();
+	st->archive_lag_bytes = lag;
+	status_unlock();
+	return 0;
+}
+
 static int
 backups_job(void *arg)
 {
@@ -88,6 +134,8 @@ backups_job(void *arg)
 	struct status *st;
 	int code;
 
+	if (b->job.kind == TASK_ARCHIVE_LAG)
+		return archive_lag_job(b);
 	if (b->job.stanza)
 		return pgbr_stanza(b->set) ? 0 : 1;
 	code = pgbr_backup(b->set, b->job.type, b->job.repo, &done);
@@ -104,16 +152,16 @@ backups_job(void *arg)
 }
 
 static void
-backups_start(struct backups *b, bool stanza, int repo, const char *type)
+backups_start(struct backups *b, enum task_kind kind, int repo, const char *type)
 {
 	struct status *st;
 
-	b->job = (struct backup_job) { .stanza = stanza, .repo = repo, .type = type,
-				       .started = now_unix() };
-	if (!task_start(&b->task, stanza ? TASK_STANZA : TASK_BACKUP, backups_job, b))
-		return;	/* logged */
+	b->job = (struct backup_job) { .kind = kind, .stanza = kind == TASK_STANZA, .repo = repo,
+				       .type = type, .started = now_unix() };
+	if (!task_start(&b->task, kind, backups_job, b) || kind != TASK_BACKUP)
+		return;	/* a failure is logged */
 	st = status_lock();
-	snprintf(st->backup_running, sizeof(st->backup_running), "%s", stanza ? "" : type);
+	snprintf(st->backup_running, sizeof(st->backup_running), "%s", type);
 	status_unlock();
 }
 
@@ -138,7 +186,7 @@ backups_slot(struct backups *b, struct backup_slot *slot, bool primary, time_t n
 			 "ready yet (see the stanza-create and check errors above)", slot->type,
 			 slot->repo, when);
 	else
-		backups_start(b, false, slot->repo, slot->type);
+		backups_start(b, TASK_BACKUP, slot->repo, slot->type);
 	/* the next slot after now: slots missed meanwhile are not made up */
 	if (!cron_next(&slot->cron, now > slot->due ? now : slot->due, &slot->due))
 		slot->due = (time_t) -1;
@@ -150,7 +198,11 @@ backups_tick(struct backups *b, bool primary, time_t now, long long mono)
 	if (!b->enabled)
 		return;
 	if (primary && !b->stanza_ok && b->task.kind == TASK_NONE && mono >= b->stanza_retry_ms)
-		backups_start(b, true, 0, NULL);
+		backups_start(b, TASK_STANZA, 0, NULL);
+	if (!primary && b->standby_repo > 0 && b->task.kind == TASK_NONE && mono >= b->lag_next_ms) {
+		b->lag_next_ms = mono + BACKUP_LAG_MS;
+		backups_start(b, TASK_ARCHIVE_LAG, b->standby_repo, NULL);
+	}
 	for (size_t i = 0; i < b->nslots; i++)
 		if (b->slots[i].due != (time_t) -1 && now >= b->slots[i].due)
 			backups_slot(b, &b->slots[i], primary, now);

@@ -20,6 +20,7 @@
 
 #define BACKUP_SLOTS_MAX 12	/* 4 repositories x 3 types */
 #define BACKUP_RETRY_MS  60000	/* a failed stanza-create/check is tried again after this */
+#define BACKUP_LAG_MS    15000	/* a repository standby measures its archive lag this often */
 
 struct backup_slot {
 	int         repo;		/* 1..4 */
@@ -29,7 +30,8 @@ struct backup_slot {
 };
 
 struct backup_job {
-	bool        stanza;		/* stanza-create and check; else a backup */
+	enum task_kind kind;		/* TASK_STANZA, TASK_BACKUP or TASK_ARCHIVE_LAG */
+	bool        stanza;		/* stanza-create and check */
 	int         repo;
 	const char *type;
 	double      started;		/* Unix time */
@@ -41,6 +43,8 @@ struct backups {
 	bool                   enabled;		/* the spec has repositories */
 	bool                   stanza_ok;	/* since pgpod started */
 	long long              stanza_retry_ms;	/* CLOCK_MONOTONIC; 0: now */
+	int                    standby_repo;	/* a standby fed from repoN (spec.standby); 0 none */
+	long long              lag_next_ms;	/* its next archive lag check */
 	struct backup_slot     slots[BACKUP_SLOTS_MAX];
 	size_t                 nslots;
 	struct backup_job      job;		/* the running one */

@@ -34,6 +34,7 @@ task_name(enum task_kind kind)
 		[TASK_STANZA] = "pgBackRest stanza check",
 		[TASK_BACKUP] = "pgBackRest backup",
 		[TASK_RESTORE] = "in-place restore",
+		[TASK_ARCHIVE_LAG] = "archive lag check",
 	};
 
 	return names[kind];

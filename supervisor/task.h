@@ -21,6 +21,7 @@ enum task_kind {
 	TASK_STANZA,		/* pgBackRest stanza-create and check (backup.c) */
 	TASK_BACKUP,		/* a pgBackRest backup (backup.c) */
 	TASK_RESTORE,		/* an in-place restore (PGO's annotation, Percona's PerconaPGRestore) */
+	TASK_ARCHIVE_LAG,	/* a repository standby's distance to the newest archived WAL */
 };
 
 struct task {

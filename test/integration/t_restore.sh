@@ -306,6 +306,7 @@ stop_pid_run() {
 # b_rows_now: B's rows of t while pgpod runs it.
 b_rows_now() { psql_su postgres "SELECT coalesce(string_agg(x::text, ',' ORDER BY x), '') FROM t" 2>/dev/null; }
 b_has_rows() { [ "$(b_rows_now)" = "$1" ]; }
+b_lag_measured() { http_get /readyz | grep -q 'bytes behind its newest segment)'; }
 b_is_primary() { [ "$(psql_su postgres 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; }
 
 # Percona's migration: B, a standby fed from A's repository, follows A;
@@ -346,6 +347,8 @@ EOF
 	wait_for 100 0.2 b_has_rows 1 || fail "B does not have A's first row: [$(b_rows_now)]"
 	a_sql "INSERT INTO t VALUES (2)" >/dev/null && a_switch
 	wait_for 150 0.2 b_has_rows 1,2 || fail "B did not replay A's second row: [$(b_rows_now)]"
+	# its readiness knows how far it is from the newest archived segment
+	wait_for 100 0.3 b_lag_measured || fail "B's archive lag is not measured: $(http_get /readyz)"
 	stop_pid_run "$A_PID" "pgpod run of A"
 	sed 's/enabled: true/enabled: false/' "$T/b.yaml" >"$T/b.yaml.new" && mv "$T/b.yaml.new" "$T/b.yaml"
 	wait_for 150 0.2 b_is_primary || { fail "B was not promoted$(last_output_tail)"; return; }
