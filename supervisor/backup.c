@@ -136,7 +136,7 @@ backups_job(void *arg)
 
 	if (b->job.kind == TASK_ARCHIVE_LAG)
 		return archive_lag_job(b);
-	if (b->job.stanza)
+	if (b->job.kind == TASK_STANZA)
 		return pgbr_stanza(b->set) ? 0 : 1;
 	code = pgbr_backup(b->set, b->job.type, b->job.repo, &done);
 	st = status_lock();
@@ -156,8 +156,8 @@ backups_start(struct backups *b, enum task_kind kind, int repo, const char *type
 {
 	struct status *st;
 
-	b->job = (struct backup_job) { .kind = kind, .stanza = kind == TASK_STANZA, .repo = repo,
-				       .type = type, .started = now_unix() };
+	b->job = (struct backup_job) { .kind = kind, .repo = repo, .type = type,
+				       .started = now_unix() };
 	if (!task_start(&b->task, kind, backups_job, b) || kind != TASK_BACKUP)
 		return;	/* a failure is logged */
 	st = status_lock();

@@ -31,7 +31,6 @@ struct backup_slot {
 
 struct backup_job {
 	enum task_kind kind;		/* TASK_STANZA, TASK_BACKUP or TASK_ARCHIVE_LAG */
-	bool        stanza;		/* stanza-create and check */
 	int         repo;
 	const char *type;
 	double      started;		/* Unix time */

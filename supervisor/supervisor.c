@@ -668,7 +668,7 @@ sup_tick(struct sup *s)
 	if (s->task.kind == TASK_NONE && !s->stopping
 	    && watch_changed(&s->watch, s->set, s->spec, now))
 		sup_reload(s, "the spec or a Secret changed");
-	if (!s->stopping)
+	if (!s->stopping && s->backups.enabled)	/* no status copy per tick without repositories */
 		backups_tick(&s->backups, sup_is_primary(s), time(NULL), now);
 	if (s->inplace_fast_ms != 0 && now >= s->inplace_fast_ms && s->inst.running) {
 		log_info("postgres did not stop within smartShutdownTimeout: fast shutdown");
