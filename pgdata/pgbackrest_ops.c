@@ -91,9 +91,28 @@ info_archive_id(struct json_object *stanza, struct pgbr_info *out)
 	}
 }
 
+/* A repository that cannot be read says why in repo[].status ("other" is
+ * all the stanza's status says): its message replaces the stanza's. */
+static void
+info_repo_status(struct json_object *stanza, int repo, struct pgbr_info *out)
+{
+	struct json_object *repos = get(stanza, "repo");
+
+	for (size_t i = 0; repos != NULL && i < json_object_array_length(repos); i++) {
+		struct json_object *r = json_object_array_get_idx(repos, i);
+
+		if ((repo <= 0 || json_object_get_int(get(r, "key")) == repo)
+		    && json_object_get_int(get(r, "status.code")) != 0) {
+			get_str(r, "status.message", out->message, sizeof(out->message));
+			return;
+		}
+	}
+}
+
 /* The stanza "db" of info's output (a list of stanzas) into out. */
 static bool
-info_parse(const char *text, const char *want, struct pgbr_info *out, char *why, size_t whycap)
+info_parse(const char *text, const char *want, int repo, struct pgbr_info *out, char *why,
+	   size_t whycap)
 {
 	struct json_object *all = json_tokener_parse(text), *stanza = NULL, *backups;
 
@@ -112,6 +131,8 @@ info_parse(const char *text, const char *want, struct pgbr_info *out, char *why,
 	}
 	out->status = json_object_get_int(get(stanza, "status.code"));
 	get_str(stanza, "status.message", out->message, sizeof(out->message));
+	if (out->status != 0)
+		info_repo_status(stanza, repo, out);
 	backups = get(stanza, "backup");
 	out->n = backups != NULL ? json_object_array_length(backups) : 0;
 	out->backups = out->n ? calloc(out->n, sizeof(*out->backups)) : NULL;
@@ -149,7 +170,7 @@ pgbr_info(const struct settings *set, const struct pgbr_target *t, struct pgbr_i
 	} else if (!ok) {
 		snprintf(why, whycap, "pgbackrest could not be started");
 	} else {
-		ok = info_parse(buf, t->stanza, out, why, whycap);
+		ok = info_parse(buf, t->stanza, t->repo, out, why, whycap);
 	}
 	free(buf);
 	return ok;

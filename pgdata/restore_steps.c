@@ -21,10 +21,9 @@
 #include "mono.h"
 #include "pgconn.h"
 #include "proc.h"
+#include "recovery.h"
 #include "roles.h"
 
-#define PROGRESS_MS   5000	/* replay progress is logged this often */
-#define POLL_MS       50
 #define STOP_WAIT_MS  (60 * 1000)
 
 /* The settings of the staging directory: the same instance, another
@@ -134,68 +133,6 @@ step_restore(struct boot *b)
 	return ok && code == 0;
 }
 
-/* The hot-standby settings a recovery needs at least: the primary's, as
- * pg_controldata of the restored files says. */
-static void
-controldata_settings(const struct settings *st, struct argv *extra)
-{
-	static const struct {
-		const char *label;
-		const char *name;
-	} map[] = {
-		{ "max_connections setting:", "max_connections" },
-		{ "max_worker_processes setting:", "max_worker_processes" },
-		{ "max_wal_senders setting:", "max_wal_senders" },
-		{ "max_prepared_xacts setting:", "max_prepared_transactions" },
-		{ "max_locks_per_xact setting:", "max_locks_per_transaction" },
-	};
-	char out[8192];
-	struct argv args, env;
-	int code = -1;
-
-	argv_init(&args);
-	argv_init(&env);
-	argv_addf(&args, "%s/pg_controldata", st->pg_bin);
-	argv_add(&args, st->pgdata);
-	instance_tool_env(st, &env);
-	if (proc_capture(&args, &env, out, sizeof(out), &code) && code == 0) {
-		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-			const char *p = strstr(out, map[i].label);
-
-			if (p != NULL) {
-				argv_add(extra, "-c");
-				argv_addf(extra, "%s=%ld", map[i].name,
-					  strtol(p + strlen(map[i].label), NULL, 10));
-			}
-		}
-	} else {
-		log_warn("pg_controldata of the restored files failed; the recovery starts with the "
-			 "configured hot-standby settings");
-	}
-	argv_free(&args);
-	argv_free(&env);
-}
-
-/* What the recovery stops at: the spec's target, as postgres names it. */
-static enum config_target
-config_target_of(enum spec_target_kind k)
-{
-	switch (k) {
-	case SPEC_TARGET_TIME:
-		return CONFIG_TARGET_TIME;
-	case SPEC_TARGET_XID:
-		return CONFIG_TARGET_XID;
-	case SPEC_TARGET_NAME:
-		return CONFIG_TARGET_NAME;
-	case SPEC_TARGET_LSN:
-		return CONFIG_TARGET_LSN;
-	case SPEC_TARGET_IMMEDIATE:
-		return CONFIG_TARGET_IMMEDIATE;
-	default:
-		return CONFIG_TARGET_NONE;	/* the end of the archived WAL */
-	}
-}
-
 /* pgpod's recovery settings in the directory restored into: archive-get
  * from the repository, the target, promotion at it (or at the end of the
  * WAL). A copy (not an in-place restore) drops the source's marker. */
@@ -211,7 +148,7 @@ recovery_configure(struct boot *b, const struct settings *st, bool copy)
 		return false;
 	}
 	rec.restore_command = cmd;
-	rec.target = config_target_of(t->kind);
+	rec.target = recovery_target_of(t->kind);
 	rec.target_value = t->value;
 	rec.target_exclusive = t->exclusive == 1;
 	rec.target_timeline = t->timeline;
@@ -222,124 +159,6 @@ recovery_configure(struct boot *b, const struct settings *st, bool copy)
 		&& config_drop_copied_recovery(st->pgdata) && config_write_all(st, b->s, &rec, NULL);
 }
 
-/* The recovery's postgres: no TCP, the socket in the run directory, hot
- * standby (its progress can be asked), the primary's limits. */
-static bool
-recovery_start(struct boot *b, const struct settings *st)
-{
-	struct argv extra;
-	bool ok;
-
-	argv_init(&extra);
-	boot_temp_args(st, &extra);
-	argv_add(&extra, "-c");
-	argv_add(&extra, "hot_standby=on");
-	controldata_settings(st, &extra);
-	ok = instance_start(st, &extra, &b->inst);
-	argv_free(&extra);
-	return ok;
-}
-
-/* Where the replay is, for the log. */
-struct replay {
-	char in_recovery[8];
-	char lsn[32];
-	char at[64];
-	char paused[16];
-};
-
-static bool
-replay_ask(PGconn *c, struct replay *r)
-{
-	PGresult *q = PQexec(c, "SELECT pg_catalog.pg_is_in_recovery(), "
-			     "pg_catalog.pg_last_wal_replay_lsn(), "
-			     "pg_catalog.pg_last_xact_replay_timestamp(), "
-			     "CASE WHEN pg_catalog.pg_is_in_recovery() THEN "
-			     "pg_catalog.pg_get_wal_replay_pause_state() END");
-	bool ok = PQresultStatus(q) == PGRES_TUPLES_OK && PQntuples(q) == 1;
-
-	if (ok) {
-		snprintf(r->in_recovery, sizeof(r->in_recovery), "%s", PQgetvalue(q, 0, 0));
-		if (!PQgetisnull(q, 0, 1))
-			snprintf(r->lsn, sizeof(r->lsn), "%s", PQgetvalue(q, 0, 1));
-		if (!PQgetisnull(q, 0, 2))
-			snprintf(r->at, sizeof(r->at), "%s", PQgetvalue(q, 0, 2));
-		snprintf(r->paused, sizeof(r->paused), "%s", PQgetvalue(q, 0, 3));
-	}
-	PQclear(q);
-	return ok;
-}
-
-static const char *
-target_text(const struct boot *b, char *buf, size_t cap)
-{
-	const struct spec_target *t = &b->restore->target;
-
-	if (config_target_of(t->kind) == CONFIG_TARGET_NONE)
-		snprintf(buf, cap, "the end of the archived WAL");
-	else
-		snprintf(buf, cap, "%s %s", spec_target_name(t->kind), t->value ? t->value : "");
-	return buf;
-}
-
-/* One look at the recovery: true once it is promoted; a paused replay is
- * resumed; progress is logged every PROGRESS_MS. */
-static bool
-recovery_look(struct boot *b, struct replay *r, long long *next_log)
-{
-	char target[300];
-
-	if (b->conn == NULL && !pgconn_local_timeout(b->set->run_dir, b->set->pg_port, "postgres",
-						     2, 0, LOG_DEBUG, &b->conn))
-		return false;	/* not consistent yet: no connections */
-	if (!replay_ask(b->conn, r)) {
-		PQfinish(b->conn);
-		b->conn = NULL;
-		return false;
-	}
-	if (strcmp(r->in_recovery, "f") == 0)
-		return true;
-	if (strcmp(r->paused, "paused") == 0) {
-		log_warn("the replay paused at %s; resuming it", r->lsn);
-		PQclear(PQexec(b->conn, "SELECT pg_catalog.pg_wal_replay_resume()"));
-	}
-	if (mono_ms() >= *next_log) {
-		log_info("recovery: replayed up to %s (%s), towards %s", r->lsn[0] ? r->lsn : "?",
-			 r->at[0] ? r->at : "no transaction yet", target_text(b, target,
-			 sizeof(target)));
-		*next_log = mono_ms() + PROGRESS_MS;
-	}
-	return false;
-}
-
-/* Until promoted, however long it takes; postgres ending first is an
- * error that says where it got to. */
-static bool
-recovery_wait(struct boot *b)
-{
-	struct replay r = { .lsn = "" };
-	long long next_log = mono_ms() + PROGRESS_MS;
-	char target[300];
-
-	for (;;) {
-		struct timespec nap = { 0, POLL_MS * 1000000L };
-
-		if (recovery_look(b, &r, &next_log))
-			return true;
-		if (instance_check_exit(&b->inst)) {
-			log_error("postgres ended the recovery before it was promoted%s%s; it had "
-				  "replayed up to %s (last transaction %s), towards %s",
-				  b->inst.proc.last[0] ? ": " : "", b->inst.proc.last,
-				  r.lsn[0] ? r.lsn : "an unknown LSN", r.at[0] ? r.at : "unknown",
-				  target_text(b, target, sizeof(target)));
-			return false;
-		}
-		if (boot_interrupted())
-			return false;
-		nanosleep(&nap, NULL);
-	}
-}
-
 static bool
 step_recover(struct boot *b)
 {
@@ -347,10 +166,11 @@ step_recover(struct boot *b)
 	long long t0 = mono_ms();
 	char target[300];
 
-	if (!staging_settings(b, &st) || !recovery_configure(b, &st, true) || !recovery_start(b, &st) || !recovery_wait(b))
+	if (!staging_settings(b, &st) || !recovery_configure(b, &st, true) || !recovery_run(b, &st))
 		return false;
-	log_info("recovered to %s and promoted in %.1f s (backup %s)", target_text(b, target,
-		 sizeof(target)), (double) (mono_ms() - t0) / 1000, b->label[0] ? b->label : "?");
+	log_info("recovered to %s and promoted in %.1f s (backup %s)",
+		 recovery_target_text(&b->restore->target, target, sizeof(target)),
+		 (double) (mono_ms() - t0) / 1000, b->label[0] ? b->label : "?");
 	return true;
 }
 
@@ -420,7 +240,7 @@ step_roles(struct boot *b)
 		return false;	/* errors have already been logged */
 	if (!drop_excluded(b) || !roles_apply_all(b->conn, b->set, b->s, b->in))
 		return false;
-	target_text(b, target, sizeof(target));
+	recovery_target_text(&b->restore->target, target, sizeof(target));
 	(void) log_json_escape(esc, 0, sizeof(esc), target, strlen(target));
 	(void) log_json_escape(label, 0, sizeof(label), b->label, strlen(b->label));
 	snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", \"target\": "
@@ -532,9 +352,10 @@ restore_in_place(const struct settings *set, const struct spec *s, const struct 
 	if (!inplace_source(set, s, &b.source) || !pgbr_write_conf(set, s, in))
 		return false;
 	log_info("in-place restore \"%s\" of \"%s\" from pgBackRest repo%d, to %s", s->inplace_id,
-		 set->pgdata, b.source.repo, target_text(&b, target, sizeof(target)));
+		 set->pgdata, b.source.repo, recovery_target_text(&s->inplace.target, target,
+								  sizeof(target)));
 	ok = inplace_restore_files(&b) && recovery_configure(&b, set, false)
-		&& recovery_start(&b, set) && recovery_wait(&b) && boot_stop_temp(&b);
+		&& recovery_run(&b, set) && boot_stop_temp(&b);
 	if (!ok) {
 		if (b.conn != NULL)
 			PQfinish(b.conn);

@@ -212,8 +212,82 @@ test_s3_repository_keys_from_secret() {
 	rc=$?
 	expect_rc "pgpod backup to S3" 0 "$rc"
 	check "backup.info in the bucket" test -n "$(find "$S3_DIR/data/pgpod-backups" -path '*hippo/repo1/backup/db/backup.info*' | head -n 1)"
+	# pgbackrest check switches the WAL and waits until it is archived
+	psql_su postgres "CREATE TABLE t (x int); INSERT INTO t VALUES (42)" >/dev/null
+	pgbackrest_pg --log-level-console=off check || fail "pgbackrest check after the insert"
 	stop_run TERM
+	s3_restores
 	s3_stop
+}
+
+# s3_restore_spec FILE SECRET PORT: cluster "elephant" restored from hippo's
+# S3 repository (PGO's dataSource.pgbackrest), its keys from SECRET, the
+# server at 127.0.0.1:PORT; pgBackRest waits at most 2 s for it (io-timeout).
+s3_restore_spec() {
+	cat >"$1" <<EOF
+apiVersion: postgres-operator.crunchydata.com/v1beta1
+kind: PostgresCluster
+metadata:
+  name: elephant
+spec:
+  postgresVersion: 15
+  instances:
+    - replicas: 1
+  dataSource:
+    pgbackrest:
+      stanza: db
+      configuration:
+      - secret:
+          name: $2
+      global:
+        repo1-path: /hippo/repo1
+        repo1-s3-uri-style: path
+        repo1-storage-port: "$3"
+        repo1-storage-ca-file: $S3_CA
+        io-timeout: "2"
+      repo:
+        name: repo1
+        s3:
+          bucket: pgpod-backups
+          endpoint: 127.0.0.1
+          region: us-east-1
+EOF
+	SPEC=$1
+}
+
+# The S3 repository as a restore source: the rows come back; a key the server
+# refuses and a server that does not answer are each refused before anything is
+# written, with pgBackRest's own words and no secret in the output.
+s3_restores() {
+	local rc closed
+	PGDATA=$T/b/pgdata RUN=$T/brun SOCK=$T/brun
+	s3_restore_spec "$T/b.yaml" pgo-s3-creds "$S3_PORT"
+	pgpod_cmd restore
+	rc=$?
+	expect_rc "pgpod restore from S3" 0 "$rc" && expect_bootstrapped "$PGDATA"
+	pg_start "$PGDATA" && expect_eq "rows restored from S3" 42 "$(psql_su postgres 'SELECT x FROM t')"
+	pg_stop "$PGDATA"
+
+	# s3rver checks the key id (it does not verify v4 signatures)
+	make_secret pgo-s3-wrong s3.conf "$(printf '[global]\nrepo1-s3-key=NOTAKEYID\nrepo1-s3-key-secret=not-the-secret\n')"
+	PGDATA=$T/c/pgdata RUN=$T/crun SOCK=$T/crun
+	s3_restore_spec "$T/c.yaml" pgo-s3-wrong "$S3_PORT"
+	pgpod_cmd restore
+	expect_rc "restore with a key s3rver refuses" 1 $?
+	log_msgs error "$LAST_OUT" | grep -qF 'repo1 cannot be read (pgBackRest: ' ||
+		fail "refused key: not refused as unreadable$(last_output_tail)"
+	check "refused key: nothing written" test -z "$(ls -A "$PGDATA" 2>/dev/null)"
+	expect_no_grep "the wrong key is not logged" not-the-secret "$LAST_OUT" "$LAST_ERR"
+
+	alloc_port closed || return
+	PGDATA=$T/d/pgdata RUN=$T/drun SOCK=$T/drun
+	s3_restore_spec "$T/d.yaml" pgo-s3-creds "$closed"
+	pgpod_cmd restore
+	expect_rc "restore from a server that does not answer" 1 $?
+	log_msgs error "$LAST_OUT" | grep -qF 'repo1 cannot be read (pgBackRest: ' ||
+		fail "closed port: not refused as unreachable$(last_output_tail)"
+	check "closed port: nothing written" test -z "$(ls -A "$PGDATA" 2>/dev/null)"
+	expect_no_grep "the secret key is not logged" "$S3_SECRET" "$LAST_OUT" "$LAST_ERR"
 }
 
 # A configuration file that sets what pgpod owns, or is not INI: refused

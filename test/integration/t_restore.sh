@@ -215,6 +215,32 @@ expect_refused() {
 	return 0
 }
 
+# repo_of_pg14 DIR: DIR/repo holds a full backup that pgBackRest itself made
+# of a "PostgreSQL 14" data directory: a stopped initdb whose PG_VERSION and
+# pg_control catalog version (202107181, 14's) say 14 — what pgBackRest tells
+# majors apart by — backed up offline. (Only PostgreSQL 15 is installed.)
+repo_of_pg14() {
+	local d=$1
+	mkdir -p "$d/repo" "$d/lock" "$d/log" && give_to_pg "$d" "$d/repo" "$d/lock" "$d/log" || return 1
+	as_pg "$PG_BIN/initdb" -D "$d/data" -N -U postgres >"$d/initdb.log" 2>&1 ||
+		{ fail "initdb for the PostgreSQL 14 backup"; return 1; }
+	python3 - "$d/data" <<'PYEOF2'
+import struct, sys
+p = sys.argv[1] + "/global/pg_control"
+b = bytearray(open(p, "rb").read())
+struct.pack_into("<I", b, 12, 202107181)
+open(p, "wb").write(b)
+open(sys.argv[1] + "/PG_VERSION", "w").write("14\n")
+PYEOF2
+	printf '[global]\nrepo1-path=%s/repo\nrepo1-retention-full=1\nlock-path=%s/lock\nlog-path=%s/log\n[db]\npg1-path=%s/data\n' \
+		"$d" "$d" "$d" "$d" >"$d/pgbackrest.conf" && give_to_pg "$d/pgbackrest.conf" || return 1
+	as_pg timeout -k 5 120 pgbackrest --config="$d/pgbackrest.conf" --stanza=db --no-online \
+		--log-level-console=off stanza-create &&
+		as_pg timeout -k 5 120 pgbackrest --config="$d/pgbackrest.conf" --stanza=db --no-online \
+			--log-level-console=off --type=full backup ||
+		{ fail "the offline backup of PostgreSQL 14"; return 1; }
+}
+
 # Each refusal, provoked for real, before anything is written.
 test_refusals() {
 	local early
@@ -230,6 +256,9 @@ test_refusals() {
 	with_a as_pg pgbackrest --config="$A_RUN/pgbackrest.conf" --stanza=db --repo1-path="$T/nobackup" \
 		--log-level-console=off stanza-create || fail "stanza-create in $T/nobackup"
 	B_REPO_PATH=$T/nobackup expect_refused "a repository without a backup" 'holds no backup'
+	repo_of_pg14 "$T/pg14" || return
+	B_REPO_PATH=$T/pg14/repo expect_refused "a backup of another major" \
+		'is of PostgreSQL 14 and this pod runs PostgreSQL 15'
 	with_a stop_run TERM
 }
 
@@ -258,6 +287,27 @@ test_cut_off_restore_resumed_by_run() {
 	wait_exit "$RUN_PID" "$IT_TIMEOUT_STOP" rc
 	expect_rc "pgpod run of B after SIGTERM" 0 "$rc"
 	expect_eq "B shut down" "shut down" "$(cluster_state "$PGDATA")"
+	with_a stop_run TERM
+}
+
+# The source raised max_connections and max_prepared_transactions after the
+# backup: the replay pauses at that record (PostgreSQL 14 and later; 13
+# and earlier end), and the recovery starts again with the higher values.
+test_parameters_raised_after_backup() {
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null && a_backup full || return
+	a_sql "ALTER SYSTEM SET max_connections = 150" >/dev/null &&
+		a_sql "ALTER SYSTEM SET max_prepared_transactions = 5" >/dev/null || return
+	with_a stop_run TERM
+	with_a a_run
+	with_a wait_code /readyz 200 120 || { fail "A did not come back$(tail -5 "$A_OUT")"; return; }
+	expect_eq "A's max_connections" 150 "$(a_sql 'SHOW max_connections')"
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null && a_switch
+	next_b; b_spec "$T/b.yaml"
+	restore_ok "restore across a parameter change" || return
+	expect_grep "the new start is explained" \
+		'the source raised max_connections 100 -> 150, max_prepared_transactions 0 -> 5' "$LAST_OUT"
+	expect_eq "rows across the parameter change" "1,2" "$(b_rows)"
 	with_a stop_run TERM
 }
 

@@ -1,0 +1,61 @@
+/*
+ * recovery.h — a temporary postgres replaying archived WAL until it is
+ * promoted: what every restore from a backup repository ends with, whoever
+ * made the files (pgBackRest today). The caller has written the recovery
+ * settings (restore_command, the target, promote at it) into the data
+ * directory; this starts postgres there with no TCP and hot standby on
+ * (its progress can be asked), logs the replay every few seconds, resumes a
+ * paused replay, and waits — with no time limit: a recovery takes as long
+ * as the WAL — until it is promoted or postgres ends.
+ *
+ * The hot-standby parameters (max_connections, max_worker_processes,
+ * max_wal_senders, max_prepared_transactions, max_locks_per_transaction)
+ * must be at least the primary's: they start at pg_controldata's values.
+ * When the replay reaches a record of the primary raising one of them
+ * after the backup, postgres pauses (PostgreSQL 14 and later) or exits (13
+ * and earlier); either way pg_controldata then holds the higher value, and
+ * the recovery is started again with it. A start with nothing higher than
+ * the last one is no progress: an error, not a loop.
+ */
+#ifndef PGPOD_RECOVERY_H
+#define PGPOD_RECOVERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "boot.h"
+#include "config.h"
+#include "settings.h"
+#include "spec.h"
+
+#define RECOVERY_HOT_N 5
+
+/* The hot-standby parameters, in the order of recovery_hot_names. */
+struct recovery_hot {
+	long v[RECOVERY_HOT_N];
+	bool known;		/* pg_controldata was read */
+};
+
+extern const char *const recovery_hot_names[RECOVERY_HOT_N];
+
+/* pg_controldata's output into h (values it lacks stay 0); false when it
+ * names none of them. */
+bool recovery_hot_parse(const char *controldata, struct recovery_hot *h);
+
+/* The parameters now higher than before, "max_connections 100 -> 150, ..."
+ * into buf; false when none is. */
+bool recovery_hot_raised(const struct recovery_hot *before, const struct recovery_hot *now,
+			 char *buf, size_t cap);
+
+/* What postgres calls the spec's target kind. */
+enum config_target recovery_target_of(enum spec_target_kind k);
+
+/* "time 2026-01-01 ...", or "the end of the archived WAL", for the log. */
+const char *recovery_target_text(const struct spec_target *t, char *buf, size_t cap);
+
+/* Run the recovery of st->pgdata (configured) towards b->restore's target
+ * until promoted; b->inst is left running and b->conn connected. False:
+ * logged, with the last replayed LSN and time. */
+bool recovery_run(struct boot *b, const struct settings *st);
+
+#endif
