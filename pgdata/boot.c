@@ -47,6 +47,12 @@ boot_admit(const struct settings *set, enum pgdata_state st)
 {
 	switch (st) {
 	case PGDATA_BOOTSTRAPPED:
+		/* a stop between writing the marker and removing the mark: the
+		 * marker wins, the mark goes */
+		if (pgdata_has(set->pgdata, PGDATA_BOOTSTRAPPING)
+		    && file_remove_in(set->pgdata, PGDATA_BOOTSTRAPPING) && file_fsync_dir(set->pgdata))
+			log_info("removed the in-progress mark left beside the completion marker in "
+				 "\"%s\" (pgpod was stopped between the two)", set->pgdata);
 		log_info("PGDATA \"%s\" is already bootstrapped by pgpod; nothing to do", set->pgdata);
 		return BOOT_ALREADY;
 	case PGDATA_FOREIGN:

@@ -30,6 +30,23 @@ test_init_twice_second_is_noop() {
 	expect_eq "cluster state" "shut down" "$(cluster_state "$PGDATA")"
 }
 
+# pgpod stopped between writing the completion marker and removing the
+# in-progress mark: the marker wins, the next run removes the mark.
+test_mark_beside_marker_removed() {
+	# shellcheck disable=SC2034 # APP_PW is set by make_basic_auth
+	local APP_PW
+	use_spec initdb-plain.yaml
+	make_basic_auth app-secret app APP_PW
+	pgpod_init
+	expect_rc "first pgpod init" 0 $? || return
+	printf 'initdb\n' >"$PGDATA/.pgpod-bootstrapping" && give_to_pg "$PGDATA/.pgpod-bootstrapping"
+	pgpod_init
+	expect_rc "pgpod init with the mark beside the marker" 0 $?
+	expect_grep "the removal is said" "removed the in-progress mark left beside the completion marker" "$LAST_OUT"
+	check "the mark is gone" test ! -e "$PGDATA/.pgpod-bootstrapping"
+	check "the marker stays" test -f "$PGDATA/pgpod-bootstrap.json"
+}
+
 # foreign_refused: init and run on the non-empty $PGDATA exit 3 and leave it
 # exactly as it was.
 foreign_refused() {
