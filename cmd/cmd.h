@@ -24,6 +24,8 @@ int cmd_restore(struct settings *set, int argc, char **argv);
 int cmd_join(struct settings *set, int argc, char **argv);
 int cmd_promote(struct settings *set, int argc, char **argv);
 int cmd_backup(struct settings *set, int argc, char **argv);
+int cmd_wal_archive(struct settings *set, int argc, char **argv);
+int cmd_wal_restore(struct settings *set, int argc, char **argv);
 
 /* Shared by init and run: find PostgreSQL, read and validate the spec, load
  * its Secrets and ConfigMaps. Returns an exit code (EXIT_OK when usable). */

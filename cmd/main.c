@@ -44,11 +44,8 @@ static const struct command commands[] = {
 	{ "join", cmd_join, 1, true },
 	{ "promote", cmd_promote, 1, true },
 	{ "backup", cmd_backup, 1, false },
-};
-
-/* Contract commands that later releases implement. */
-static const char *const later[] = {
-	"wal-archive", "wal-restore",
+	{ "wal-archive", cmd_wal_archive, 2, false },
+	{ "wal-restore", cmd_wal_restore, 2, false },
 };
 
 void
@@ -61,13 +58,13 @@ cmd_usage(FILE *out)
 		"  run          bootstrap if PGDATA is empty, then run postgres until SIGTERM\n"
 		"  init         initdb bootstrap only, then stop postgres and exit\n"
 		"  clone        pg_basebackup bootstrap only (bootstrap.pg_basebackup), then exit\n"
-		"  restore      pgBackRest restore bootstrap only (PGO/Percona spec.dataSource), with\n"
-		"               point-in-time recovery, then exit\n"
+		"  restore      pgBackRest restore bootstrap only (PGO/Percona dataSource, PITR), then exit\n"
 		"  join         make this instance a streaming replica of the primary, then exit\n"
 		"  promote      promote the local standby (replica cluster) and apply the\n"
 		"               application-database rules it deferred\n"
 		"  backup [--type full|diff|incr] [--repo N]\n"
 		"               a pgBackRest backup of the primary running here (spec.backups.pgbackrest)\n"
+		"  wal-archive PATH | wal-restore NAME PATH   Barman Cloud archive/restore_command\n"
 		"  spec check   print the normalized spec as JSON; exit 2 listing every error\n"
 		"  version      print the version and the libraries pgpod was built with\n"
 		"  status       print the instance status JSON (from the running pgpod, else from PGDATA)\n"
@@ -393,13 +390,6 @@ main(int argc, char **argv)
 		if (!commands[i].takes_signals)
 			unblock_signals();
 		exit(commands[i].run(&set, argc - 1 - optind, argv + 1 + optind));
-	}
-	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
-		if (strcmp(name, later[i]) == 0) {
-			fprintf(stderr, "pgpod: \"%s\" is part of the pgpod contract but not available "
-				"in pgpod %s yet; see README\n", name, PGPOD_VERSION);
-			exit(EXIT_BAD_USAGE);
-		}
 	}
 	fprintf(stderr, "pgpod: unknown command \"%s\"\n\n", name);
 	cmd_usage(stderr);

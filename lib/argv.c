@@ -78,3 +78,28 @@ argv_describe(const struct argv *a, char *buf, size_t cap)
 		len += (size_t) n;
 	}
 }
+
+bool
+argv_sh_quote(const char *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (cap < 3)
+		return false;
+	buf[n++] = '\'';
+	for (; *s; s++) {
+		const char *piece = *s == '\'' ? "'\\''" : NULL;
+		size_t len = piece ? 4 : 1;
+
+		if (n + len + 2 > cap)
+			return false;
+		if (piece)
+			memcpy(buf + n, piece, len);
+		else
+			buf[n] = *s;
+		n += len;
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
+	return true;
+}

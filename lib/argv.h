@@ -24,4 +24,8 @@ void argv_free(struct argv *a);
 /* The vector as one line for logs (arguments are never secrets). */
 void argv_describe(const struct argv *a, char *buf, size_t cap);
 
+/* s as one word of a /bin/sh command line: in single quotes, each ' as
+ * '\''; false when buf is too small. */
+bool argv_sh_quote(const char *s, char *buf, size_t cap);
+
 #endif

@@ -82,6 +82,8 @@ static const struct dialect_map cnpg_map[] = {
 	{ "spec.startDelay", "startDelay", 0 },
 	{ "spec.probes.readiness.maximumLag", "probes.readiness.maximumLag", 0 },
 	{ "spec.externalClusters", "externalClusters", 0 },
+	{ "spec.backup.barmanObjectStore", "backup.objectStore", 0 },
+	{ "spec.backup.retentionPolicy", "backup.retentionPolicy", 0 },
 };
 
 /* Crunchy PGO and Percona (a PGO v5 fork) share one reader. */
@@ -136,7 +138,7 @@ static const char *const cnpg_ignored[] = {
 	"spec.imageCatalogRef", "spec.imagePullPolicy", "spec.imagePullSecrets",
 	"spec.storage", "spec.walStorage", "spec.tablespaces", "spec.resources",
 	"spec.affinity", "spec.topologySpreadConstraints", "spec.monitoring",
-	"spec.backup", "spec.certificates", "spec.env",
+	"spec.backup.target", "spec.backup.volumeSnapshot", "spec.certificates", "spec.env",
 	"spec.envFrom", "spec.description", "spec.inheritedMetadata",
 	"spec.logLevel", "spec.nodeMaintenanceWindow", "spec.primaryUpdateStrategy",
 	"spec.primaryUpdateMethod", "spec.priorityClassName",
@@ -270,10 +272,13 @@ doc_string(struct json_object *root, const char *path)
 	return (v && json_object_is_type(v, json_type_string)) ? json_object_get_string(v) : NULL;
 }
 
-/* Rewrite a CNPG path for the chart values dialect. */
-static void
+/* Rewrite a CNPG path for the chart values dialect; false when the chart
+ * has no such path (its "backup" section is the chart's own). */
+static bool
 dialect_path(enum dialect_kind kind, const char *path, char *buf, size_t cap)
 {
+	if (kind == DK_CHART && strncmp(path, "spec.backup.", 12) == 0)
+		return false;
 	if (kind != DK_CHART)
 		snprintf(buf, cap, "%s", path);
 	else if (strncmp(path, "spec.bootstrap.", 15) == 0)
@@ -284,6 +289,7 @@ dialect_path(enum dialect_kind kind, const char *path, char *buf, size_t cap)
 		snprintf(buf, cap, "name");
 	else
 		snprintf(buf, cap, "%s", path);
+	return true;
 }
 
 static const char *
@@ -606,8 +612,8 @@ dialect_known(const void *ctx, const char *path, bool *descend)
 	for (size_t i = 0; i < dd->nmap; i++) {
 		char mp[256];
 
-		dialect_path(kind, dd->map[i].path, mp, sizeof(mp));
-		path_match(path, mp, &known, descend);
+		if (dialect_path(kind, dd->map[i].path, mp, sizeof(mp)))
+			path_match(path, mp, &known, descend);
 	}
 	if (known)
 		*descend = false;
@@ -802,9 +808,8 @@ dialect_walk_map(struct spec *s, struct json_object *doc, enum dialect_kind kind
 		struct json_object *v;
 		int fi = spec_field_index(dd->map[i].key);
 
-		if (fi < 0)
+		if (fi < 0 || !dialect_path(kind, dd->map[i].path, path, sizeof(path)))
 			continue;
-		dialect_path(kind, dd->map[i].path, path, sizeof(path));
 		v = doc_get(doc, path);
 		if (v != NULL)
 			dialect_set(s, fi, v, path, dd->map[i].arg, d);
@@ -1371,7 +1376,8 @@ check_dialect_tables(enum dialect_kind kind, struct strlist *problems)
 	for (size_t i = 0; i < dd->nmap; i++) {
 		char mp[256];
 
-		dialect_path(kind, dd->map[i].path, mp, sizeof(mp));
+		if (!dialect_path(kind, dd->map[i].path, mp, sizeof(mp)))
+			continue;
 		for (size_t k = 0; k < COUNT(meta_ignored); k++)
 			check_ignored(dd->name, meta_ignored[k], mp, problems);
 		for (size_t k = 0; k < dd->nignored; k++)

@@ -98,6 +98,7 @@ enum input_use {
 	INPUT_REPLICATION,	/* <cluster>-replication, key password (optional) */
 	INPUT_SQL,		/* a postInit*SQLRefs entry */
 	INPUT_PGBACKREST,	/* pgBackRest INI files of a configuration projection */
+	INPUT_STORE,		/* one credential of a Barman Cloud object store */
 };
 
 /* One Secret (or ConfigMap) key, or basic-auth Secret, to read. */
@@ -109,8 +110,9 @@ struct input_ref {
 	const char *path;	/* the field that names it */
 	const char *label;	/* INPUT_SQL: "postInitSQLRefs.secretRefs[0]" */
 	size_t      index;	/* INPUT_SOURCE: the entry; INPUT_SQL: the script list;
-				 * INPUT_PGBACKREST: the configuration list */
-	size_t      slot;	/* INPUT_SOURCE: which of the entry's keys */
+				 * INPUT_PGBACKREST: the configuration list;
+				 * INPUT_STORE: 0 this cluster's, i + 1 externalClusters[i]'s */
+	size_t      slot;	/* INPUT_SOURCE, INPUT_STORE: which of the keys */
 };
 
 typedef void (*input_visit)(const struct input_ref *r, void *ctx);
@@ -130,6 +132,28 @@ static const struct {
 	{ "sslRootCert", offsetof(struct spec_external, ssl_root_cert),
 	  offsetof(struct input_source, ssl_root_cert), false },
 };
+
+/* The Secret keys of an object store, likewise. */
+#define STORE_KEY(f, m, strip) { f, offsetof(struct spec_objstore, m), \
+	offsetof(struct input_store, m), strip }
+static const struct {
+	const char *field;
+	size_t      ref;
+	size_t      value;
+	bool        strip;
+} store_keys[] = {
+	STORE_KEY("endpointCA", endpoint_ca, false),
+	STORE_KEY("s3Credentials.accessKeyId", s3_key_id, true),
+	STORE_KEY("s3Credentials.secretAccessKey", s3_secret, true),
+	STORE_KEY("s3Credentials.sessionToken", s3_session, true),
+	STORE_KEY("s3Credentials.region", s3_region, true),
+	STORE_KEY("azureCredentials.connectionString", azure_conn, true),
+	STORE_KEY("azureCredentials.storageAccount", azure_account, true),
+	STORE_KEY("azureCredentials.storageKey", azure_key, true),
+	STORE_KEY("azureCredentials.storageSasToken", azure_sas, true),
+	STORE_KEY("googleCredentials.applicationCredentials", google_creds, false),
+};
+#undef STORE_KEY
 
 /* postInit*SQLRefs: the refs and the scripts they become. */
 static const struct {
@@ -153,6 +177,9 @@ source_used(const struct spec *s, const char *name)
 		return false;
 	if (s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP && s->clone_source != NULL
 	    && strcmp(s->clone_source, name) == 0)
+		return true;
+	if (s->bootstrap == SPEC_BOOTSTRAP_RECOVERY && s->restore.source_kind == SPEC_SOURCE_EXTERNAL
+	    && s->restore.source != NULL && strcmp(s->restore.source, name) == 0)
 		return true;
 	return s->standby_enabled == 1 && s->standby_source != NULL
 		&& strcmp(s->standby_source, name) == 0;
@@ -204,6 +231,35 @@ walk_sources(const struct spec *s, input_visit visit, void *ctx)
 			visit(&r, ctx);
 		}
 	}
+}
+
+/* The Secret keys of one object store (index: see struct input_ref). */
+static void
+walk_store(const struct spec_objstore *o, size_t index, input_visit visit, void *ctx)
+{
+	for (size_t k = 0; o->destination != NULL && k < sizeof(store_keys) / sizeof(store_keys[0]);
+	     k++) {
+		const struct spec_ref *ref = (const void *) ((const char *) o + store_keys[k].ref);
+		char path[400];
+		struct input_ref r = { .use = INPUT_STORE, .name = ref->name, .key = ref->key,
+				       .path = path, .index = index, .slot = k };
+
+		if (ref->name == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s.%s", o->origin ? o->origin : "barmanObjectStore",
+			 store_keys[k].field);
+		visit(&r, ctx);
+	}
+}
+
+/* This cluster's object store, and those of the external clusters in use. */
+static void
+walk_stores(const struct spec *s, input_visit visit, void *ctx)
+{
+	walk_store(&s->backup_store, 0, visit, ctx);
+	for (size_t i = 0; i < s->n_externals; i++)
+		if (source_used(s, s->externals[i].name))
+			walk_store(&s->externals[i].store, i + 1, visit, ctx);
 }
 
 /* One list of refs (Secrets or ConfigMaps) of a postInit*SQLRefs. */
@@ -313,6 +369,7 @@ inputs_walk(const struct spec *s, input_visit visit, void *ctx)
 	inputs_replication_secret(s, repl, sizeof(repl));
 	visit(&r, ctx);
 	walk_pgbackrest(s, visit, ctx);
+	walk_stores(s, visit, ctx);
 	if (s->bootstrap != SPEC_BOOTSTRAP_INITDB)
 		return;
 	for (size_t g = 0; g < sizeof(sql_refs) / sizeof(sql_refs[0]); g++) {
@@ -413,6 +470,23 @@ load_source(const struct input_ref *r, struct load_ctx *c)
 		return;
 	}
 	if (source_keys[r->slot].strip)
+		strip_newline(*out);
+}
+
+/* One credential of an object store. */
+static void
+load_store(const struct input_ref *r, struct load_ctx *c)
+{
+	struct input_store *st = r->index == 0 ? &c->in->backup_store
+		: &c->in->sources[r->index - 1].store;
+	char **out = (char **) ((char *) st + store_keys[r->slot].value);
+	int err;
+
+	if (!inputs_read_key(c->secrets_dir, r->name, r->key, out, &err)) {
+		report_missing(c->d, r->path, "secret", c->secrets_dir, r->name, r->key, err);
+		return;
+	}
+	if (store_keys[r->slot].strip)
 		strip_newline(*out);
 }
 
@@ -538,6 +612,7 @@ static void (*const loaders[])(const struct input_ref *r, struct load_ctx *c) = 
 	[INPUT_REPLICATION] = load_replication,
 	[INPUT_SQL] = load_sql,
 	[INPUT_PGBACKREST] = load_pgbackrest,
+	[INPUT_STORE] = load_store,
 };
 
 /* inputs_load's visitor: the loader of the reference's use. */
@@ -640,6 +715,13 @@ texts_free(struct input_texts *l)
 	l->n = 0;
 }
 
+static void
+store_free(struct input_store *st)
+{
+	for (size_t k = 0; k < sizeof(store_keys) / sizeof(store_keys[0]); k++)
+		free_secret((char **) ((char *) st + store_keys[k].value));
+}
+
 void
 inputs_free(struct inputs *in)
 {
@@ -649,7 +731,9 @@ inputs_free(struct inputs *in)
 	sqlfiles_free(&in->post_init);
 	sqlfiles_free(&in->post_init_template);
 	sqlfiles_free(&in->post_init_application);
+	store_free(&in->backup_store);
 	for (size_t i = 0; i < in->n_sources; i++) {
+		store_free(&in->sources[i].store);
 		free_secret(&in->sources[i].password);
 		free_secret(&in->sources[i].ssl_key);
 		free(in->sources[i].ssl_cert);

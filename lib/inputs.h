@@ -25,6 +25,20 @@ struct sqlfiles {
 	size_t          n;
 };
 
+/* The Secret values of one Barman Cloud object store (NULL when not given). */
+struct input_store {
+	char *endpoint_ca;	/* PEM, verbatim */
+	char *s3_key_id;
+	char *s3_secret;
+	char *s3_session;
+	char *s3_region;
+	char *azure_conn;
+	char *azure_account;
+	char *azure_key;
+	char *azure_sas;
+	char *google_creds;	/* the service account's JSON, verbatim */
+};
+
 /* The Secret values of one externalClusters entry (NULL when not given). */
 struct input_source {
 	const char *name;	/* the entry's name (owned by the spec) */
@@ -32,6 +46,7 @@ struct input_source {
 	char       *ssl_key;
 	char       *ssl_cert;
 	char       *ssl_root_cert;
+	struct input_store store;	/* its barmanObjectStore's */
 };
 
 /* The pgBackRest INI files of one configuration list (projected Secrets
@@ -61,6 +76,7 @@ struct inputs {
 	char *replication_password;	/* Secret <cluster>-replication key password */
 	struct input_texts pgbackrest_ini;	/* pgbackrest.configuration */
 	struct input_texts restore_ini;		/* bootstrap.restore.pgbackrest.configuration */
+	struct input_store backup_store;	/* spec.backup.barmanObjectStore's */
 };
 
 /* The Secret name holding streaming_replica's password: "<cluster>-replication". */

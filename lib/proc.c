@@ -747,3 +747,15 @@ proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t
 	*code = proc_status_code(status);
 	return true;
 }
+
+bool
+proc_find_tool(const char *name, char *buf, size_t cap)
+{
+	static const char *const dirs[] = { "/usr/local/bin", "/usr/bin", "/bin" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if ((size_t) snprintf(buf, cap, "%s/%s", dirs[i], name) < cap && access(buf, X_OK) == 0)
+			return true;
+	}
+	return false;
+}

@@ -62,6 +62,10 @@ bool proc_run(const struct argv *args, const struct argv *envp,
 	      const char *logger, int *code, char *last, size_t lastcap)
 	__attribute__((warn_unused_result));
 
+/* An installed tool (pgbackrest, barman-cloud-*) by name: its path in
+ * /usr/local/bin, /usr/bin or /bin into buf; false when in none. */
+bool proc_find_tool(const char *name, char *buf, size_t cap);
+
 /* Run and capture stdout+stderr into buf (NUL-terminated, truncated to
  * cap) instead of the log. */
 bool proc_capture(const struct argv *args, const struct argv *envp, char *buf,

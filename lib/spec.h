@@ -88,6 +88,41 @@ struct spec_sqlrefs {
 	struct reflist configmaps;
 };
 
+/*
+ * A Barman Cloud object store: CloudNativePG's barmanObjectStore (this
+ * cluster's spec.backup, or an externalClusters entry's), the same shape as
+ * a Barman Cloud Plugin ObjectStore document's spec.configuration. Every
+ * credential is a Secret key, read into files for the barman-cloud child.
+ */
+struct spec_objstore {
+	char          *origin;		/* "spec.backup.barmanObjectStore" */
+	char          *destination;	/* destinationPath: s3://, gs:// or an Azure https:// URL */
+	char          *endpoint;	/* endpointURL */
+	struct spec_ref endpoint_ca;	/* endpointCA: the CA bundle the endpoint is checked with */
+	char          *server_name;	/* serverName: default the cluster's (source's) name */
+	struct spec_ref s3_key_id;	/* s3Credentials.accessKeyId */
+	struct spec_ref s3_secret;	/* s3Credentials.secretAccessKey */
+	struct spec_ref s3_session;	/* s3Credentials.sessionToken */
+	struct spec_ref s3_region;	/* s3Credentials.region */
+	int            s3_iam;		/* s3Credentials.inheritFromIAMRole */
+	struct spec_ref azure_conn;	/* azureCredentials.connectionString */
+	struct spec_ref azure_account;	/* azureCredentials.storageAccount */
+	struct spec_ref azure_key;	/* azureCredentials.storageKey */
+	struct spec_ref azure_sas;	/* azureCredentials.storageSasToken */
+	int            azure_inherit;	/* azureCredentials.inheritFromAzureAD */
+	struct spec_ref google_creds;	/* googleCredentials.applicationCredentials */
+	int            google_gke;	/* googleCredentials.gkeEnvironment */
+	char          *wal_compression;	/* wal.compression: gzip, bzip2, snappy */
+	char          *wal_encryption;	/* wal.encryption: AES256, aws:kms */
+	int            wal_max_parallel; /* wal.maxParallel */
+	char          *data_compression; /* data.compression */
+	char          *data_encryption;	/* data.encryption */
+	int            data_jobs;	/* data.jobs */
+	int            data_immediate_checkpoint; /* data.immediateCheckpoint */
+	struct kvlist  tags;
+	struct kvlist  history_tags;
+};
+
 /* One entry of externalClusters (a clone/restore/standby source). */
 struct spec_external {
 	char          *origin;		/* "spec.externalClusters[1]": where it was read */
@@ -98,6 +133,7 @@ struct spec_external {
 	struct spec_ref ssl_cert;
 	struct spec_ref ssl_root_cert;
 	bool           has_object_store; /* barmanObjectStore / plugin given */
+	struct spec_objstore store;	/* barmanObjectStore (destination NULL: none) */
 };
 
 /* An extra role with its databases (PGO / Percona spec.users). */
@@ -211,6 +247,8 @@ struct spec {
 	struct kvlist       restore_global;	/* pgBackRest settings of the restore source */
 	struct spec_repo    restore_repo;	/* the repository restored from (PGO dataSource) */
 	struct kvlist       pgbackrest_global;	/* settings of this cluster's own backups */
+	struct spec_objstore backup_store;	/* spec.backup.barmanObjectStore (Barman Cloud) */
+	char               *backup_retention;	/* spec.backup.retentionPolicy: "30d", "4w", "6m" */
 
 	struct spec_external *externals;
 	size_t              n_externals;

@@ -38,6 +38,55 @@ static bool spec_projection_keys(struct spec *s, void *item, struct json_object 
 	.mutable_ = mut, .check = chk, .paths = { __VA_ARGS__ } }
 #define NAMES(a) a, sizeof(a) / sizeof(a[0])
 
+/* A Barman Cloud object store (barmanObjectStore, or an ObjectStore
+ * document's spec.configuration): paths relative to it. */
+#define OBJS(k, t, m, chk) ITEM(struct spec_objstore, k, t, m, true, chk, k)
+static const struct spec_field objstore_fields[] = {
+	{ .key = "destinationPath", .type = SPEC_T_STRING,
+	  .offset = offsetof(struct spec_objstore, destination), .mutable_ = true, .required = true,
+	  .check = validate_objstore_destination, .paths = { "destinationPath" } },
+	OBJS("endpointURL", SPEC_T_STRING, endpoint, validate_objstore_endpoint),
+	OBJS("endpointCA", SPEC_T_REF, endpoint_ca, NULL),
+	OBJS("serverName", SPEC_T_STRING, server_name, validate_server_name),
+	OBJS("s3Credentials.accessKeyId", SPEC_T_REF, s3_key_id, NULL),
+	OBJS("s3Credentials.secretAccessKey", SPEC_T_REF, s3_secret, NULL),
+	OBJS("s3Credentials.sessionToken", SPEC_T_REF, s3_session, NULL),
+	OBJS("s3Credentials.region", SPEC_T_REF, s3_region, NULL),
+	OBJS("s3Credentials.inheritFromIAMRole", SPEC_T_BOOL, s3_iam, NULL),
+	OBJS("azureCredentials.connectionString", SPEC_T_REF, azure_conn, NULL),
+	OBJS("azureCredentials.storageAccount", SPEC_T_REF, azure_account, NULL),
+	OBJS("azureCredentials.storageKey", SPEC_T_REF, azure_key, NULL),
+	OBJS("azureCredentials.storageSasToken", SPEC_T_REF, azure_sas, NULL),
+	OBJS("azureCredentials.inheritFromAzureAD", SPEC_T_BOOL, azure_inherit, NULL),
+	OBJS("googleCredentials.applicationCredentials", SPEC_T_REF, google_creds, NULL),
+	OBJS("googleCredentials.gkeEnvironment", SPEC_T_BOOL, google_gke, NULL),
+	OBJS("wal.compression", SPEC_T_STRING, wal_compression, validate_barman_compression),
+	OBJS("wal.encryption", SPEC_T_STRING, wal_encryption, validate_barman_encryption),
+	{ .key = "wal.maxParallel", .type = SPEC_T_INT,
+	  .offset = offsetof(struct spec_objstore, wal_max_parallel), .dflt = "1", .mutable_ = true,
+	  .check = validate_barman_parallel, .paths = { "wal.maxParallel" } },
+	OBJS("data.compression", SPEC_T_STRING, data_compression, validate_barman_compression),
+	OBJS("data.encryption", SPEC_T_STRING, data_encryption, validate_barman_encryption),
+	{ .key = "data.jobs", .type = SPEC_T_INT, .offset = offsetof(struct spec_objstore, data_jobs),
+	  .dflt = "2", .mutable_ = true, .check = validate_barman_parallel, .paths = { "data.jobs" } },
+	{ .key = "data.immediateCheckpoint", .type = SPEC_T_BOOL,
+	  .offset = offsetof(struct spec_objstore, data_immediate_checkpoint), .dflt = "false",
+	  .mutable_ = true, .paths = { "data.immediateCheckpoint" } },
+	{ .key = "tags", .type = SPEC_T_KVLIST, .offset = offsetof(struct spec_objstore, tags),
+	  .mutable_ = true, .clear = true, .check = validate_barman_tags, .paths = { "tags" } },
+	{ .key = "historyTags", .type = SPEC_T_KVLIST,
+	  .offset = offsetof(struct spec_objstore, history_tags), .mutable_ = true, .clear = true,
+	  .check = validate_barman_tags, .paths = { "historyTags" } },
+};
+#undef OBJS
+
+static const struct spec_list spec_objstore_list = {
+	.expect = "a mapping", .size = sizeof(struct spec_objstore),
+	.origin = offsetof(struct spec_objstore, origin), .fields = NAMES(objstore_fields),
+	.missing = "needs a \"destinationPath\" (s3://bucket/path, gs://bucket/path or an Azure "
+		   "blob URL)",
+};
+
 /* externalClusters[] (CloudNativePG, the chart). */
 #define EXT(k, t, m, chk, ...) ITEM(struct spec_external, k, t, m, true, chk, __VA_ARGS__)
 static const struct spec_field external_fields[] = {
@@ -49,6 +98,9 @@ static const struct spec_field external_fields[] = {
 	EXT("sslCert", SPEC_T_REF, ssl_cert, NULL, "sslCert"),
 	EXT("sslRootCert", SPEC_T_REF, ssl_root_cert, NULL, "sslRootCert"),
 	EXT("objectStore", SPEC_T_PRESENT, has_object_store, NULL, "barmanObjectStore", "plugin"),
+	{ .key = "barmanObjectStore", .type = SPEC_T_OBJECT,
+	  .offset = offsetof(struct spec_external, store), .mutable_ = true,
+	  .list = &spec_objstore_list, .paths = { "barmanObjectStore" } },
 };
 #undef EXT
 
@@ -235,6 +287,9 @@ const struct spec_field spec_fields[] = {
 	   validate_pgbackrest_global),
 	FX("pgbackrest.global", SPEC_T_KVLIST, pgbackrest_global, NULL, true,
 	   validate_pgbackrest_global),
+	FL("backup.objectStore", SPEC_T_OBJECT, backup_store, &spec_objstore_list, true),
+	FX("backup.retentionPolicy", SPEC_T_STRING, backup_retention, NULL, true,
+	   validate_retention_policy),
 	{ .key = "postgresql.parameters", .type = SPEC_T_KVLIST, .offset = offsetof(struct spec, parameters),
 	  .mutable_ = true, .check = validate_parameters, .clear = true },
 	FX("postgresql.pg_hba", SPEC_T_STRLIST, pg_hba, NULL, true, validate_pg_hba),

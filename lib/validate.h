@@ -48,6 +48,23 @@ void validate_external_name(const struct spec_check_ctx *c, const void *m, const
 			    struct diag *d);
 void validate_schedule(const struct spec_check_ctx *c, const void *m, const char *path,
 		       struct diag *d);
+/* Barman Cloud object stores (validate_barman.c). */
+void validate_objstore_destination(const struct spec_check_ctx *c, const void *m,
+				   const char *path, struct diag *d);
+void validate_objstore_endpoint(const struct spec_check_ctx *c, const void *m, const char *path,
+				struct diag *d);
+void validate_server_name(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d);
+void validate_barman_compression(const struct spec_check_ctx *c, const void *m, const char *path,
+				 struct diag *d);
+void validate_barman_encryption(const struct spec_check_ctx *c, const void *m, const char *path,
+				struct diag *d);
+void validate_barman_parallel(const struct spec_check_ctx *c, const void *m, const char *path,
+			      struct diag *d);
+void validate_barman_tags(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d);
+void validate_retention_policy(const struct spec_check_ctx *c, const void *m, const char *path,
+			       struct diag *d);
 void validate_object_name(const struct spec_check_ctx *c, const void *m, const char *path,
 			  struct diag *d);
 /* Why pgpod sets the pgBackRest option key itself; NULL when it does not. */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "mono.h"
 #include "pgconn.h"
+#include "barman.h"
 #include "pgbackrest.h"
 #include "pgdata.h"
 
@@ -81,7 +82,8 @@ boot_admit(const struct settings *set, enum pgdata_state st)
 bool
 boot_step_configure(struct boot *b)
 {
-	return pgbr_write_conf(b->set, b->s, b->in) && config_write_all(b->set, b->s, &b->rec, b->hash);
+	return pgbr_write_conf(b->set, b->s, b->in) && barman_write_own(b->set, b->s, b->in)
+		&& config_write_all(b->set, b->s, &b->rec, b->hash);
 }
 
 void

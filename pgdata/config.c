@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "barman.h"
 #include "pgbackrest.h"
 #include "pglog.h"
 #include "strbuf.h"
@@ -99,8 +100,17 @@ render_recovery(struct strbuf *b, const struct config_recovery *rec)
 static void
 render_archive(struct strbuf *b, const struct settings *set, const struct spec *s)
 {
-	char cmd[PATH_MAX * 3];
+	char cmd[PATH_MAX * 10];
 
+	if (!pgbr_enabled(s) && barman_enabled(s)) {
+		if (!barman_archive_command(set, cmd, sizeof(cmd)))
+			return;	/* logged; postgres keeps archive_mode off */
+		strbuf_printf(b, "# WAL archive: Barman Cloud, %s (spec.backup.barmanObjectStore)\n",
+			      s->backup_store.destination);
+		render_setting(b, "archive_mode", "on");
+		render_setting(b, "archive_command", cmd);
+		return;
+	}
 	if (!pgbr_enabled(s))
 		return;
 	if (!pgbr_archive_command(set, cmd, sizeof(cmd)))

@@ -23,7 +23,6 @@
 #include "validate.h"
 
 /* Where pgbackrest is looked for (the PATH its children get, too). */
-static const char *const bin_dirs[] = { "/usr/local/bin", "/usr/bin", "/bin" };
 
 /* One INI section being assembled: its name and settings, later wins. */
 struct section {
@@ -51,11 +50,8 @@ pgbr_conf_path(const struct settings *set, char *buf, size_t cap)
 static bool
 pgbr_binary(char *buf, size_t cap)
 {
-	for (size_t i = 0; i < sizeof(bin_dirs) / sizeof(bin_dirs[0]); i++) {
-		snprintf(buf, cap, "%s/pgbackrest", bin_dirs[i]);
-		if (access(buf, X_OK) == 0)
-			return true;
-	}
+	if (proc_find_tool("pgbackrest", buf, cap))
+		return true;
 	log_error("pgbackrest is not installed (looked in /usr/local/bin, /usr/bin and /bin): the "
 		  "spec has pgBackRest repositories (spec.backups.pgbackrest); install it (Debian: "
 		  "apt-get install pgbackrest) in the image");
@@ -391,31 +387,6 @@ pgbr_source(const struct settings *set, const struct spec *s, const struct pgbr_
 	return true;
 }
 
-/* s in single quotes for /bin/sh ('it'\''s'); false when it does not fit. */
-static bool
-sh_quote(const char *s, char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	if (cap < 3)
-		return false;
-	buf[n++] = '\'';
-	for (; *s; s++) {
-		const char *piece = *s == '\'' ? "'\\''" : NULL;
-		size_t len = piece ? 4 : 1;
-
-		if (n + len + 2 > cap)
-			return false;
-		if (piece)
-			memcpy(buf + n, piece, len);
-		else
-			buf[n] = *s;
-		n += len;
-	}
-	buf[n++] = '\'';
-	buf[n] = '\0';
-	return true;
-}
 
 /* "pgbackrest --config=… --stanza=…" for a postgres command, quoted. */
 static bool
@@ -423,8 +394,8 @@ pgbr_shell_prefix(const char *conf, const char *stanza, char *buf, size_t cap)
 {
 	char bin[PATH_MAX], qbin[PATH_MAX * 2], qconf[PATH_MAX * 2], qst[160];
 
-	return pgbr_binary(bin, sizeof(bin)) && sh_quote(bin, qbin, sizeof(qbin))
-		&& sh_quote(conf, qconf, sizeof(qconf)) && sh_quote(stanza, qst, sizeof(qst))
+	return pgbr_binary(bin, sizeof(bin)) && argv_sh_quote(bin, qbin, sizeof(qbin))
+		&& argv_sh_quote(conf, qconf, sizeof(qconf)) && argv_sh_quote(stanza, qst, sizeof(qst))
 		&& snprintf(buf, cap, "%s --config=%s --stanza=%s", qbin, qconf, qst) < (int) cap;
 }
 
@@ -444,7 +415,7 @@ pgbr_restore_command(const struct pgbr_target *t, const char *pg_path, char *buf
 	char prefix[PATH_MAX * 5], qpath[PATH_MAX * 2];
 
 	return pgbr_shell_prefix(t->conf, t->stanza, prefix, sizeof(prefix))
-		&& sh_quote(pg_path, qpath, sizeof(qpath))
+		&& argv_sh_quote(pg_path, qpath, sizeof(qpath))
 		&& snprintf(buf, cap, "%s --repo=%d --pg1-path=%s archive-get %%f \"%%p\"", prefix,
 			    t->repo > 0 ? t->repo : 1, qpath) < (int) cap;
 }

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mono.h"
 #include "pgconn.h"
+#include "barman.h"
 #include "pgbackrest.h"
 #include "pgdata.h"
 #include "status.h"
@@ -289,7 +290,8 @@ upstream_configure(const struct settings *set, const struct spec *s, const struc
 	bool ok;
 
 	ok = upstream_recovery(set, s, in, pgdata_has(set->pgdata, "standby.signal"), &u, &rec)
-		&& pgbr_write_conf(set, s, in) && config_write_all(set, s, &rec, hash);
+		&& pgbr_write_conf(set, s, in) && barman_write_own(set, s, in)
+		&& config_write_all(set, s, &rec, hash);
 	if (ok) {
 		struct status *st = status_lock();
 

@@ -19,7 +19,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential pkg-config
 	libpq-dev libssl-dev openssl libjson-c-dev libyaml-dev libmicrohttpd-dev libcmocka-dev
-	postgresql-15 postgresql-client-15 postgresql-contrib pgbackrest
+	postgresql-15 postgresql-client-15 postgresql-contrib pgbackrest barman-cli-cloud
 	locales util-linux procps iproute2
 	valgrind python3 jq curl wrk hyperfine
 	clang libclang-rt-14-dev

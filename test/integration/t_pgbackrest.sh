@@ -270,24 +270,23 @@ s3_restores() {
 
 	# s3rver checks the key id (it does not verify v4 signatures)
 	make_secret pgo-s3-wrong s3.conf "$(printf '[global]\nrepo1-s3-key=NOTAKEYID\nrepo1-s3-key-secret=not-the-secret\n')"
-	PGDATA=$T/c/pgdata RUN=$T/crun SOCK=$T/crun
-	s3_restore_spec "$T/c.yaml" pgo-s3-wrong "$S3_PORT"
-	pgpod_cmd restore
-	expect_rc "restore with a key s3rver refuses" 1 $?
-	log_msgs error "$LAST_OUT" | grep -qF 'repo1 cannot be read (pgBackRest: ' ||
-		fail "refused key: not refused as unreadable$(last_output_tail)"
-	check "refused key: nothing written" test -z "$(ls -A "$PGDATA" 2>/dev/null)"
-	expect_no_grep "the wrong key is not logged" not-the-secret "$LAST_OUT" "$LAST_ERR"
-
+	s3_refused "a key s3rver refuses" c pgo-s3-wrong "$S3_PORT" not-the-secret
 	alloc_port closed || return
-	PGDATA=$T/d/pgdata RUN=$T/drun SOCK=$T/drun
-	s3_restore_spec "$T/d.yaml" pgo-s3-creds "$closed"
+	s3_refused "a server that does not answer" d pgo-s3-creds "$closed" "$S3_SECRET"
+}
+
+# s3_refused DESC NAME SECRET PORT KEY: a restore (PGDATA $T/NAME/pgdata) from
+# the bucket with that Secret and port exits 1 before anything is written,
+# the repository named unreadable, KEY in no output.
+s3_refused() {
+	PGDATA=$T/$2/pgdata RUN=$T/${2}run SOCK=$T/${2}run
+	s3_restore_spec "$T/$2.yaml" "$3" "$4"
 	pgpod_cmd restore
-	expect_rc "restore from a server that does not answer" 1 $?
+	expect_rc "restore from $1" 1 $?
 	log_msgs error "$LAST_OUT" | grep -qF 'repo1 cannot be read (pgBackRest: ' ||
-		fail "closed port: not refused as unreachable$(last_output_tail)"
-	check "closed port: nothing written" test -z "$(ls -A "$PGDATA" 2>/dev/null)"
-	expect_no_grep "the secret key is not logged" "$S3_SECRET" "$LAST_OUT" "$LAST_ERR"
+		fail "$1: not refused as unreadable$(last_output_tail)"
+	check "$1: nothing written" test -z "$(ls -A "$PGDATA" 2>/dev/null)"
+	expect_no_grep "$1: the secret key is not logged" "$5" "$LAST_OUT" "$LAST_ERR"
 }
 
 # A configuration file that sets what pgpod owns, or is not INI: refused

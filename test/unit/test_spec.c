@@ -362,6 +362,15 @@ test_cnpg_recovery_pitr(void **state)
 	assert_int_equal(s->n_externals, 1);
 	assert_true(s->externals[0].has_object_store);
 	assert_int_equal(s->externals[0].conn.n, 0);
+	/* the object store itself */
+	assert_str(s->externals[0].store.destination, "s3://backups/");
+	assert_str(s->externals[0].store.s3_key_id.name, "aws-creds");
+	assert_str(s->externals[0].store.s3_key_id.key, "ACCESS_KEY_ID");
+	assert_str(s->externals[0].store.s3_secret.key, "ACCESS_SECRET_KEY");
+	assert_null(s->externals[0].store.server_name);
+	assert_int_equal(s->externals[0].store.wal_max_parallel, 1);	/* the default */
+	assert_int_equal(s->externals[0].store.data_jobs, 2);
+	assert_null(s->backup_store.destination);
 	done(s, &d);
 }
 

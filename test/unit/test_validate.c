@@ -124,6 +124,7 @@ test_valid_cnpg_examples(void **state)
 		FIX("cnpg/operator_fields.yaml"), FIX("cnpg/everything.yaml"),
 		FIX("cnpg/initdb_app_secret.json"), FIX("cnpg/multidoc_secret_then_cluster.yaml"),
 		FIX("cnpg/superuser_secret.yaml"), FIX("cnpg/superuser_generated.yaml"),
+		FIX("cnpg/backup_object_store.yaml"),
 	};
 
 	(void) state;
@@ -172,6 +173,44 @@ test_valid_percona_examples(void **state)
 /* ---- one rule each ---- */
 
 /* A locale that does not exist is refused before initdb runs. */
+/* Every checked field of an object store, each named with its reason. */
+static void
+test_objstore_fields_refused(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("invalid/objstore_bad_fields.yaml"), 15, &d);
+	static const char *const base = "spec.backup.barmanObjectStore";
+	char p[200];
+
+	(void) state;
+	snprintf(p, sizeof(p), "%s.destinationPath", base);
+	assert_error(&d, p, "is not an object store destination");
+	snprintf(p, sizeof(p), "%s.endpointURL", base);
+	assert_error(&d, p, "is not an endpoint URL");
+	snprintf(p, sizeof(p), "%s.serverName", base);
+	assert_error(&d, p, "is not a server name");
+	snprintf(p, sizeof(p), "%s.wal.compression", base);
+	assert_error(&d, p, "gzip, bzip2 or snappy");
+	snprintf(p, sizeof(p), "%s.wal.encryption", base);
+	assert_error(&d, p, "AES256 or aws:kms");
+	snprintf(p, sizeof(p), "%s.wal.maxParallel", base);
+	assert_error(&d, p, "out of range");
+	snprintf(p, sizeof(p), "%s.tags", base);
+	assert_error(&d, p, "without commas");
+	assert_error(&d, "spec.backup.retentionPolicy", "is not a retention policy");
+	assert_int_equal(d.errors.n, 8);
+	done(s, &d);
+}
+
+static void
+test_objstore_credentials_of_another_provider(void **state)
+{
+	(void) state;
+	assert_invalid(FIX("invalid/objstore_wrong_credentials.yaml"), 15,
+		       "spec.backup.barmanObjectStore.destinationPath",
+		       "is an S3 destination but the credentials are google ones");
+}
+
 static void
 test_locale_unavailable(void **state)
 {
@@ -1076,6 +1115,8 @@ main(void)
 		cmocka_unit_test(test_valid_chart_examples),
 		cmocka_unit_test(test_valid_pgo_examples),
 		cmocka_unit_test(test_valid_percona_examples),
+		cmocka_unit_test(test_objstore_fields_refused),
+		cmocka_unit_test(test_objstore_credentials_of_another_provider),
 		cmocka_unit_test(test_locale_unavailable),
 		cmocka_unit_test(test_locale_encoding_mismatch),
 		cmocka_unit_test(test_one_bootstrap_method),

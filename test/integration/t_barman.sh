@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Barman Cloud in the pod (CloudNativePG dialect), with Debian's
+# barman-cli-cloud against s3rver over HTTPS (endpointCA from a Secret):
+# the store directory pgpod writes, the WAL archive through `pgpod
+# wal-archive` with segments archived ahead (wal.maxParallel), and `pgpod
+# wal-restore` bringing a segment back.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/source.sh"
+. "$(dirname "$0")/s3.sh"
+
+# boto3 takes settings from AWS_* variables too: only our files count.
+for _v in $(compgen -e); do
+	case $_v in AWS_*) unset "$_v" ;; esac
+done
+unset _v
+
+BUCKET=pgpod-barman
+
+# cnpg_spec FILE [PARALLEL]: Cluster "wal-arch" archiving to s3://$BUCKET/,
+# keys and CA from Secrets.
+cnpg_spec() {
+	cat >"$1" <<EOF
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: wal-arch
+spec:
+  instances: 1
+  backup:
+    barmanObjectStore:
+      destinationPath: s3://$BUCKET/
+      endpointURL: https://127.0.0.1:$S3_PORT
+      endpointCA:
+        name: s3-ca
+        key: ca.crt
+      s3Credentials:
+        accessKeyId:
+          name: s3-creds
+          key: ACCESS_KEY_ID
+        secretAccessKey:
+          name: s3-creds
+          key: ACCESS_SECRET_KEY
+        region:
+          name: s3-creds
+          key: REGION
+      wal:
+        compression: gzip
+        maxParallel: ${2:-4}
+EOF
+	SPEC=$1
+}
+
+# store_up: s3rver, the bucket, the Secrets.
+store_up() {
+	command -v barman-cloud-wal-archive >/dev/null 2>&1 ||
+		{ fail "barman-cloud-wal-archive is not installed (run scripts/deps.sh)"; return 1; }
+	s3_start || return 1
+	s3_bucket "$BUCKET" || return 1
+	make_secret s3-creds ACCESS_KEY_ID "$S3_KEY"
+	make_secret s3-creds ACCESS_SECRET_KEY "$S3_SECRET"
+	make_secret s3-creds REGION us-east-1
+	make_secret s3-ca ca.crt "$(cat "$S3_CA")"
+}
+
+status_json() { http_get /pg/status | jq -r "$1" 2>/dev/null; }
+status_at_least() { [ "$(status_json "$1")" -ge "$2" ] 2>/dev/null; }
+# archived_in_bucket SEG: s3rver holds the (gzip) segment of server wal-arch
+archived_in_bucket() { [ -n "$(find "$S3_DIR/data/$BUCKET/wal-arch/wals" -name "$1*" 2>/dev/null)" ]; }
+
+test_wal_archive_to_object_store() {
+	local seg i segs=() pid
+	store_up || return
+	cnpg_spec "$T/spec.yaml" 4
+	pgpod_run_bg
+	wait_code /readyz 200 60 || { fail "not ready$(last_output_tail)"; return; }
+	expect_grep "archive_command runs pgpod" "wal-archive --run-dir" "$PGDATA/pgpod.conf"
+	expect_eq "mode of the credentials file" 600 "$(stat -c %a "$RUN/barman/own/aws-credentials")"
+	expect_eq "mode of the store directory" 700 "$(stat -c %a "$RUN/barman/own")"
+	# several segments at once: the archiver finds them ready together
+	psql_su postgres "CREATE TABLE t (x int)" >/dev/null
+	for i in 1 2 3 4 5 6; do
+		segs+=("$(psql_su postgres "INSERT INTO t VALUES ($i); SELECT pg_walfile_name(pg_current_wal_lsn())")")
+		psql_su postgres "SELECT pg_switch_wal()" >/dev/null
+	done
+	for seg in "${segs[@]}"; do
+		wait_for 300 0.1 archived_in_bucket "$seg" || fail "segment $seg did not reach the bucket"
+	done
+	wait_for 100 0.1 status_at_least .archive.archivedCount 6 ||
+		fail "pg_stat_archiver counts fewer than 6$(last_output_tail)"
+	expect_eq "no archive failure" 0 "$(status_json .archive.failedCount)"
+	expect_grep "gzip-compressed" ".gz" <(find "$S3_DIR/data/$BUCKET/wal-arch/wals" -type f)
+	expect_no_grep "the secret key is not logged" "$S3_SECRET" "$RUN_OUT" "$RUN_ERR"
+	# wal-restore, with the same store as the source, brings a segment back
+	as_pg mkdir -m 0700 "$RUN/barman/source" && as_pg find "$RUN/barman/own" -maxdepth 1 -type f -exec cp -p {} "$RUN/barman/source/" \; ||
+		{ fail "cannot copy the store"; return; }
+	mkdir -p "$T/wr" && give_to_pg "$T/wr"
+	as_pg "$PGPOD" wal-restore --run-dir "$RUN" "${segs[0]}" "$T/wr/seg" 2>"$T/wal-restore.err"
+	expect_rc "pgpod wal-restore of an archived segment" 0 $?
+	expect_eq "the restored segment's size" 16777216 "$(stat -c %s "$T/wr/seg" 2>/dev/null)"
+	# maxParallel 4: the next three were fetched ahead, and are served from there
+	expect_eq "segments fetched ahead" 3 "$(find "$RUN/barman/source/prefetch" -type f ! -name '*.partial' | wc -l)"
+	as_pg "$PGPOD" wal-restore --run-dir "$RUN" "${segs[1]}" "$T/wr/seg2" 2>>"$T/wal-restore.err"
+	expect_rc "pgpod wal-restore of a segment fetched ahead" 0 $?
+	expect_eq "its size" 16777216 "$(stat -c %s "$T/wr/seg2" 2>/dev/null)"
+	check "taken from the prefetch directory" test ! -e "$RUN/barman/source/prefetch/${segs[1]}"
+	as_pg "$PGPOD" wal-restore --run-dir "$RUN" 0000000100000000000000EE "$T/wr/missing" 2>/dev/null
+	expect_rc "pgpod wal-restore of a segment the archive lacks" 1 $?
+	check "nothing written for it" test ! -e "$T/wr/missing"
+	stop_run TERM
+	pid=$S3_PID
+	s3_stop
+	kill -0 "$pid" 2>/dev/null && fail "s3rver (pid $pid) still running"
+	return 0
+}
+
+# bad usage of the helpers exits 2
+test_wal_helpers_usage() {
+	"$PGPOD" wal-archive >/dev/null 2>&1
+	expect_rc "wal-archive without a path" 2 $?
+	"$PGPOD" wal-restore only-one >/dev/null 2>&1
+	expect_rc "wal-restore with one word" 2 $?
+	"$PGPOD" wal-restore ../x /tmp/y >/dev/null 2>&1
+	expect_rc "wal-restore of a name with a slash" 2 $?
+	"$PGPOD" wal-archive --run-dir "$T/nowhere" pg_wal/000000010000000000000001 >/dev/null 2>&1
+	expect_rc "wal-archive without a store directory" 1 $?
+}
+
+run_tests
