@@ -1053,6 +1053,22 @@ dialect_bootstrap(struct spec *s, struct json_object *doc, enum dialect_kind kin
 
 /* ---- what each dialect adds ---- */
 
+#define CNPG_SKIP_EMPTY_WAL_CHECK "cnpg.io/skipEmptyWalArchiveCheck"
+
+/* CloudNativePG's annotation that skips the empty-archive check. */
+static void
+cnpg_annotations(struct spec *s, struct json_object *doc)
+{
+	struct json_object *ann = doc_get(doc, "metadata.annotations"), *v = NULL;
+
+	if (ann != NULL && json_object_object_get_ex(ann, CNPG_SKIP_EMPTY_WAL_CHECK, &v)
+	    && json_object_is_type(v, json_type_string)) {
+		s->skip_empty_wal_check = strcmp(json_object_get_string(v), "enabled") == 0;
+		spec_set_origin(s, spec_field_index("backup.skipEmptyWalArchiveCheck"),
+				"metadata.annotations[" CNPG_SKIP_EMPTY_WAL_CHECK "]");
+	}
+}
+
 static void
 dialect_finish_cnpg(struct spec *s, struct json_object *doc, enum dialect_kind kind,
 		    struct diag *d)
@@ -1070,6 +1086,7 @@ dialect_finish_cnpg(struct spec *s, struct json_object *doc, enum dialect_kind k
 	if (kind == DK_CNPG && doc_get(doc, "spec.managed") != NULL)
 		diag_warn(d, "spec.managed", "declarative roles and services are not applied by "
 			  "pgpod; manage them with SQL (postInitSQL or afterwards)");
+	cnpg_annotations(s, doc);
 }
 
 #define PGO_RESTORE_ANNOTATION "postgres-operator.crunchydata.com/pgbackrest-restore"

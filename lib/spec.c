@@ -578,8 +578,8 @@ spec_json_value(const struct spec_field *f, const void *base, bool item)
 		return spec_json_ref(m);
 	case SPEC_T_TARGET:
 		return spec_json_target(f, m);
-	case SPEC_T_OBJECT:
-		return spec_json_item(f->list, m);
+	case SPEC_T_OBJECT:	/* an object the document does not have is not shown */
+		return spec_item_origin(f->list, m) != NULL ? spec_json_item(f->list, m) : NULL;
 	case SPEC_T_OBJLIST:
 		return spec_json_list(f, base);
 	}

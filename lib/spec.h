@@ -249,6 +249,7 @@ struct spec {
 	struct kvlist       pgbackrest_global;	/* settings of this cluster's own backups */
 	struct spec_objstore backup_store;	/* spec.backup.barmanObjectStore (Barman Cloud) */
 	char               *backup_retention;	/* spec.backup.retentionPolicy: "30d", "4w", "6m" */
+	int                 skip_empty_wal_check; /* cnpg.io/skipEmptyWalArchiveCheck: enabled */
 
 	struct spec_external *externals;
 	size_t              n_externals;

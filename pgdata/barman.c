@@ -411,3 +411,65 @@ barman_restore_command(const struct settings *set, char *buf, size_t cap)
 	return self_command(set, "wal-restore", prefix, sizeof(prefix))
 		&& (size_t) snprintf(buf, cap, "%s %%f \"%%p\"", prefix) < cap;
 }
+
+bool
+barman_run(const struct barman_store *st, const char *tool, const char *const *opts, size_t nopts,
+	   const char *const *tail, size_t ntail, char *buf, size_t cap, int *code, char *last,
+	   size_t lastcap)
+{
+	struct argv args, env;
+	bool ok;
+
+	if (!barman_command(st, tool, &args, &env))
+		return false;
+	for (size_t i = 0; i < nopts; i++)
+		argv_add(&args, opts[i]);
+	barman_target(st, &args);
+	for (size_t i = 0; i < ntail; i++)
+		argv_add(&args, tail[i]);
+	if (buf != NULL) {
+		ok = proc_capture(&args, &env, buf, cap, code);
+		if (ok && last != NULL && lastcap > 0) {
+			size_t n = strlen(buf);
+
+			while (n > 0 && buf[n - 1] == '\n')
+				n--;
+			for (size_t i = n; ; i--) {
+				if (i == 0 || buf[i - 1] == '\n') {
+					snprintf(last, lastcap, "%.*s", (int) (n - i), buf + i);
+					break;
+				}
+			}
+		}
+	} else {
+		ok = proc_run(&args, &env, "barman-cloud", code, last, lastcap);
+	}
+	argv_free(&args);
+	argv_free(&env);
+	return ok;
+}
+
+bool
+barman_store_set_segment(const char *run_dir, const char *name, unsigned long long bytes)
+{
+	char path[PATH_MAX + 32], *text = NULL, *out;
+	size_t len;
+	int err;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/barman/%s/" STORE_CONF, run_dir, name);
+	if (!file_read(path, STORE_MAX, &text, &len, &err)) {
+		log_error("cannot read \"%s\": %s", path, strerror(err));
+		return false;
+	}
+	out = malloc(len + 64);
+	if (out == NULL) {
+		free(text);
+		return false;
+	}
+	len = (size_t) snprintf(out, len + 64, "%ssegment_bytes=%llu\n", text, bytes);
+	ok = file_write_atomic(path, out, len, 0600);
+	free(text);
+	free(out);
+	return ok;
+}

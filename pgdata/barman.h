@@ -90,6 +90,19 @@ bool barman_command(const struct barman_store *st, const char *tool, struct argv
 /* The two positional words every tool takes: destination, server name. */
 void barman_target(const struct barman_store *st, struct argv *args);
 
+/* Run TOOL [opts] DESTINATION SERVER [tail]: its output captured into buf
+ * (NUL-terminated) when buf is given, else logged as "barman-cloud";
+ * *code its exit code, last (may be NULL) its last output line. False when
+ * it could not be started (logged). */
+bool barman_run(const struct barman_store *st, const char *tool, const char *const *opts,
+		size_t nopts, const char *const *tail, size_t ntail, char *buf, size_t cap,
+		int *code, char *last, size_t lastcap) __attribute__((warn_unused_result));
+
+/* Add "segment_bytes=N" to the store's store.conf (the archive's WAL
+ * segment size, for wal-restore's prefetch). */
+bool barman_store_set_segment(const char *run_dir, const char *name, unsigned long long bytes)
+	__attribute__((warn_unused_result));
+
 /* The spec has an object store of its own (spec.backup.barmanObjectStore). */
 bool barman_enabled(const struct spec *s);
 

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "mono.h"
 #include "pgconn.h"
 #include "barman.h"
+#include "barman_wal.h"
 #include "pgbackrest.h"
 #include "pgdata.h"
 
@@ -79,11 +81,35 @@ boot_admit(const struct settings *set, enum pgdata_state st)
 
 /* ---- shared steps ---- */
 
+/* A new cluster with an object store of its own archives there only once
+ * it is found empty (CloudNativePG's check, barman_wal.h); a joining
+ * replica belongs to a cluster that archives already (the mark it copied
+ * from the primary goes). */
+static bool
+mark_empty_check(const struct boot *b)
+{
+	char path[PATH_MAX + 64];
+	int fd;
+
+	if (strcmp(b->marker, "join") == 0)	/* copied from the primary: not ours */
+		return file_remove_in(b->set->pgdata, EMPTY_CHECK_FILE);
+	if (!barman_enabled(b->s) || b->s->skip_empty_wal_check == 1)
+		return true;
+	snprintf(path, sizeof(path), "%s/%s", b->set->pgdata, EMPTY_CHECK_FILE);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("cannot create \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 bool
 boot_step_configure(struct boot *b)
 {
 	return pgbr_write_conf(b->set, b->s, b->in) && barman_write_own(b->set, b->s, b->in)
-		&& config_write_all(b->set, b->s, &b->rec, b->hash);
+		&& mark_empty_check(b) && config_write_all(b->set, b->s, &b->rec, b->hash);
 }
 
 void

@@ -58,6 +58,8 @@ struct boot {
 	struct pgbr_target     source;		/* a restore's repository (restore.c) */
 	const struct spec_restore *restore;	/* which restore of the spec: bootstrap or in place */
 	char                   label[64];	/* the backup restored */
+	/* a restore's restore_command for the directory pgdata recovers in */
+	bool (*restore_command)(const struct boot *b, const char *pgdata, char *buf, size_t cap);
 };
 
 struct boot_step {

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "barman_restore.h"
 #include "clone.h"
 #include "identity.h"
 #include "initdb.h"
@@ -23,12 +24,6 @@ static bool
 asks_pg_basebackup(const struct spec *s)
 {
 	return s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP;
-}
-
-static bool
-asks_recovery(const struct spec *s)
-{
-	return s->bootstrap == SPEC_BOOTSTRAP_RECOVERY;
 }
 
 static bool
@@ -70,9 +65,10 @@ const struct method method_table[] = {
 		.prepare = restore_prepare, .steps = &restore_plan,
 	},
 	{
-		.name = "recovery", .marker = "recovery", .command = NULL,
-		.selected_by = "spec.bootstrap.recovery (Barman Cloud object store)",
-		.spec_asks = asks_recovery,
+		.name = "recovery", .marker = "recovery", .command = "restore",
+		.selected_by = "spec.bootstrap.recovery (a Barman Cloud object store in externalClusters)",
+		.spec_asks = barman_recovery_asked, .check = barman_recovery_check,
+		.prepare = barman_recovery_prepare, .steps = &barman_recovery_plan,
 	},
 	{
 		.name = "initdb", .marker = "initdb", .command = "init",
@@ -90,7 +86,8 @@ static const struct {
 } command_needs[] = {
 	{ "init", "`pgpod init` only runs initdb" },
 	{ "clone", "`pgpod clone` needs bootstrap.pg_basebackup (with a source in externalClusters)" },
-	{ "restore", "`pgpod restore` needs a pgBackRest source (PGO/Percona spec.dataSource)" },
+	{ "restore", "`pgpod restore` needs a pgBackRest source (PGO/Percona spec.dataSource) or a "
+	  "Barman Cloud one (CloudNativePG bootstrap.recovery with an object store)" },
 };
 
 const struct method *

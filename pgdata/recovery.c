@@ -11,11 +11,14 @@
 #include <time.h>
 
 #include "argv.h"
+#include "config.h"
+#include "fileio.h"
 #include "instance.h"
 #include "log.h"
 #include "mono.h"
 #include "pgconn.h"
 #include "proc.h"
+#include "roles.h"
 
 #define PROGRESS_MS   5000	/* replay progress is logged this often */
 #define POLL_MS       50
@@ -310,3 +313,138 @@ recovery_run(struct boot *b, const struct settings *st)
 		  r.lsn[0] ? r.lsn : "an unknown LSN");
 	return false;
 }
+
+/* ---- the steps a restore ends with ---- */
+
+/* The settings of the staging directory: the same instance, another
+ * data directory (the recovery runs there until it is complete). */
+bool
+recovery_staging(const struct boot *b, struct settings *st)
+{
+	*st = *b->set;
+	if ((size_t) snprintf(st->pgdata, sizeof(st->pgdata), "%s/" BOOT_STAGING, b->set->pgdata)
+	    < sizeof(st->pgdata))
+		return true;
+	log_error("the path of \"%s/%s\" is too long", b->set->pgdata, BOOT_STAGING);
+	return false;
+}
+
+/* pgpod's recovery settings in the directory restored into: the method's
+ * restore_command (archive-get, wal-restore), the target, promotion at it (or at the end of the
+ * WAL). A copy (not an in-place restore) drops the source's marker. */
+bool
+recovery_configure(struct boot *b, const struct settings *st, bool copy)
+{
+	const struct spec_target *t = &b->restore->target;
+	char cmd[PATH_MAX * 10];
+	struct config_recovery rec = { .mode = CONFIG_RECOVERY };
+
+	if (!b->restore_command(b, st->pgdata, cmd, sizeof(cmd))) {
+		log_error("the restore_command for \"%s\" is too long", st->pgdata);
+		return false;
+	}
+	rec.restore_command = cmd;
+	rec.target = recovery_target_of(t->kind);
+	rec.target_value = t->value;
+	rec.target_exclusive = t->exclusive == 1;
+	rec.target_timeline = t->timeline;
+	rec.target_action = rec.target != CONFIG_TARGET_NONE ? "promote" : NULL;
+	/* the source's marker and signals are not this cluster's */
+	return (!copy || file_remove_in(st->pgdata, PGDATA_MARKER))
+		&& file_remove_in(st->pgdata, "standby.signal")
+		&& config_drop_copied_recovery(st->pgdata) && config_write_all(st, b->s, &rec, NULL);
+}
+
+bool
+recovery_step_recover(struct boot *b)
+{
+	struct settings st;
+	long long t0 = mono_ms();
+	char target[300];
+
+	if (!recovery_staging(b, &st) || !recovery_configure(b, &st, true) || !recovery_run(b, &st))
+		return false;
+	log_info("recovered to %s and promoted in %.1f s (backup %s)",
+		 recovery_target_text(&b->restore->target, target, sizeof(target)),
+		 (double) (mono_ms() - t0) / 1000, b->label[0] ? b->label : "?");
+	return true;
+}
+
+/* The recovered cluster (its postgres stopped) into PGDATA, as a primary
+ * from now on. */
+bool
+recovery_step_place(struct boot *b)
+{
+	char staging[PATH_MAX];
+
+	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
+	return file_remove_in(staging, "recovery.signal") && boot_step_unstage(b)
+		&& config_write_all(b->set, b->s, NULL, NULL);
+}
+
+/* --db-include: the other databases were restored as zeroed files and
+ * cannot be used; they are dropped (their names logged). */
+static bool
+drop_excluded(struct boot *b)
+{
+	const struct strlist *keep = &b->restore->db_include;
+	PGresult *r;
+	bool ok = true;
+
+	if (keep->n == 0)
+		return true;
+	r = PQexec(b->conn, "SELECT datname FROM pg_catalog.pg_database WHERE datname NOT IN "
+		   "('postgres', 'template0', 'template1') ORDER BY 1");
+	for (int i = 0; ok && PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+		const char *db = PQgetvalue(r, i, 0);
+		char *ident, sql[512];
+
+		if (strlist_has(keep, db) || (ident = pgconn_ident(b->conn, db)) == NULL)
+			continue;
+		snprintf(sql, sizeof(sql), "DROP DATABASE %s", ident);
+		PQfreemem(ident);
+		log_warn("dropping database \"%s\": --db-include left it out, so pgBackRest "
+			 "restored it as empty files that cannot be used", db);
+		ok = pgconn_exec(b->conn, sql, "dropping a database left out by --db-include");
+	}
+	PQclear(r);
+	return ok;
+}
+
+/* The timeline the restored primary writes on, for the marker (its first
+ * checkpoint on it may not have happened yet). */
+static long
+timeline_now(PGconn *c)
+{
+	PGresult *r = PQexec(c, "SELECT substr(pg_catalog.pg_walfile_name("
+			     "pg_catalog.pg_current_wal_lsn()), 1, 8)");
+	long tli = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+		? strtol(PQgetvalue(r, 0, 0), NULL, 16) : -1;
+
+	PQclear(r);
+	return tli;
+}
+
+/* On the promoted recovery postgres itself (no second start): databases
+ * left out dropped, roles and the application database. */
+bool
+recovery_step_roles(struct boot *b)
+{
+	char target[300], esc[200], label[80];
+	int n;
+
+	if (b->conn == NULL && !pgconn_local(b->set->run_dir, b->set->pg_port, "postgres", &b->conn))
+		return false;	/* errors have already been logged */
+	if (!drop_excluded(b) || !roles_apply_all(b->conn, b->set, b->s, b->in))
+		return false;
+	recovery_target_text(&b->restore->target, target, sizeof(target));
+	(void) log_json_escape(esc, 0, sizeof(esc), target, strlen(target));
+	(void) log_json_escape(label, 0, sizeof(label), b->label, strlen(b->label));
+	n = snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", \"target\": "
+		     "\"%s\", \"timeline\": %ld", label, esc, timeline_now(b->conn));
+	if (b->source.repo > 0 && n > 0 && (size_t) n < sizeof(b->marker_extra))
+		snprintf(b->marker_extra + n, sizeof(b->marker_extra) - (size_t) n, ", \"repo\": %d",
+			 b->source.repo);
+	return true;
+}
+

@@ -58,4 +58,20 @@ const char *recovery_target_text(const struct spec_target *t, char *buf, size_t 
  * logged, with the last replayed LSN and time. */
 bool recovery_run(struct boot *b, const struct settings *st);
 
+/* The settings of the staging directory (PGDATA/.pgpod-copy) into st. */
+bool recovery_staging(const struct boot *b, struct settings *st);
+
+/* pgpod's recovery settings in st->pgdata: b->restore_command, the target,
+ * promotion at it; copy: the source's completion marker goes too. */
+bool recovery_configure(struct boot *b, const struct settings *st, bool copy);
+
+/* Steps a restore method ends with, after its files are in the staging
+ * directory: the recovery to the target with promotion; on that postgres,
+ * the databases --db-include left out dropped, roles, the application
+ * database and the marker's members (backup, target, timeline, repo);
+ * then, postgres stopped, the staging directory into place. */
+bool recovery_step_recover(struct boot *b);
+bool recovery_step_roles(struct boot *b);
+bool recovery_step_place(struct boot *b);
+
 #endif

@@ -26,17 +26,11 @@
 
 #define STOP_WAIT_MS  (60 * 1000)
 
-/* The settings of the staging directory: the same instance, another
- * data directory (the recovery runs there until it is complete). */
+/* archive-get from the restore's repository, for the directory recovered. */
 static bool
-staging_settings(const struct boot *b, struct settings *st)
+pgbr_restore_command_of(const struct boot *b, const char *pgdata, char *buf, size_t cap)
 {
-	*st = *b->set;
-	if ((size_t) snprintf(st->pgdata, sizeof(st->pgdata), "%s/" BOOT_STAGING, b->set->pgdata)
-	    < sizeof(st->pgdata))
-		return true;
-	log_error("the path of \"%s/%s\" is too long", b->set->pgdata, BOOT_STAGING);
-	return false;
+	return pgbr_restore_command(&b->source, pgdata, buf, cap);
 }
 
 bool
@@ -49,6 +43,7 @@ restore_prepare(struct boot *b)
 		return false;
 	b->resumable = true;
 	b->restore = &b->s->restore;
+	b->restore_command = pgbr_restore_command_of;
 	b->rec = (struct config_recovery) { .mode = CONFIG_PRIMARY };
 	log_info("restoring \"%s\" from pgBackRest repo%d (stanza \"%s\")", b->set->pgdata,
 		 b->source.repo, b->source.stanza);
@@ -133,128 +128,12 @@ step_restore(struct boot *b)
 	return ok && code == 0;
 }
 
-/* pgpod's recovery settings in the directory restored into: archive-get
- * from the repository, the target, promotion at it (or at the end of the
- * WAL). A copy (not an in-place restore) drops the source's marker. */
-static bool
-recovery_configure(struct boot *b, const struct settings *st, bool copy)
-{
-	const struct spec_target *t = &b->restore->target;
-	char cmd[PATH_MAX * 6];
-	struct config_recovery rec = { .mode = CONFIG_RECOVERY };
-
-	if (!pgbr_restore_command(&b->source, st->pgdata, cmd, sizeof(cmd))) {
-		log_error("the restore_command for \"%s\" is too long", st->pgdata);
-		return false;
-	}
-	rec.restore_command = cmd;
-	rec.target = recovery_target_of(t->kind);
-	rec.target_value = t->value;
-	rec.target_exclusive = t->exclusive == 1;
-	rec.target_timeline = t->timeline;
-	rec.target_action = rec.target != CONFIG_TARGET_NONE ? "promote" : NULL;
-	/* the source's marker and signals are not this cluster's */
-	return (!copy || file_remove_in(st->pgdata, PGDATA_MARKER))
-		&& file_remove_in(st->pgdata, "standby.signal")
-		&& config_drop_copied_recovery(st->pgdata) && config_write_all(st, b->s, &rec, NULL);
-}
-
-static bool
-step_recover(struct boot *b)
-{
-	struct settings st;
-	long long t0 = mono_ms();
-	char target[300];
-
-	if (!staging_settings(b, &st) || !recovery_configure(b, &st, true) || !recovery_run(b, &st))
-		return false;
-	log_info("recovered to %s and promoted in %.1f s (backup %s)",
-		 recovery_target_text(&b->restore->target, target, sizeof(target)),
-		 (double) (mono_ms() - t0) / 1000, b->label[0] ? b->label : "?");
-	return true;
-}
-
-/* The recovered cluster (its postgres stopped) into PGDATA, as a primary
- * from now on. */
-static bool
-step_place(struct boot *b)
-{
-	char staging[PATH_MAX];
-
-	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
-	return file_remove_in(staging, "recovery.signal") && boot_step_unstage(b)
-		&& config_write_all(b->set, b->s, NULL, NULL);
-}
-
-/* --db-include: the other databases were restored as zeroed files and
- * cannot be used; they are dropped (their names logged). */
-static bool
-drop_excluded(struct boot *b)
-{
-	const struct strlist *keep = &b->restore->db_include;
-	PGresult *r;
-	bool ok = true;
-
-	if (keep->n == 0)
-		return true;
-	r = PQexec(b->conn, "SELECT datname FROM pg_catalog.pg_database WHERE datname NOT IN "
-		   "('postgres', 'template0', 'template1') ORDER BY 1");
-	for (int i = 0; ok && PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
-		const char *db = PQgetvalue(r, i, 0);
-		char *ident, sql[512];
-
-		if (strlist_has(keep, db) || (ident = pgconn_ident(b->conn, db)) == NULL)
-			continue;
-		snprintf(sql, sizeof(sql), "DROP DATABASE %s", ident);
-		PQfreemem(ident);
-		log_warn("dropping database \"%s\": --db-include left it out, so pgBackRest "
-			 "restored it as empty files that cannot be used", db);
-		ok = pgconn_exec(b->conn, sql, "dropping a database left out by --db-include");
-	}
-	PQclear(r);
-	return ok;
-}
-
-/* The timeline the restored primary writes on, for the marker (its first
- * checkpoint on it may not have happened yet). */
-static long
-timeline_now(PGconn *c)
-{
-	PGresult *r = PQexec(c, "SELECT substr(pg_catalog.pg_walfile_name("
-			     "pg_catalog.pg_current_wal_lsn()), 1, 8)");
-	long tli = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
-		? strtol(PQgetvalue(r, 0, 0), NULL, 16) : -1;
-
-	PQclear(r);
-	return tli;
-}
-
-/* On the promoted recovery postgres itself (no second start): databases
- * left out dropped, roles and the application database. */
-static bool
-step_roles(struct boot *b)
-{
-	char target[300], esc[200], label[80];
-
-	if (b->conn == NULL && !pgconn_local(b->set->run_dir, b->set->pg_port, "postgres", &b->conn))
-		return false;	/* errors have already been logged */
-	if (!drop_excluded(b) || !roles_apply_all(b->conn, b->set, b->s, b->in))
-		return false;
-	recovery_target_text(&b->restore->target, target, sizeof(target));
-	(void) log_json_escape(esc, 0, sizeof(esc), target, strlen(target));
-	(void) log_json_escape(label, 0, sizeof(label), b->label, strlen(b->label));
-	snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", \"target\": "
-		 "\"%s\", \"timeline\": %ld, \"repo\": %d", label, esc, timeline_now(b->conn),
-		 b->source.repo);
-	return true;
-}
-
 static const struct boot_step restore_steps[] = {
 	{ "restore with pgBackRest", step_restore },
-	{ "recover to the target", step_recover },
-	{ "roles and application database", step_roles },
+	{ "recover to the target", recovery_step_recover },
+	{ "roles and application database", recovery_step_roles },
 	{ "stop temporary postgres", boot_stop_temp },
-	{ "move the restore into place", step_place },
+	{ "move the restore into place", recovery_step_place },
 	{ "configure", boot_step_configure },
 	{ "flush to disk", boot_step_sync },
 };
@@ -344,7 +223,8 @@ bool
 restore_in_place(const struct settings *set, const struct spec *s, const struct inputs *in)
 {
 	struct boot b = { .set = set, .s = s, .in = in, .marker = "restore",
-			  .restore = &s->inplace, .sync_fd = -1 };
+			  .restore = &s->inplace, .sync_fd = -1,
+			  .restore_command = pgbr_restore_command_of };
 	char path[PATH_MAX], target[300];
 	long long t0 = mono_ms();
 	bool ok;

@@ -113,6 +113,124 @@ test_wal_archive_to_object_store() {
 	return 0
 }
 
+# recovery_spec FILE NAME TARGET-LINES [PORT]: Cluster NAME recovering from
+# wal-arch's object store (externalClusters "origin"), the recoveryTarget
+# lines given (YAML under recoveryTarget, 8 spaces), s3rver at PORT.
+recovery_spec() {
+	cat >"$1" <<EOF
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: $2
+spec:
+  instances: 1
+  bootstrap:
+    recovery:
+      source: origin
+      recoveryTarget:
+$3
+  externalClusters:
+    - name: origin
+      barmanObjectStore:
+        destinationPath: s3://$BUCKET/
+        serverName: wal-arch
+        endpointURL: https://127.0.0.1:${4:-$S3_PORT}
+        endpointCA:
+          name: s3-ca
+          key: ca.crt
+        s3Credentials:
+          accessKeyId:
+            name: s3-creds
+            key: ACCESS_KEY_ID
+          secretAccessKey:
+            name: s3-creds
+            key: ACCESS_SECRET_KEY
+          region:
+            name: s3-creds
+            key: REGION
+        wal:
+          maxParallel: 4
+EOF
+	SPEC=$1
+}
+
+# base_backup: barman-cloud-backup of the running cluster into the store,
+# with the files pgpod wrote (a test tool: pgpod backup comes later); its
+# id into BACKUP_ID.
+base_backup() {
+	local d=$RUN/barman/own
+	as_pg env AWS_SHARED_CREDENTIALS_FILE="$d/aws-credentials" AWS_CONFIG_FILE="$d/aws-config" \
+		AWS_CA_BUNDLE="$d/endpoint-ca.pem" timeout -k 5 120 barman-cloud-backup \
+		--endpoint-url "https://127.0.0.1:$S3_PORT" -h "$RUN" -p "$PORT" -U postgres -d postgres \
+		--immediate-checkpoint "s3://$BUCKET/" wal-arch >"$T/backup.out" 2>&1 ||
+		{ fail "barman-cloud-backup: $(tail -n 3 "$T/backup.out")"; return 1; }
+	BACKUP_ID=$(find "$S3_DIR/data/$BUCKET/wal-arch/base" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' |
+		sort | tail -n 1)
+	[ -n "$BACKUP_ID" ] || { fail "no backup in the bucket"; return 1; }
+}
+
+# b_at N: PGDATA and run dir of restored cluster N.
+b_at() { PGDATA=$T/b$1/pgdata RUN=$T/brun$1 SOCK=$T/brun$1; }
+
+b_rows() {
+	pg_start "$PGDATA" || return 1
+	psql_su postgres "SELECT coalesce(string_agg(x::text, ',' ORDER BY x), '') FROM t"
+	pg_stop "$PGDATA"
+}
+
+# expect_recovery_refused DESC TEXT: pgpod restore exits 1, an error holds
+# TEXT, PGDATA stays empty.
+expect_recovery_refused() {
+	pgpod_cmd restore
+	expect_rc "$1" 1 $?
+	log_msgs error "$LAST_OUT" | grep -qF -- "$2" || fail "$1: no error with \"$2\"$(last_output_tail)"
+	check "$1: nothing written" test -z "$(ls -A "$PGDATA" 2>/dev/null)"
+}
+
+# bootstrap.recovery from the object store: to a time between two rows, to
+# the end of the archive; the refusals before anything is written.
+test_recovery_from_object_store() {
+	local when seg closed early
+	store_up || return
+	cnpg_spec "$T/spec.yaml" 4
+	pgpod_run_bg
+	wait_code /readyz 200 60 || { fail "not ready$(last_output_tail)"; return; }
+	psql_su postgres "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null
+	base_backup || return
+	early=$(psql_su postgres "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
+	psql_su postgres "INSERT INTO t VALUES (2)" >/dev/null
+	when=$(psql_su postgres "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+	sleep 1.2
+	seg=$(psql_su postgres "INSERT INTO t VALUES (3); SELECT pg_walfile_name(pg_current_wal_lsn())")
+	psql_su postgres "SELECT pg_switch_wal()" >/dev/null
+	wait_for 300 0.1 archived_in_bucket "$seg" || { fail "segment $seg not archived"; return; }
+	stop_run TERM
+
+	b_at 1; recovery_spec "$T/b1.yaml" restored "        targetTime: \"$when\""
+	pgpod_cmd restore
+	expect_rc "pgpod restore to a time" 0 $? && expect_bootstrapped "$PGDATA"
+	expect_eq "method in the marker" recovery "$(jq -r .method "$PGDATA/pgpod-bootstrap.json")"
+	expect_eq "backup in the marker" "$BACKUP_ID" "$(jq -r .backup "$PGDATA/pgpod-bootstrap.json")"
+	expect_eq "rows at the time target" "1,2" "$(b_rows)"
+	expect_no_grep "the secret key is not logged" "$S3_SECRET" "$LAST_OUT" "$LAST_ERR"
+
+	b_at 2; recovery_spec "$T/b2.yaml" restored "        {}"
+	pgpod_cmd restore
+	expect_rc "pgpod restore to the end of the archive" 0 $? && expect_eq "every row" "1,2,3" "$(b_rows)"
+	expect_eq "a new timeline" 2 "$(jq -r .timeline "$PGDATA/pgpod-bootstrap.json")"
+
+	b_at 3; recovery_spec "$T/b3.yaml" restored "        targetTime: \"$early\""
+	expect_recovery_refused "a time before every backup" "has no backup that ends before the target"
+	b_at 4; recovery_spec "$T/b4.yaml" restored "        backupID: 20000101T000000"
+	expect_recovery_refused "a backupID that is not there" 'has no completed backup "20000101T000000"'
+	b_at 5; recovery_spec "$T/b5.yaml" restored "        targetTLI: \"7\""
+	expect_recovery_refused "a timeline the archive lacks" "timeline 7 is not in the history"
+	alloc_port closed || return
+	b_at 6; recovery_spec "$T/b6.yaml" restored "        {}" "$closed"
+	expect_recovery_refused "an endpoint that does not answer" "cannot be read"
+	s3_stop
+}
+
 # bad usage of the helpers exits 2
 test_wal_helpers_usage() {
 	"$PGPOD" wal-archive >/dev/null 2>&1

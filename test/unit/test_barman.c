@@ -23,6 +23,7 @@
 #include "settings.h"
 #include "spec.h"
 #include "pgdata/barman.h"
+#include "pgdata/barman_restore.h"
 #include "pgdata/barman_wal.h"
 
 static struct spec_objstore
@@ -253,6 +254,84 @@ test_ready_after(void **state)
 	assert_int_equal(barman_wal_ready_after(status, 8, "00000001000000000000000A", out, 0), 0);
 }
 
+/* Three backups as barman-cloud-backup-list prints them (one failed). */
+static const char backup_list[] =
+	"{\"backups_list\": ["
+	"{\"backup_id\": \"20261201T100000\", \"begin_time\": \"Tue Dec  1 10:00:00 2026\", "
+	"\"end_time\": \"Tue Dec  1 10:00:30 2026\", \"begin_wal\": \"000000010000000000000003\", "
+	"\"end_xlog\": \"0/3000100\", \"timeline\": 1, \"version\": 150018, "
+	"\"xlog_segment_size\": 16777216, \"status\": \"DONE\"},"
+	"{\"backup_id\": \"20261202T100000\", \"begin_time\": \"Wed Dec  2 10:00:00 2026\", "
+	"\"end_time\": \"Wed Dec  2 10:00:30 2026\", \"begin_wal\": \"000000020000000000000009\", "
+	"\"end_xlog\": \"0/9000100\", \"timeline\": 2, \"version\": 150018, "
+	"\"xlog_segment_size\": 16777216, \"status\": \"DONE\"},"
+	"{\"backup_id\": \"20261203T100000\", \"begin_time\": \"Thu Dec  3 10:00:00 2026\", "
+	"\"end_time\": \"Thu Dec  3 10:00:30 2026\", \"begin_wal\": \"00000002000000000000000C\", "
+	"\"end_xlog\": \"0/C000100\", \"timeline\": 2, \"version\": 150018, "
+	"\"status\": \"FAILED\"}]}";
+
+static const char *
+chosen(const struct barman_backups *l, const char *id, enum spec_target_kind kind,
+       const char *value, const char *tli)
+{
+	static char why[400];
+	struct spec_restore r;
+	const struct barman_backup *b;
+
+	memset(&r, 0, sizeof(r));
+	r.backup_id = (char *) id;
+	r.target.kind = kind;
+	r.target.value = (char *) value;
+	r.target.timeline = (char *) tli;
+	b = barman_backup_choose(l, &r, why, sizeof(why));
+	return b != NULL ? b->id : why;
+}
+
+static void
+test_backup_list_and_choice(void **state)
+{
+	struct barman_backups l;
+	char why[200];
+
+	(void) state;
+	assert_true(barman_backups_parse(backup_list, &l, why, sizeof(why)));
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[0].begin_wal, "000000010000000000000003");
+	assert_int_equal((long long) l.v[0].end, 1796119230LL);	/* 2026-12-01T10:00:30Z */
+	assert_int_equal(l.v[1].timeline, 2);
+	assert_int_equal(l.v[1].version, 150018);
+	assert_true(l.v[1].done);
+	assert_false(l.v[2].done);
+	/* none: the newest completed */
+	assert_string_equal(chosen(&l, NULL, SPEC_TARGET_NONE, NULL, NULL), "20261202T100000");
+	/* backupID exactly; a failed one is not there */
+	assert_string_equal(chosen(&l, "20261201T100000", SPEC_TARGET_NONE, NULL, NULL),
+			    "20261201T100000");
+	assert_string_equal(chosen(&l, "20261203T100000", SPEC_TARGET_NONE, NULL, NULL),
+			    "has no completed backup \"20261203T100000\"");
+	/* a time: the newest ending at or before it */
+	assert_string_equal(chosen(&l, NULL, SPEC_TARGET_TIME, "2026-12-02 10:00:30+00", NULL),
+			    "20261202T100000");
+	assert_string_equal(chosen(&l, NULL, SPEC_TARGET_TIME, "2026-12-02T12:00:29+02:00", NULL),
+			    "20261201T100000");
+	/* ... on targetTLI when it is a number */
+	assert_string_equal(chosen(&l, NULL, SPEC_TARGET_TIME, "2026-12-05 00:00:00Z", "1"),
+			    "20261201T100000");
+	/* an LSN: the newest ending before it */
+	assert_string_equal(chosen(&l, NULL, SPEC_TARGET_LSN, "0/9000100", NULL), "20261201T100000");
+	assert_string_equal(chosen(&l, NULL, SPEC_TARGET_LSN, "0/9000101", NULL), "20261202T100000");
+	/* before every backup: the earliest is named */
+	assert_non_null(strstr(chosen(&l, NULL, SPEC_TARGET_TIME, "2026-11-30 00:00:00Z", NULL),
+			       "the earliest, 20261201T100000, ends at 2026-12-01 10:00:30+00"));
+	free(l.v);
+	/* no list at all */
+	assert_false(barman_backups_parse("ERROR: Can't connect", &l, why, sizeof(why)));
+	assert_true(barman_backups_parse("{\"backups_list\": []}", &l, why, sizeof(why)));
+	assert_string_equal(chosen(&l, NULL, SPEC_TARGET_NONE, NULL, NULL),
+			    "holds no completed backup");
+	free(l.v);
+}
+
 int
 main(void)
 {
@@ -264,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_line_break_in_key_refused),
 		cmocka_unit_test(test_wal_names),
 		cmocka_unit_test(test_ready_after),
+		cmocka_unit_test(test_backup_list_and_choice),
 	};
 
 	log_init(2, LOG_ERROR);

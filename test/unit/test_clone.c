@@ -361,7 +361,9 @@ test_method_for(void **state)
 	assert_string_equal(method_for(&set, s)->name, "join");
 	snprintf(set.pod_name, sizeof(set.pod_name), "pg-1");
 	assert_string_equal(method_for(&set, s)->name, "recovery");
-	assert_false(method_available(method_for(&set, s), s));
+	assert_true(method_available(method_for(&set, s), s));
+	s->restore.source_kind = SPEC_SOURCE_EXTERNAL;
+	assert_string_equal(method_for(&set, s)->marker, "recovery");
 	spec_free(s);
 }
 
@@ -383,11 +385,15 @@ test_method_for_command(void **state)
 	assert_string_equal(method_for_command("clone", s)->name, "replica cluster");
 	assert_string_equal(method_for_command("clone", s)->marker, "pg_basebackup");
 	assert_null(method_for_command("restore", s));
+	s->standby_enabled = 0;
+	s->bootstrap = SPEC_BOOTSTRAP_RECOVERY;
+	s->restore.source_kind = SPEC_SOURCE_EXTERNAL;
+	assert_string_equal(method_for_command("restore", s)->name, "recovery");
 	spec_free(s);
 }
 
-/* Every method names what selects it; only "recovery" has no steps yet,
- * and the default (initdb) comes last. */
+/* Every method names what selects it, and the default (initdb) comes
+ * last. */
 static void
 test_method_table(void **state)
 {
