@@ -69,23 +69,30 @@ strip_newline(char *v)
 }
 
 static void
-report_missing(struct diag *d, const char *path, const char *what, const char *dir,
-	       const char *name, const char *key, int err)
+report_missing_as(void (*say)(struct diag *, const char *, const char *, ...), struct diag *d,
+		  const char *path, const char *what, const char *dir, const char *name,
+		  const char *key, int err)
 {
 	char whole[PATH_MAX];
 	struct stat st;
 
 	snprintf(whole, sizeof(whole), "%s/%s", dir, name);
 	if (err == ENOENT && stat(whole, &st) != 0)
-		diag_error(d, path, "%s \"%s\" does not exist (no directory %s); create it or "
-			   "fix the reference, and check that it is mounted at %s", what, name,
-			   whole, dir);
+		say(d, path, "%s \"%s\" does not exist (no directory %s); create it or fix the "
+		    "reference, and check that it is mounted at %s", what, name, whole, dir);
 	else if (err == ENOENT)
-		diag_error(d, path, "%s \"%s\" has no key \"%s\" (looked for %s/%s/%s); "
-			   "create it or fix the reference", what, name, key, dir, name, key);
+		say(d, path, "%s \"%s\" has no key \"%s\" (looked for %s/%s/%s); create it or fix "
+		    "the reference", what, name, key, dir, name, key);
 	else
-		diag_error(d, path, "cannot read %s \"%s\" key \"%s\" from %s/%s/%s: %s",
-			   what, name, key, dir, name, key, file_strerror(err));
+		say(d, path, "cannot read %s \"%s\" key \"%s\" from %s/%s/%s: %s", what, name, key,
+		    dir, name, key, file_strerror(err));
+}
+
+static void
+report_missing(struct diag *d, const char *path, const char *what, const char *dir,
+	       const char *name, const char *key, int err)
+{
+	report_missing_as(diag_error, d, path, what, dir, name, key, err);
 }
 
 /* ---- what a spec makes pgpod read ---- */
@@ -483,7 +490,10 @@ load_store(const struct input_ref *r, struct load_ctx *c)
 	int err;
 
 	if (!inputs_read_key(c->secrets_dir, r->name, r->key, out, &err)) {
-		report_missing(c->d, r->path, "secret", c->secrets_dir, r->name, r->key, err);
+		/* this cluster's own archive is not needed to run postgres: its
+		 * archiving fails, and says so, until the Secret is there */
+		report_missing_as(r->index == 0 ? diag_warn : diag_error, c->d, r->path, "secret",
+				  c->secrets_dir, r->name, r->key, err);
 		return;
 	}
 	if (store_keys[r->slot].strip)

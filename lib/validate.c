@@ -567,9 +567,10 @@ rule_standby(const struct spec *s, int major, struct diag *d)
 	else if ((e = spec_external_find(s, s->standby_source)) == NULL)
 		diag_error(d, P("standby.source"), "\"%s\" is not defined in externalClusters",
 			   s->standby_source);
-	else if (e->conn.n == 0)
-		diag_error(d, P("standby.source"), "external cluster \"%s\" has no "
-			   "connectionParameters: a replica cluster streams from it",
+	else if (e->conn.n == 0 && !e->has_object_store)
+		diag_error(d, P("standby.source"), "external cluster \"%s\" has neither "
+			   "connectionParameters nor barmanObjectStore: a replica cluster streams "
+			   "from it or follows its WAL archive",
 			   s->standby_source);
 }
 

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "recovery.h"
 #include "restore.h"
+#include "upstream.h"
 
 #define LIST_MAX (4u * 1024u * 1024u)	/* thousands of backups fit */
 
@@ -191,25 +192,18 @@ barman_recovery_asked(const struct spec *s)
 	return s->bootstrap == SPEC_BOOTSTRAP_RECOVERY && !restore_asked(s);
 }
 
-static const struct spec_external *
-source_of(const struct spec *s)
+/* The source's object store directory written; false (logged) when the
+ * external cluster named at key has no object store. */
+static bool
+source_store(const struct settings *set, const struct spec *s, const struct inputs *in,
+	     const char *key, const char *name)
 {
-	for (size_t i = 0; s->restore.source != NULL && i < s->n_externals; i++)
-		if (s->externals[i].name != NULL && strcmp(s->externals[i].name, s->restore.source) == 0)
-			return &s->externals[i];
-	return NULL;
-}
-
-bool
-barman_recovery_check(const struct settings *set, const struct spec *s, const struct inputs *in)
-{
-	const struct spec_external *e = source_of(s);
+	const struct spec_external *e = name != NULL ? spec_external_find(s, name) : NULL;
 	const struct input_source *src;
-	const char *path = spec_path(s, "bootstrap.restore.source");
+	const char *path = spec_path(s, key);
 
 	if (e == NULL) {
-		log_error("%s: no externalClusters entry is named \"%s\"", path,
-			  s->restore.source ? s->restore.source : "");
+		log_error("%s: no externalClusters entry is named \"%s\"", path, name ? name : "");
 		return false;
 	}
 	if (e->store.destination == NULL) {
@@ -222,6 +216,12 @@ barman_recovery_check(const struct settings *set, const struct spec *s, const st
 	src = inputs_source(in, e->name);
 	return barman_store_write(set, BARMAN_SOURCE, &e->store, src ? &src->store
 				  : &(struct input_store) { 0 }, e->name);
+}
+
+bool
+barman_recovery_check(const struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	return source_store(set, s, in, "bootstrap.restore.source", s->restore.source);
 }
 
 /* The object store's backups, or its own words on why not. */
@@ -309,11 +309,11 @@ barman_restore_command_of(const struct boot *b, const char *pgdata, char *buf, s
 	return barman_restore_command(b->set, buf, cap);
 }
 
-bool
-barman_recovery_prepare(struct boot *b)
+/* The backup to restore (its id into b->label), checked usable. */
+static bool
+prepare_backup(struct boot *b, const char *path)
 {
 	const struct spec *s = b->s;
-	const char *path = spec_path(s, "bootstrap.restore.source");
 	const struct barman_backup *chosen;
 	struct barman_backups l;
 	struct barman_store st;
@@ -336,10 +336,16 @@ barman_recovery_prepare(struct boot *b)
 			 st.destination, end, chosen->version / 10000, l.n, l.n == 1 ? "" : "s");
 	}
 	free(l.v);
-	b->restore = &s->restore;
+	return ok;
+}
+
+bool
+barman_recovery_prepare(struct boot *b)
+{
+	b->restore = &b->s->restore;
 	b->restore_command = barman_restore_command_of;
 	b->rec = (struct config_recovery) { .mode = CONFIG_PRIMARY };
-	return ok;
+	return prepare_backup(b, spec_path(b->s, "bootstrap.restore.source"));
 }
 
 /* barman-cloud-restore of the chosen backup into the staging directory. */
@@ -374,3 +380,56 @@ static const struct boot_step barman_steps[] = {
 };
 
 const struct boot_steps barman_recovery_plan = BOOT_STEPS(barman_steps);
+
+/* ---- a replica cluster fed from an object store ---- */
+
+bool
+barman_standby_asked(const struct spec *s)
+{
+	const struct spec_external *e;
+
+	if (s->standby_enabled != 1 || s->standby_source_kind == SPEC_SOURCE_REPO
+	    || (e = spec_external_find(s, s->standby_source)) == NULL || e->store.destination == NULL)
+		return false;
+	/* a live source as well: copied with pg_basebackup unless the spec
+	 * bootstraps by recovery, as CloudNativePG's samples do */
+	return e->conn.n == 0 || s->bootstrap == SPEC_BOOTSTRAP_RECOVERY;
+}
+
+bool
+barman_standby_check(const struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	return source_store(set, s, in, "standby.source", s->standby_source);
+}
+
+bool
+barman_standby_prepare(struct boot *b)
+{
+	b->restore = &b->s->restore;
+	b->restore_command = barman_restore_command_of;
+	return upstream_recovery(b->set, b->s, b->in, true, &b->up, &b->rec)
+		&& prepare_backup(b, spec_path(b->s, "standby.source"));
+}
+
+/* The restored backup into place as a standby: no recovery here, postgres
+ * starts as one and follows the archive (and the source, when it streams). */
+static bool
+step_place_standby(struct boot *b)
+{
+	char staging[PATH_MAX];
+
+	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
+	snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", \"standby\": "
+		 "true", b->label);
+	return file_remove_in(staging, PGDATA_MARKER) && file_remove_in(staging, "recovery.signal")
+		&& boot_step_unstage(b) && config_drop_copied_recovery(b->set->pgdata);
+}
+
+static const struct boot_step standby_steps[] = {
+	{ "restore with barman-cloud-restore", step_fetch },
+	{ "move the restore into place", step_place_standby },
+	{ "configure", boot_step_configure },
+	{ "flush to disk", boot_step_sync },
+};
+
+const struct boot_steps barman_standby_plan = BOOT_STEPS(standby_steps);

@@ -62,4 +62,15 @@ bool barman_recovery_check(const struct settings *set, const struct spec *s,
 bool barman_recovery_prepare(struct boot *b);
 extern const struct boot_steps barman_recovery_plan;
 
+/* A replica cluster (spec.replica) whose source has an object store and no
+ * connectionParameters, or whose bootstrap is a recovery: its first PGDATA
+ * is the chosen backup, restored and placed as a standby — restore_command
+ * = pgpod wal-restore, and primary_conninfo too when the source has
+ * connectionParameters. */
+bool barman_standby_asked(const struct spec *s);
+bool barman_standby_check(const struct settings *set, const struct spec *s,
+			  const struct inputs *in);
+bool barman_standby_prepare(struct boot *b);
+extern const struct boot_steps barman_standby_plan;
+
 #endif

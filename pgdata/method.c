@@ -47,6 +47,14 @@ const struct method method_table[] = {
 		.prepare = standby_prepare, .steps = &standby_plan,
 	},
 	{
+		.name = "replica cluster from an object store", .marker = "recovery",
+		.command = "restore",
+		.selected_by = "spec.replica with a source that has a barmanObjectStore (and no "
+			       "connectionParameters, or bootstrap.recovery)",
+		.spec_asks = barman_standby_asked, .check = barman_standby_check,
+		.prepare = barman_standby_prepare, .steps = &barman_standby_plan,
+	},
+	{
 		.name = "replica cluster", .marker = "pg_basebackup", .command = "clone",
 		.selected_by = "spec.replica.enabled with spec.replica.source",
 		.spec_asks = asks_replica_cluster, .prepare = clone_prepare_standby,

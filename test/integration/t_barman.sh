@@ -231,6 +231,57 @@ test_recovery_from_object_store() {
 	s3_stop
 }
 
+# replica_spec FILE: Cluster "follower", a replica cluster of origin's
+# object store only (bootstrap.recovery from it, as CloudNativePG's sample
+# cluster-example-replica-from-backup-simple.yaml).
+replica_spec() {
+	recovery_spec "$1" follower "        {}"
+	sed -i 's/^  bootstrap:$/  replica:\n    enabled: true\n    source: origin\n  bootstrap:/' "$1"
+	sed -i '/^      recoveryTarget:$/d; /^        {}$/d' "$1"
+}
+
+a_sql() { as_pg "$PG_BIN/psql" -X -q -At -h "$A_RUN" -p "$A_PORT" -U postgres -d postgres -c "$1"; }
+r_rows() { psql_su postgres "SELECT coalesce(string_agg(x::text, ',' ORDER BY x), '') FROM t" 2>/dev/null; }
+r_has_rows() { [ "$(r_rows)" = "$1" ]; }
+
+# A replica cluster fed from the object store only: restored from the
+# newest backup, a standby replaying what A archives, promoted by pgpod
+# promote onto a new timeline with every row.
+test_replica_cluster_from_object_store() {
+	local seg a_pid
+	store_up || return
+	cnpg_spec "$T/spec.yaml" 4
+	pgpod_run_bg
+	a_pid=$RUN_PID A_RUN=$RUN A_PORT=$PORT
+	wait_code /readyz 200 60 || { fail "A not ready$(last_output_tail)"; return; }
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null
+	base_backup || return
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null
+
+	PGDATA=$T/r/pgdata RUN=$T/rrun SOCK=$T/rrun
+	alloc_port PORT && alloc_port HTTP_PORT || return
+	replica_spec "$T/r.yaml"
+	expect_grep "the sample's shape" "source: origin" "$T/r.yaml"
+	pgpod_run_bg
+	wait_code /readyz 200 120 || { fail "the replica cluster is not ready$(last_output_tail)"; return; }
+	expect_eq "marker of the replica cluster" recovery "$(jq -r .method "$PGDATA/pgpod-bootstrap.json")"
+	expect_eq "a standby" t "$(psql_su postgres 'SELECT pg_is_in_recovery()')"
+	expect_grep "restore_command is pgpod's" "wal-restore --run-dir" "$PGDATA/pgpod.conf"
+	seg=$(a_sql "INSERT INTO t VALUES (3); SELECT pg_walfile_name(pg_current_wal_lsn())")
+	a_sql "SELECT pg_switch_wal()" >/dev/null
+	wait_for 300 0.1 archived_in_bucket "$seg" || { fail "segment $seg not archived"; return; }
+	wait_for 300 0.2 r_has_rows "1,2,3" || fail "the replica cluster did not replay A's rows: $(r_rows)"
+	kill -TERM "$a_pid"
+	wait_exit "$a_pid" 60 _
+	pgpod_cmd promote
+	expect_rc "pgpod promote of the replica cluster" 0 $?
+	wait_for 100 0.1 r_has_rows "1,2,3" || fail "rows after the promotion: $(r_rows)"
+	expect_eq "writable" f "$(psql_su postgres 'SELECT pg_is_in_recovery()')"
+	psql_su postgres "INSERT INTO t VALUES (4)" >/dev/null || fail "no write after the promotion"
+	stop_run TERM
+	s3_stop
+}
+
 # bad usage of the helpers exits 2
 test_wal_helpers_usage() {
 	"$PGPOD" wal-archive >/dev/null 2>&1
