@@ -1,8 +1,9 @@
 /*
  * cmd_backup.c — `pgpod backup [--type full|diff|incr] [--repo N]`, for
- * `kubectl exec`: a pgBackRest backup of the primary running in this pod,
- * its progress in the log and one summary line at the end. Refused on a
- * standby, and when the spec has no repositories.
+ * `kubectl exec`: a pgBackRest backup (PGO, Percona) or a Barman Cloud one
+ * (CloudNativePG's spec.backup.barmanObjectStore) of the primary running in
+ * this pod, its progress in the log and one summary line at the end.
+ * Refused on a standby, and when the spec has nowhere to back up to.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "exitcodes.h"
 #include "log.h"
 #include "pgconn.h"
+#include "pgdata/barman.h"
 #include "pgdata/pgbackrest.h"
 
 struct backup_args {
@@ -51,8 +53,9 @@ backup_repo(const struct spec *s, struct backup_args *a)
 	char name[16];
 
 	if (!pgbr_enabled(s)) {
-		log_error("%s: this cluster has no pgBackRest repository to back up to; add one to "
-			  "spec.backups.pgbackrest.repos", spec_path(s, "repos"));
+		log_error("%s: this cluster has no pgBackRest repository (nor a Barman Cloud object "
+			  "store) to back up to; add one to spec.backups.pgbackrest.repos",
+			  spec_path(s, "repos"));
 		return false;
 	}
 	if (a->repo == 0 && s->repos[0].name != NULL)
@@ -92,6 +95,26 @@ backup_on_primary(const struct settings *set)
 	return primary;
 }
 
+/* CloudNativePG: a Barman Cloud backup into spec.backup.barmanObjectStore
+ * (always a full one: --type does not apply, --repo is refused). */
+static int
+backup_barman(struct settings *set, const struct spec *s, const struct inputs *in)
+{
+	char id[64];
+	int rc;
+
+	if (*set->backup_repo) {
+		log_error("--repo names a pgBackRest repository; this cluster backs up to its Barman "
+			  "Cloud object store (%s)", spec_path(s, "backup.objectStore"));
+		return EXIT_BAD_USAGE;
+	}
+	if ((rc = cmd_drop_privileges(set)) != EXIT_OK)
+		return rc;
+	if (!backup_on_primary(set) || !barman_write_own(set, s, in))
+		return EXIT_RUNTIME;
+	return barman_backup(set, s, id, sizeof(id)) == 0 ? EXIT_OK : EXIT_RUNTIME;
+}
+
 int
 cmd_backup(struct settings *set, int argc, char **argv)
 {
@@ -107,7 +130,9 @@ cmd_backup(struct settings *set, int argc, char **argv)
 	rc = cmd_load_spec(set, &s, &in);
 	if (rc != EXIT_OK)
 		return rc;
-	if (!backup_repo(s, &a))
+	if (!pgbr_enabled(s) && barman_enabled(s))
+		rc = backup_barman(set, s, &in);
+	else if (!backup_repo(s, &a))
 		rc = EXIT_BAD_USAGE;
 	else if ((rc = cmd_drop_privileges(set)) != EXIT_OK)
 		;

@@ -103,6 +103,17 @@ bool barman_run(const struct barman_store *st, const char *tool, const char *con
 bool barman_store_set_segment(const char *run_dir, const char *name, unsigned long long bytes)
 	__attribute__((warn_unused_result));
 
+/* CloudNativePG's retentionPolicy ("30d", "4w", "6m") as barman's words
+ * ("RECOVERY WINDOW OF 30 DAYS"); false when it is not one. */
+bool barman_retention_words(const char *policy, char *buf, size_t cap);
+
+/* `pgpod backup` (barman_backup.c): barman-cloud-backup of the primary
+ * running here into this cluster's store, with the store's compression,
+ * encryption, jobs, checkpoint and tags; then spec.backup.retentionPolicy
+ * applied by barman-cloud-backup-delete. 0, or the tool's exit code (-1:
+ * it could not run); the new backup's id into id. Logged. */
+int barman_backup(const struct settings *set, const struct spec *s, char *id, size_t idcap);
+
 /* The spec has an object store of its own (spec.backup.barmanObjectStore). */
 bool barman_enabled(const struct spec *s);
 

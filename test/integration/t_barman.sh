@@ -46,6 +46,11 @@ spec:
       wal:
         compression: gzip
         maxParallel: ${2:-4}
+      data:
+        compression: gzip
+        immediateCheckpoint: true
+        jobs: 2
+    retentionPolicy: "7d"
 EOF
 	SPEC=$1
 }
@@ -154,19 +159,13 @@ EOF
 	SPEC=$1
 }
 
-# base_backup: barman-cloud-backup of the running cluster into the store,
-# with the files pgpod wrote (a test tool: pgpod backup comes later); its
-# id into BACKUP_ID.
+# base_backup: `pgpod backup` of the running cluster into its store; the
+# new backup's id into BACKUP_ID.
 base_backup() {
-	local d=$RUN/barman/own
-	as_pg env AWS_SHARED_CREDENTIALS_FILE="$d/aws-credentials" AWS_CONFIG_FILE="$d/aws-config" \
-		AWS_CA_BUNDLE="$d/endpoint-ca.pem" timeout -k 5 120 barman-cloud-backup \
-		--endpoint-url "https://127.0.0.1:$S3_PORT" -h "$RUN" -p "$PORT" -U postgres -d postgres \
-		--immediate-checkpoint "s3://$BUCKET/" wal-arch >"$T/backup.out" 2>&1 ||
-		{ fail "barman-cloud-backup: $(tail -n 3 "$T/backup.out")"; return 1; }
-	BACKUP_ID=$(find "$S3_DIR/data/$BUCKET/wal-arch/base" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' |
-		sort | tail -n 1)
-	[ -n "$BACKUP_ID" ] || { fail "no backup in the bucket"; return 1; }
+	pgpod_cmd backup || { fail "pgpod backup failed$(last_output_tail)"; return 1; }
+	BACKUP_ID=$(log_msgs info "$LAST_OUT" | sed -n 's/^backup \([0-9T]*\) to .* done in .*/\1/p' | tail -n 1)
+	[ -n "$BACKUP_ID" ] || { fail "no backup id in the summary$(last_output_tail)"; return 1; }
+	check "the backup is in the bucket" test -d "$S3_DIR/data/$BUCKET/wal-arch/base/$BACKUP_ID"
 }
 
 # b_at N: PGDATA and run dir of restored cluster N.
@@ -197,6 +196,8 @@ test_recovery_from_object_store() {
 	wait_code /readyz 200 60 || { fail "not ready$(last_output_tail)"; return; }
 	psql_su postgres "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null
 	base_backup || return
+	expect_grep "the retention policy applied" 'retention policy \"7d\" (RECOVERY WINDOW OF 7 DAYS) applied' "$LAST_OUT"
+	expect_no_grep "pgpod backup: the secret key is not logged" "$S3_SECRET" "$LAST_OUT" "$LAST_ERR"
 	early=$(psql_su postgres "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '1 hour', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
 	psql_su postgres "INSERT INTO t VALUES (2)" >/dev/null
 	when=$(psql_su postgres "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")

@@ -332,6 +332,23 @@ test_backup_list_and_choice(void **state)
 	free(l.v);
 }
 
+static void
+test_retention_words(void **state)
+{
+	char w[80];
+
+	(void) state;
+	assert_true(barman_retention_words("30d", w, sizeof(w)));
+	assert_string_equal(w, "RECOVERY WINDOW OF 30 DAYS");
+	assert_true(barman_retention_words("4w", w, sizeof(w)));
+	assert_string_equal(w, "RECOVERY WINDOW OF 4 WEEKS");
+	assert_true(barman_retention_words("6m", w, sizeof(w)));
+	assert_string_equal(w, "RECOVERY WINDOW OF 6 MONTHS");
+	assert_false(barman_retention_words("6y", w, sizeof(w)));
+	assert_false(barman_retention_words("d", w, sizeof(w)));
+	assert_false(barman_retention_words(NULL, w, sizeof(w)));
+}
+
 int
 main(void)
 {
@@ -344,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_wal_names),
 		cmocka_unit_test(test_ready_after),
 		cmocka_unit_test(test_backup_list_and_choice),
+		cmocka_unit_test(test_retention_words),
 	};
 
 	log_init(2, LOG_ERROR);
