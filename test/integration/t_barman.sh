@@ -283,6 +283,53 @@ test_replica_cluster_from_object_store() {
 	s3_stop
 }
 
+# other_spec FILE NAME [ANNOTATION]: cnpg_spec for cluster NAME archiving
+# under wal-arch's server name (the path of another cluster's WAL).
+other_spec() {
+	cnpg_spec "$1" 1
+	sed -i "s/^  name: wal-arch$/  name: $2/" "$1"
+	sed -i 's|^      destinationPath: \(.*\)$|      destinationPath: \1\n      serverName: wal-arch|' "$1"
+	if [ -n "${3:-}" ]; then sed -i "s|^metadata:$|metadata:\n  annotations:\n    $3|" "$1"; fi
+}
+
+# CloudNativePG's empty-archive check: a new cluster does not archive into a
+# path that holds another cluster's WAL under the same server name, unless
+# the annotation says so.
+test_empty_archive_check() {
+	local seg
+	store_up || return
+	cnpg_spec "$T/spec.yaml" 1
+	pgpod_run_bg
+	wait_code /readyz 200 60 || { fail "A not ready$(last_output_tail)"; return; }
+	seg=$(psql_su postgres "SELECT pg_walfile_name(pg_current_wal_lsn())")
+	psql_su postgres "SELECT pg_switch_wal()" >/dev/null
+	wait_for 300 0.1 archived_in_bucket "$seg" || { fail "segment $seg not archived"; return; }
+	stop_run TERM
+
+	PGDATA=$T/c/pgdata RUN=$T/crun SOCK=$T/crun
+	other_spec "$T/c.yaml" other-one
+	pgpod_run_bg
+	wait_code /readyz 200 60 || { fail "C not ready$(last_output_tail)"; return; }
+	check "the bootstrap left the mark" test -e "$PGDATA/.pgpod-check-empty-wal-archive"
+	psql_su postgres "SELECT pg_switch_wal()" >/dev/null
+	wait_for 300 0.1 status_at_least .archive.failedCount 1 || fail "C's archiving did not fail"
+	wait_for 100 0.1 grep -qF 'Expected empty archive' "$RUN_OUT" || fail "no empty-archive message"
+	expect_grep "the escape hatch is named" "cnpg.io/skipEmptyWalArchiveCheck: enabled" "$RUN_OUT"
+	expect_eq "nothing archived by C" 0 "$(status_json .archive.archivedCount)"
+	stop_run TERM
+
+	PGDATA=$T/d/pgdata RUN=$T/drun SOCK=$T/drun
+	other_spec "$T/d.yaml" other-two "cnpg.io/skipEmptyWalArchiveCheck: enabled"
+	pgpod_run_bg
+	wait_code /readyz 200 60 || { fail "D not ready$(last_output_tail)"; return; }
+	check "no mark with the annotation" test ! -e "$PGDATA/.pgpod-check-empty-wal-archive"
+	psql_su postgres "SELECT pg_switch_wal()" >/dev/null
+	wait_for 300 0.1 status_at_least .archive.archivedCount 1 || fail "D did not archive$(last_output_tail)"
+	expect_eq "no failure for D" 0 "$(status_json .archive.failedCount)"
+	stop_run TERM
+	s3_stop
+}
+
 # bad usage of the helpers exits 2
 test_wal_helpers_usage() {
 	"$PGPOD" wal-archive >/dev/null 2>&1
