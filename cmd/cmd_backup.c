@@ -112,7 +112,7 @@ backup_barman(struct settings *set, const struct spec *s, const struct inputs *i
 		return rc;
 	if (!backup_on_primary(set) || !barman_write_own(set, s, in))
 		return EXIT_RUNTIME;
-	return barman_backup(set, s, id, sizeof(id)) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	return barman_backup(set, s->backup_retention, id, sizeof(id)) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
 int

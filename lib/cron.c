@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CRON_NFIELDS 5
@@ -505,4 +506,31 @@ cron_next(const struct cron *c, time_t after, time_t *next)
 			return false;
 	}
 	return false;
+}
+
+bool
+cron_parse6(const char *text, struct cron *out, int *sec, char *why, size_t whylen)
+{
+	const char *p = text, *rest;
+	char *end;
+	long v;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '@') {
+		*sec = 0;
+		return cron_parse(p, out, why, whylen);
+	}
+	rest = p + strcspn(p, " \t");
+	v = strtol(p, &end, 10);
+	if (end != rest || end == p || v < 0 || v > 59) {
+		if (why != NULL)
+			snprintf(why, whylen, "the first of six fields (seconds) must be one number "
+				 "0-59, got \"%.*s\"", (int) (rest - p > 20 ? 20 : rest - p), p);
+		return false;
+	}
+	if (!cron_parse(rest, out, why, whylen))
+		return false;
+	*sec = (int) v;
+	return true;
 }

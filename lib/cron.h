@@ -53,6 +53,15 @@ bool cron_parse(const char *text, struct cron *out, char *why, size_t whylen)
 	__attribute__((warn_unused_result));
 
 /*
+ * CloudNativePG's six fields ("SEC MIN HOUR DOM MON DOW", ScheduledBackup):
+ * the seconds field must be one number 0-59 (a backup is not a
+ * per-second job), into *sec; the other five as cron_parse. Also the @
+ * forms (seconds 0).
+ */
+bool cron_parse6(const char *text, struct cron *out, int *sec, char *why, size_t whylen)
+	__attribute__((warn_unused_result));
+
+/*
  * The first minute strictly after `after` (UTC, seconds dropped) that c
  * matches, into *next. False when nothing matches within CRON_SEARCH_YEARS
  * ("0 0 30 2 *") or the time cannot be represented.

@@ -1339,6 +1339,29 @@ percona_restore(struct spec *s, struct json_object **docs, size_t ndocs, struct 
 	}
 }
 
+/* CloudNativePG's ScheduledBackup documents for this cluster
+ * (spec.cluster.name), mounted in the same file. */
+static void
+scheduled_backups(struct spec *s, struct json_object **docs, size_t ndocs, struct diag *d)
+{
+	const struct spec_list *l = &spec_scheduled_list;
+
+	for (size_t i = 0; i < ndocs; i++) {
+		const char *k = doc_string(docs[i], "kind");
+		const char *cl = doc_string(docs[i], "spec.cluster.name");
+		const char *name = doc_string(docs[i], "metadata.name");
+		char path[300];
+
+		if (k == NULL || strcmp(k, "ScheduledBackup") != 0 || cl == NULL || s->name == NULL
+		    || strcmp(cl, s->name) != 0)
+			continue;
+		snprintf(path, sizeof(path), "ScheduledBackup %s", name ? name : "(no name)");
+		s->scheduled = spec_xrealloc(s->scheduled, (s->n_scheduled + 1) * sizeof(*s->scheduled));
+		if (read_item(s, l, &s->scheduled[s->n_scheduled], docs[i], path, d))
+			s->n_scheduled++;
+	}
+}
+
 bool
 dialect_load(const char *path, struct spec **out, struct diag *d)
 {
@@ -1361,8 +1384,10 @@ dialect_load(const char *path, struct spec **out, struct diag *d)
 		ok = dialect_read(doc, path, out, d);
 	if (ok && (*out)->restore.source_kind == SPEC_SOURCE_CLUSTER && (*out)->clone_source != NULL)
 		source_cluster(*out, docs, cl, n, path, d);
-	if (ok)
+	if (ok) {
 		percona_restore(*out, docs, ndocs, d);
+		scheduled_backups(*out, docs, ndocs, d);
+	}
 	if (!ok && d->errors.n == 0)
 		diag_error(d, path, "no cluster document found (%zu document%s read)", ndocs,
 			   ndocs == 1 ? "" : "s");

@@ -166,6 +166,17 @@ struct spec_projection {
 	struct strlist keys;		/* items[].key; empty: every key ending in .conf */
 };
 
+/* A CloudNativePG ScheduledBackup mounted beside the Cluster (its
+ * spec.cluster.name is this cluster's). */
+struct spec_scheduled {
+	char *origin;			/* "ScheduledBackup nightly" */
+	char *name;
+	char *schedule;			/* six fields, seconds first */
+	int   immediate;		/* -1 unset, 0, 1: a backup at once, the first time */
+	int   suspend;			/* -1 unset, 0, 1 */
+	char *method;			/* barmanObjectStore (default), volumeSnapshot, plugin */
+};
+
 /* A PGO / Percona instance set (spec.instances[]). */
 struct spec_instance_set {
 	char *origin;			/* "spec.instances[0]" */
@@ -263,6 +274,8 @@ struct spec {
 	size_t              n_restore_config;
 	struct spec_instance_set *instance_sets;
 	size_t              n_instance_sets;
+	struct spec_scheduled *scheduled;	/* ScheduledBackup documents */
+	size_t              n_scheduled;
 
 	/* postgres configuration */
 	struct kvlist       parameters;
@@ -359,6 +372,7 @@ struct spec_list {
 };
 
 extern const struct spec_field spec_fields[];
+extern const struct spec_list spec_scheduled_list;
 extern const size_t spec_nfields;
 
 /* Index of a model member by its key; -1 if unknown. */

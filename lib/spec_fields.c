@@ -204,6 +204,33 @@ static const struct spec_list spec_instance_set_list = {
 	.ignored = NAMES(instance_set_ignored), .missing = "\"name\" is required",
 	.after_list = spec_instance_sum,
 };
+/* ScheduledBackup documents (CloudNativePG), read by dialect.c from the
+ * documents beside the Cluster. */
+static const struct spec_field scheduled_fields[] = {
+	ITEM(struct spec_scheduled, "name", SPEC_T_STRING, name, true, NULL, "metadata.name"),
+	ITEM(struct spec_scheduled, "schedule", SPEC_T_STRING, schedule, true, validate_schedule6,
+	     "spec.schedule"),
+	ITEM(struct spec_scheduled, "immediate", SPEC_T_BOOL, immediate, true, NULL, "spec.immediate"),
+	ITEM(struct spec_scheduled, "suspend", SPEC_T_BOOL, suspend, true, NULL, "spec.suspend"),
+	ITEM(struct spec_scheduled, "method", SPEC_T_STRING, method, true, validate_backup_method,
+	     "spec.method"),
+};
+static const char *const scheduled_ignored[] = {
+	"apiVersion", "kind", "metadata.namespace", "metadata.labels", "metadata.annotations",
+	"metadata.uid", "metadata.resourceVersion", "metadata.generation",
+	"metadata.creationTimestamp", "metadata.ownerReferences", "metadata.finalizers",
+	"metadata.managedFields", "status", "spec.cluster", "spec.backupOwnerReference",
+	"spec.target", "spec.pluginConfiguration", "spec.online", "spec.onlineConfiguration",
+};
+
+const struct spec_list spec_scheduled_list = {
+	.expect = "documents", .size = sizeof(struct spec_scheduled),
+	.origin = offsetof(struct spec_scheduled, origin),
+	.count = offsetof(struct spec, n_scheduled), .fields = NAMES(scheduled_fields),
+	.ignored = NAMES(scheduled_ignored), .missing = "needs spec.schedule",
+	.drop_incomplete = true,
+};
+
 #undef ITEM
 
 /* ---- the spec's own members ---- */
@@ -311,6 +338,7 @@ const struct spec_field spec_fields[] = {
 	   &spec_restore_config_list, false),
 	FL("bootstrap.restore.repo", SPEC_T_OBJECT, restore_repo, &spec_repo_list, false),
 	FL("instanceSets", SPEC_T_OBJLIST, instance_sets, &spec_instance_set_list, true),
+	FL("scheduledBackups", SPEC_T_OBJLIST, scheduled, &spec_scheduled_list, true),
 };
 #undef RESTORE_TARGET
 #undef FL

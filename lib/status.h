@@ -120,8 +120,9 @@ struct status {
 	char      last_failed_wal[64];
 	double    last_failed_time;	/* Unix time; 0 never */
 
-	/* pgBackRest (supervisor/backup.c); repo_stanza "" without repositories */
-	char      repo_stanza[16];	/* pending, ok, failed */
+	/* backups (supervisor/backup.c); backup_tool "" with nowhere to back up to */
+	char      backup_tool[16];	/* pgbackrest, barman-cloud */
+	char      repo_stanza[16];	/* pgBackRest: pending, ok, failed */
 	char      backup_running[8];	/* full, diff, incr; "" none */
 	char      last_backup_label[64];
 	char      last_backup_type[8];

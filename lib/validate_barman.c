@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cron.h"
 #include "diag.h"
 #include "spec.h"
 #include "validate.h"
@@ -205,4 +206,35 @@ validate_retention_policy(const struct spec_check_ctx *c, const void *m, const c
 	    || strchr("dwm", v[n - 1]) == NULL)
 		diag_error(d, path, "\"%s\" is not a retention policy: a number and d (days), w "
 			   "(weeks) or m (months), e.g. 30d", v);
+}
+
+/* A ScheduledBackup's schedule: CloudNativePG's six fields. */
+void
+validate_schedule6(const struct spec_check_ctx *c, const void *m, const char *path,
+		   struct diag *d)
+{
+	const char *text = *(char *const *) m;
+	struct cron cr;
+	char why[200];
+	int sec;
+
+	(void) c;
+	if (text != NULL && !cron_parse6(text, &cr, &sec, why, sizeof(why)))
+		diag_error(d, path, "\"%s\" is not a schedule: %s (six fields, as CloudNativePG's "
+			   "ScheduledBackup: second minute hour day-of-month month day-of-week, in UTC)",
+			   text, why);
+}
+
+/* pgpod takes Barman Cloud backups; volume snapshots and plugins are the
+ * operator's. */
+void
+validate_backup_method(const struct spec_check_ctx *c, const void *m, const char *path,
+		       struct diag *d)
+{
+	const char *v = *(char *const *) m;
+
+	(void) c;
+	if (v != NULL && strcmp(v, "barmanObjectStore") != 0)
+		diag_error(d, path, "method \"%s\" is not one pgpod runs: only barmanObjectStore "
+			   "(Barman Cloud) backups are taken in the pod", v);
 }

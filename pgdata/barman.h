@@ -109,10 +109,11 @@ bool barman_retention_words(const char *policy, char *buf, size_t cap);
 
 /* `pgpod backup` (barman_backup.c): barman-cloud-backup of the primary
  * running here into this cluster's store, with the store's compression,
- * encryption, jobs, checkpoint and tags; then spec.backup.retentionPolicy
- * applied by barman-cloud-backup-delete. 0, or the tool's exit code (-1:
+ * encryption, jobs, checkpoint and tags; then the retention policy
+ * (spec.backup.retentionPolicy; NULL or "": none) applied by
+ * barman-cloud-backup-delete. 0, or the tool's exit code (-1:
  * it could not run); the new backup's id into id. Logged. */
-int barman_backup(const struct settings *set, const struct spec *s, char *id, size_t idcap);
+int barman_backup(const struct settings *set, const char *retention, char *id, size_t idcap);
 
 /* The spec has an object store of its own (spec.backup.barmanObjectStore). */
 bool barman_enabled(const struct spec *s);

@@ -105,7 +105,7 @@ apply_retention(const struct barman_store *st, const char *policy)
 }
 
 int
-barman_backup(const struct settings *set, const struct spec *s, char *id, size_t idcap)
+barman_backup(const struct settings *set, const char *retention, char *id, size_t idcap)
 {
 	struct barman_store st;
 	struct argv o;
@@ -132,6 +132,6 @@ barman_backup(const struct settings *set, const struct spec *s, char *id, size_t
 	newest_backup(&st, id, idcap);
 	log_info("backup %s to \"%s\" (server \"%s\") done in %.1f s", *id ? id : "(not listed)",
 		 st.destination, st.server, (double) (mono_ms() - t0) / 1000);
-	apply_retention(&st, s->backup_retention);
+	apply_retention(&st, retention != NULL && *retention ? retention : NULL);
 	return 0;
 }

@@ -199,16 +199,17 @@ archive_json(struct render_doc *d, const struct status *st)
 	return o;
 }
 
-/* pgBackRest: the stanza, a running backup, the last one. */
+/* The backup tool, pgBackRest's stanza, a running backup, the last one. */
 static struct json_object *
 backups_json(struct render_doc *d, const struct status *st)
 {
 	struct json_object *o, *last = NULL;
 
-	if (st->repo_stanza[0] == '\0')
+	if (st->backup_tool[0] == '\0')
 		return NULL;
 	o = need(d, json_object_new_object());
-	add(d, o, "stanza", need(d, json_object_new_string(st->repo_stanza)));
+	if (st->repo_stanza[0] != '\0')
+		add(d, o, "stanza", need(d, json_object_new_string(st->repo_stanza)));
 	add(d, o, "running", str_or_null(d, st->backup_running));
 	if (st->last_backup_end > 0) {
 		last = need(d, json_object_new_object());
@@ -220,6 +221,7 @@ backups_json(struct render_doc *d, const struct status *st)
 	}
 	add(d, o, "lastBackup", last);
 	add(d, o, "lastSuccessAt", time_or_null(d, st->last_backup_success));
+	add(d, o, "tool", need(d, json_object_new_string(st->backup_tool)));
 	return o;
 }
 
@@ -331,12 +333,12 @@ render_archive_metrics(struct text *t, const struct status *st)
 		text_printf(t, "pgpod_archive_last_failure_timestamp_seconds %.3f\n",
 			    st->last_failed_time);
 	}
-	if (st->repo_stanza[0] == '\0')
+	if (st->backup_tool[0] == '\0')
 		return;
-	family(t, "pgpod_backup_running", "gauge", "1 while a pgBackRest backup runs");
+	family(t, "pgpod_backup_running", "gauge", "1 while a backup (pgBackRest, Barman Cloud) runs");
 	text_printf(t, "pgpod_backup_running %d\n", st->backup_running[0] ? 1 : 0);
 	family(t, "pgpod_backup_last_success_timestamp_seconds", "gauge",
-	       "Unix time the last successful pgBackRest backup ended; 0 none since pgpod started");
+	       "Unix time the last successful backup ended; 0 none since pgpod started");
 	text_printf(t, "pgpod_backup_last_success_timestamp_seconds %.0f\n", st->last_backup_success);
 }
 

@@ -5,6 +5,8 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,6 +14,9 @@
 #include "mono.h"
 #include "proc.h"
 #include "status.h"
+#include "fileio.h"
+#include "strbuf.h"
+#include "pgdata/barman.h"
 #include "pgdata/pgbackrest.h"
 
 /* The three schedules of a repository and pgBackRest's --type for each. */
@@ -42,6 +47,16 @@ set_stanza_status(const char *what)
 	status_unlock();
 }
 
+static void
+set_tool_status(const struct backups *b)
+{
+	struct status *st = status_lock();
+
+	snprintf(st->backup_tool, sizeof(st->backup_tool), "%s",
+		 !b->enabled ? "" : b->barman ? "barman-cloud" : "pgbackrest");
+	status_unlock();
+}
+
 bool
 backups_init(struct backups *b, const struct settings *set)
 {
@@ -50,15 +65,85 @@ backups_init(struct backups *b, const struct settings *set)
 	return task_init(&b->task);
 }
 
+/* The next slot of a schedule after now (six-field ones: at their second). */
+static bool
+slot_next(const struct backup_slot *slot, time_t after, time_t *due)
+{
+	time_t m;
+
+	if (!cron_next(&slot->cron, after - slot->sec, &m))
+		return false;
+	*due = m + slot->sec;
+	return true;
+}
+
+/* A ScheduledBackup's immediate backup was taken (its name in PGDATA). */
+static bool
+immediate_taken(const struct settings *set, const char *name, bool record)
+{
+	char path[PATH_MAX + 32], *text = NULL, line[80];
+	size_t len;
+	int err;
+	bool found;
+
+	snprintf(path, sizeof(path), "%s/" BACKUP_IMMEDIATE_FILE, set->pgdata);
+	snprintf(line, sizeof(line), "%s\n", name);
+	if (!file_read(path, 1 << 20, &text, &len, &err))
+		text = NULL;
+	found = false;
+	for (const char *p = text; p != NULL && *p && !found; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		found = strncmp(p, line, strlen(line)) == 0;
+	if (!found && record) {
+		struct strbuf out = { 0 };
+
+		strbuf_printf(&out, "%s%s", text ? text : "", line);
+		if (!file_write_atomic(path, out.data, out.len, 0600))
+			log_warn("cannot record the immediate backup of \"%s\"", name);
+		free(out.data);
+	}
+	free(text);
+	return found;
+}
+
+/* CloudNativePG's ScheduledBackup documents as slots. */
+static void
+plan_scheduled(struct backups *b, const struct spec *s, time_t now)
+{
+	for (size_t i = 0; i < s->n_scheduled && b->nslots < BACKUP_SLOTS_MAX; i++) {
+		const struct spec_scheduled *sb = &s->scheduled[i];
+		struct backup_slot *slot = &b->slots[b->nslots];
+		char why[200];
+
+		if (sb->suspend == 1 || sb->schedule == NULL || sb->name == NULL)
+			continue;
+		if (!cron_parse6(sb->schedule, &slot->cron, &slot->sec, why, sizeof(why))
+		    || !slot_next(slot, now, &slot->due)) {
+			log_error("%s: schedule \"%s\" not used: %s", sb->origin, sb->schedule, why);
+			continue;
+		}
+		slot->repo = 0;
+		slot->type = "full";
+		snprintf(slot->name, sizeof(slot->name), "%s", sb->name);
+		slot->immediate = sb->immediate == 1 && !immediate_taken(b->set, sb->name, false);
+		b->nslots++;
+	}
+}
+
 void
 backups_plan(struct backups *b, const struct spec *s, time_t now)
 {
-	b->enabled = pgbr_enabled(s);
+	b->enabled = pgbr_enabled(s) || barman_enabled(s);
+	b->barman = !pgbr_enabled(s) && barman_enabled(s);
+	snprintf(b->retention, sizeof(b->retention), "%s",
+		 s->backup_retention ? s->backup_retention : "");
 	b->nslots = 0;
 	b->standby_repo = s->standby_enabled == 1 && s->standby_source_kind == SPEC_SOURCE_REPO
 		&& s->standby_source != NULL && strlen(s->standby_source) == 5
 		? s->standby_source[4] - '0' : 0;
-	set_stanza_status(!b->enabled ? "" : b->stanza_ok ? "ok" : "pending");
+	set_stanza_status(!b->enabled || b->barman ? "" : b->stanza_ok ? "ok" : "pending");
+	set_tool_status(b);
+	if (b->barman)
+		plan_scheduled(b, s, now);
 	for (size_t i = 0; i < s->n_repos; i++) {
 		const struct spec_repo *r = &s->repos[i];
 
@@ -78,6 +163,9 @@ backups_plan(struct backups *b, const struct spec *s, time_t now)
 			}
 			slot->repo = r->name[4] - '0';
 			slot->type = schedule_kinds[k].type;
+			slot->sec = 0;
+			slot->name[0] = '\0';
+			slot->immediate = false;
 			b->nslots++;
 		}
 	}
@@ -138,7 +226,10 @@ backups_job(void *arg)
 		return archive_lag_job(b);
 	if (b->job.kind == TASK_STANZA)
 		return pgbr_stanza(b->set) ? 0 : 1;
-	code = pgbr_backup(b->set, b->job.type, b->job.repo, &done);
+	if (b->job.repo == 0)
+		code = barman_backup(b->set, b->retention, done.label, sizeof(done.label));
+	else
+		code = pgbr_backup(b->set, b->job.type, b->job.repo, &done);
 	st = status_lock();
 	snprintf(st->last_backup_label, sizeof(st->last_backup_label), "%s", done.label);
 	snprintf(st->last_backup_type, sizeof(st->last_backup_type), "%s", b->job.type);
@@ -181,14 +272,14 @@ backups_slot(struct backups *b, struct backup_slot *slot, bool primary, time_t n
 		log_warn("the %s backup of repo%d scheduled at %s is missed: the %s is still "
 			 "running (one pgBackRest job at a time)", slot->type, slot->repo, when,
 			 task_name(b->task.kind));
-	else if (!b->stanza_ok)
+	else if (!b->stanza_ok && slot->repo > 0)
 		log_warn("the %s backup of repo%d scheduled at %s is missed: the stanza is not "
 			 "ready yet (see the stanza-create and check errors above)", slot->type,
 			 slot->repo, when);
 	else
 		backups_start(b, TASK_BACKUP, slot->repo, slot->type);
 	/* the next slot after now: slots missed meanwhile are not made up */
-	if (!cron_next(&slot->cron, now > slot->due ? now : slot->due, &slot->due))
+	if (!slot_next(slot, now > slot->due ? now : slot->due, &slot->due))
 		slot->due = (time_t) -1;
 }
 
@@ -197,15 +288,28 @@ backups_tick(struct backups *b, bool primary, time_t now, long long mono)
 {
 	if (!b->enabled)
 		return;
-	if (primary && !b->stanza_ok && b->task.kind == TASK_NONE && mono >= b->stanza_retry_ms)
+	if (primary && !b->barman && !b->stanza_ok && b->task.kind == TASK_NONE
+	    && mono >= b->stanza_retry_ms)
 		backups_start(b, TASK_STANZA, 0, NULL);
 	if (!primary && b->standby_repo > 0 && b->task.kind == TASK_NONE && mono >= b->lag_next_ms) {
 		b->lag_next_ms = mono + BACKUP_LAG_MS;
 		backups_start(b, TASK_ARCHIVE_LAG, b->standby_repo, NULL);
 	}
-	for (size_t i = 0; i < b->nslots; i++)
-		if (b->slots[i].due != (time_t) -1 && now >= b->slots[i].due)
-			backups_slot(b, &b->slots[i], primary, now);
+	for (size_t i = 0; i < b->nslots; i++) {
+		struct backup_slot *slot = &b->slots[i];
+
+		/* a ScheduledBackup's immediate backup: once the primary is up */
+		if (slot->immediate && primary && b->task.kind == TASK_NONE) {
+			slot->immediate = false;
+			log_info("the immediate backup of ScheduledBackup \"%s\" begins", slot->name);
+			backups_start(b, TASK_BACKUP, 0, slot->type);
+			if (b->task.kind == TASK_BACKUP)
+				(void) immediate_taken(b->set, slot->name, true);
+			continue;
+		}
+		if (slot->due != (time_t) -1 && now >= slot->due)
+			backups_slot(b, slot, primary, now);
+	}
 }
 
 void

@@ -4,7 +4,10 @@
  * then the backups of repos[].schedules (full, differential, incremental;
  * cron, UTC) — no CronJob, one pgBackRest job at a time in a thread of its
  * own (a backup takes minutes; reloads and promotions must not wait for
- * it). A slot that comes while a job runs, or while this instance is not
+ * it). With a Barman Cloud object store (CloudNativePG), the mounted
+ * ScheduledBackup documents instead: six-field schedules, `immediate` (a
+ * backup at once, the first time pgpod sees the document: its name is
+ * kept in PGDATA) and `suspend`; the retention policy after each backup. A slot that comes while a job runs, or while this instance is not
  * the primary, is logged as missed, never run twice or late.
  */
 #ifndef PGPOD_BACKUP_H
@@ -18,14 +21,18 @@
 #include "spec.h"
 #include "supervisor/task.h"
 
-#define BACKUP_SLOTS_MAX 12	/* 4 repositories x 3 types */
+#define BACKUP_SLOTS_MAX 16	/* 4 repositories x 3 types, or ScheduledBackups */
+#define BACKUP_IMMEDIATE_FILE "pgpod-scheduled-backups"	/* in PGDATA: immediate ones taken */
 #define BACKUP_RETRY_MS  60000	/* a failed stanza-create/check is tried again after this */
 #define BACKUP_LAG_MS    15000	/* a repository standby measures its archive lag this often */
 
 struct backup_slot {
-	int         repo;		/* 1..4 */
+	int         repo;		/* 1..4; 0: Barman Cloud (a ScheduledBackup) */
 	const char *type;		/* full, diff, incr */
 	struct cron cron;
+	int         sec;		/* six-field schedules: the second of the minute */
+	char        name[64];	/* the ScheduledBackup's */
+	bool        immediate;	/* its first backup is still to be taken, at once */
 	time_t      due;		/* the next slot (Unix time) */
 };
 
@@ -39,7 +46,9 @@ struct backup_job {
 struct backups {
 	struct task            task;
 	const struct settings *set;
-	bool                   enabled;		/* the spec has repositories */
+	bool                   enabled;		/* the spec has repositories or an object store */
+	bool                   barman;		/* Barman Cloud (CloudNativePG), not pgBackRest */
+	char                   retention[16];	/* spec.backup.retentionPolicy */
 	bool                   stanza_ok;	/* since pgpod started */
 	long long              stanza_retry_ms;	/* CLOCK_MONOTONIC; 0: now */
 	int                    standby_repo;	/* a standby fed from repoN (spec.standby); 0 none */

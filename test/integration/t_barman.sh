@@ -330,6 +330,54 @@ test_empty_archive_check() {
 	s3_stop
 }
 
+# A ScheduledBackup mounted beside the Cluster: its immediate backup taken
+# by pgpod run once the primary is up, and only once (a restart does not
+# take it again); a suspended one never runs.
+test_scheduled_backup_immediate() {
+	store_up || return
+	cnpg_spec "$T/spec.yaml" 1
+	cat >>"$T/spec.yaml" <<EOF
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: ScheduledBackup
+metadata:
+  name: nightly
+spec:
+  schedule: "0 0 0 * * *"
+  immediate: true
+  backupOwnerReference: self
+  cluster:
+    name: wal-arch
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: ScheduledBackup
+metadata:
+  name: paused
+spec:
+  schedule: "0 * * * * *"
+  suspend: true
+  immediate: true
+  cluster:
+    name: wal-arch
+EOF
+	pgpod_run_bg
+	wait_code /readyz 200 60 || { fail "not ready$(last_output_tail)"; return; }
+	wait_for 600 0.2 grep -qE '"msg":"backup [0-9T]+ to .* done in' "$RUN_OUT" ||
+		{ fail "the immediate backup was not taken$(last_output_tail)"; return; }
+	expect_grep "said which ScheduledBackup" 'immediate backup of ScheduledBackup \"nightly\"' "$RUN_OUT"
+	expect_no_grep "the suspended one never runs" 'ScheduledBackup \"paused\"' "$RUN_OUT"
+	expect_eq "one backup in the bucket" 1 "$(find "$S3_DIR/data/$BUCKET/wal-arch/base" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+	wait_for 100 0.1 status_is_set .backups.lastBackup || fail "no lastBackup in /pg/status"
+	stop_run TERM
+	pgpod_run_bg
+	wait_code /readyz 200 60 || { fail "not ready again$(last_output_tail)"; return; }
+	sleep 2
+	expect_no_grep "not taken again after a restart" 'immediate backup of ScheduledBackup' "$RUN_OUT"
+	stop_run TERM
+	s3_stop
+}
+status_is_set() { [ -n "$(status_json "$1")" ] && [ "$(status_json "$1")" != null ]; }
+
 # bad usage of the helpers exits 2
 test_wal_helpers_usage() {
 	"$PGPOD" wal-archive >/dev/null 2>&1

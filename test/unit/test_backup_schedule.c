@@ -194,6 +194,65 @@ test_replan_keeps_one_slot_per_schedule(void **state)
 	task_close(&b.task);
 }
 
+/* CloudNativePG's ScheduledBackups: six fields (the second kept), a
+ * suspended one left out, immediate once (remembered in PGDATA). */
+static void
+test_scheduled_backups(void **state)
+{
+	struct backups b;
+	struct settings set;
+	struct spec s;
+	struct spec_objstore st;
+	struct spec_scheduled sb[3];
+	char tmpl[] = "/tmp/pgpod-test-sched-XXXXXX", path[PATH_MAX];
+	FILE *f;
+
+	(void) state;
+	memset(&set, 0, sizeof(set));
+	memset(&s, 0, sizeof(s));
+	memset(&st, 0, sizeof(st));
+	memset(sb, 0, sizeof(sb));
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(set.pgdata, sizeof(set.pgdata), "%s", tmpl);
+	st.destination = "s3://bucket/";
+	s.backup_store = st;
+	sb[0] = (struct spec_scheduled) { .origin = "ScheduledBackup a", .name = "a",
+					  .schedule = "30 */5 * * * *", .immediate = 1, .suspend = -1 };
+	sb[1] = (struct spec_scheduled) { .origin = "ScheduledBackup b", .name = "b",
+					  .schedule = "0 0 0 * * *", .immediate = 1, .suspend = 1 };
+	sb[2] = (struct spec_scheduled) { .origin = "ScheduledBackup c", .name = "c",
+					  .schedule = "0 0 * * * *", .immediate = 1, .suspend = 0 };
+	s.scheduled = sb;
+	s.n_scheduled = 3;
+	/* c's immediate backup was taken before */
+	snprintf(path, sizeof(path), "%s/pgpod-scheduled-backups", tmpl);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("c\n", f);
+	fclose(f);
+	assert_true(backups_init(&b, &set));
+	backups_plan(&b, &s, T0);
+	assert_true(b.enabled);
+	assert_true(b.barman);
+	assert_int_equal(b.nslots, 2);	/* b is suspended */
+	assert_string_equal(b.slots[0].name, "a");
+	assert_int_equal(b.slots[0].repo, 0);
+	assert_int_equal(b.slots[0].due, T0 + 4 * MIN + 30 + 30);	/* 10:05:30 */
+	assert_true(b.slots[0].immediate);
+	assert_string_equal(b.slots[1].name, "c");
+	assert_int_equal(b.slots[1].due, T0 + 59 * MIN + 30);	/* 11:00:00 */
+	assert_false(b.slots[1].immediate);
+	/* not the primary: the immediate backup waits, no slot is due yet */
+	(void) logged("");
+	backups_tick(&b, false, T0 + 1, 0);
+	assert_true(b.slots[0].immediate);
+	assert_int_equal(b.task.kind, TASK_NONE);
+	assert_int_equal(logged("backup"), 0);
+	task_close(&b.task);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+}
+
 int
 main(void)
 {
@@ -203,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_skipped_when_not_primary),
 		cmocka_unit_test(test_missed_before_the_stanza),
 		cmocka_unit_test(test_replan_keeps_one_slot_per_schedule),
+		cmocka_unit_test(test_scheduled_backups),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -717,6 +717,30 @@ test_next_agrees_with_scan(void **state)
 	}
 }
 
+/* CloudNativePG's six fields: the seconds kept apart, the rest as five. */
+static void
+test_parse6(void **state)
+{
+	struct cron c;
+	char why[256];
+	int sec = -1;
+
+	(void) state;
+	assert_true(cron_parse6("0 0 0 * * *", &c, &sec, why, sizeof(why)));
+	assert_int_equal(sec, 0);
+	assert_true(c.minute == 1 && c.hour == 1);
+	assert_true(cron_parse6(" 30 */15 2 * * MON", &c, &sec, why, sizeof(why)));
+	assert_int_equal(sec, 30);
+	assert_true(cron_parse6("@daily", &c, &sec, why, sizeof(why)));
+	assert_int_equal(sec, 0);
+	assert_false(cron_parse6("*/10 * * * * *", &c, &sec, why, sizeof(why)));
+	assert_non_null(strstr(why, "must be one number 0-59"));
+	assert_false(cron_parse6("60 0 0 * * *", &c, &sec, why, sizeof(why)));
+	/* five fields are one short: the minute is read as seconds */
+	assert_false(cron_parse6("0 0 * * *", &c, &sec, why, sizeof(why)));
+	assert_false(cron_parse6("0 0 0 * * * *", &c, &sec, why, sizeof(why)));
+}
+
 int
 main(void)
 {
@@ -743,6 +767,7 @@ main(void)
 		cmocka_unit_test(test_next_impossible),
 		cmocka_unit_test(test_next_edges_of_time),
 		cmocka_unit_test(test_next_agrees_with_scan),
+		cmocka_unit_test(test_parse6),
 	};
 
 	return cmocka_run_group_tests_name("cron", tests, NULL, NULL);

@@ -214,6 +214,7 @@ test_archive_and_backups(void **state)
 	st.last_archived_time = 1700000000.5;
 	snprintf(st.last_failed_wal, sizeof(st.last_failed_wal), "000000010000000000000008");
 	st.last_failed_time = 1700000100;
+	snprintf(st.backup_tool, sizeof(st.backup_tool), "pgbackrest");
 	snprintf(st.repo_stanza, sizeof(st.repo_stanza), "ok");
 	snprintf(st.last_backup_label, sizeof(st.last_backup_label), "20231114-221320F");
 	snprintf(st.last_backup_type, sizeof(st.last_backup_type), "full");
@@ -232,7 +233,17 @@ test_archive_and_backups(void **state)
 			       "\"lastBackup\":{\"label\":\"20231114-221320F\",\"type\":\"full\","
 			       "\"succeeded\":true,\"finishedAt\":\"2023-11-14T22:13:20Z\","
 			       "\"durationSeconds\":2.500}"));
+	assert_non_null(strstr(doc, ",\"tool\":\"pgbackrest\"}"));
 	free(doc);
+	/* Barman Cloud: no stanza */
+	snprintf(st.backup_tool, sizeof(st.backup_tool), "barman-cloud");
+	st.repo_stanza[0] = '\0';
+	doc = render_status_json(&st);
+	assert_non_null(strstr(doc, "\"backups\":{\"running\":null,\"lastBackup\":"));
+	assert_non_null(strstr(doc, ",\"tool\":\"barman-cloud\"}"));
+	free(doc);
+	snprintf(st.backup_tool, sizeof(st.backup_tool), "pgbackrest");
+	snprintf(st.repo_stanza, sizeof(st.repo_stanza), "ok");
 	text = render_metrics(&st);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "\npgpod_archive_failed_total 3\n"));
@@ -249,6 +260,7 @@ test_archive_and_backups(void **state)
 	assert_int_equal(status_probe(&st, PROBE_READINESS, mono_ms(), reason, sizeof(reason)), 200);
 	/* no repositories: no backups document, no backup metrics */
 	st.repo_stanza[0] = '\0';
+	st.backup_tool[0] = '\0';
 	doc = render_status_json(&st);
 	assert_non_null(strstr(doc, "\"backups\":null}"));
 	free(doc);
