@@ -1339,6 +1339,83 @@ percona_restore(struct spec *s, struct json_object **docs, size_t ndocs, struct 
 	}
 }
 
+#define BARMAN_PLUGIN "barman-cloud.cloudnative-pg.io"
+
+/* The ObjectStore document (barmancloud.cnpg.io) called name, its
+ * spec.configuration read into st, serverName (when given) over it. */
+static void
+plugin_store(struct spec *s, struct json_object **docs, size_t ndocs, struct json_object *params,
+	     const char *where, struct spec_objstore *st, struct diag *d)
+{
+	const char *name = doc_string(params, "barmanObjectName");
+	const char *server = doc_string(params, "serverName");
+	char path[400];
+
+	for (size_t i = 0; name != NULL && i < ndocs; i++) {
+		const char *k = doc_string(docs[i], "kind");
+		const char *n = doc_string(docs[i], "metadata.name");
+		struct json_object *conf = doc_get(docs[i], "spec.configuration");
+
+		if (k == NULL || strcmp(k, "ObjectStore") != 0 || n == NULL || strcmp(n, name) != 0
+		    || conf == NULL)
+			continue;
+		snprintf(path, sizeof(path), "ObjectStore %s.spec.configuration", name);
+		spec_item_clear(&spec_objstore_list, st);
+		(void) read_item(s, &spec_objstore_list, st, conf, path, d);
+		if (server != NULL) {
+			free(st->server_name);
+			st->server_name = spec_xstrdup(server);
+		}
+		if (st == &s->backup_store && doc_string(docs[i], "spec.retentionPolicy") != NULL) {
+			free(s->backup_retention);
+			s->backup_retention = spec_xstrdup(doc_string(docs[i], "spec.retentionPolicy"));
+		}
+		return;
+	}
+	diag_error(d, where, "names the ObjectStore \"%s\", which is not in the spec file: put "
+		   "the ObjectStore document (barmancloud.cnpg.io/v1) there as another document",
+		   name ? name : "(no parameters.barmanObjectName)");
+}
+
+/* The Barman Cloud Plugin: spec.plugins[] (isWALArchiver: this cluster's
+ * store) and externalClusters[].plugin, each naming an ObjectStore. */
+static void
+plugin_stores(struct spec *s, struct json_object *doc, struct json_object **docs, size_t ndocs,
+	      struct diag *d)
+{
+	struct json_object *plugins = doc_get(doc, "spec.plugins");
+	struct json_object *ext = doc_get(doc, "spec.externalClusters");
+	char where[200];
+
+	for (size_t i = 0; plugins != NULL && json_object_is_type(plugins, json_type_array)
+	     && i < json_object_array_length(plugins); i++) {
+		struct json_object *p = json_object_array_get_idx(plugins, i), *w = NULL;
+		const char *name = doc_string(p, "name");
+
+		if (name == NULL || strcmp(name, BARMAN_PLUGIN) != 0)
+			continue;
+		if (json_object_object_get_ex(p, "isWALArchiver", &w) && !json_object_get_boolean(w))
+			continue;
+		snprintf(where, sizeof(where), "spec.plugins[%zu].parameters.barmanObjectName", i);
+		plugin_store(s, docs, ndocs, doc_get(p, "parameters"), where, &s->backup_store, d);
+	}
+	for (size_t i = 0; ext != NULL && json_object_is_type(ext, json_type_array)
+	     && i < json_object_array_length(ext); i++) {
+		struct json_object *e = json_object_array_get_idx(ext, i);
+		const char *name = doc_string(e, "name"), *plugin = doc_string(e, "plugin.name");
+		struct spec_external *se = name != NULL ? (struct spec_external *)
+			spec_external_find(s, name) : NULL;
+
+		if (se == NULL || plugin == NULL || strcmp(plugin, BARMAN_PLUGIN) != 0)
+			continue;
+		snprintf(where, sizeof(where), "spec.externalClusters[%zu].plugin.parameters."
+			 "barmanObjectName", i);
+		plugin_store(s, docs, ndocs, doc_get(e, "plugin.parameters"), where, &se->store, d);
+		if (se->store.destination != NULL && se->store.server_name == NULL)
+			se->store.server_name = spec_xstrdup(name);
+	}
+}
+
 /* CloudNativePG's ScheduledBackup documents for this cluster
  * (spec.cluster.name), mounted in the same file. */
 static void
@@ -1387,6 +1464,7 @@ dialect_load(const char *path, struct spec **out, struct diag *d)
 	if (ok) {
 		percona_restore(*out, docs, ndocs, d);
 		scheduled_backups(*out, docs, ndocs, d);
+		plugin_stores(*out, doc, docs, ndocs, d);
 	}
 	if (!ok && d->errors.n == 0)
 		diag_error(d, path, "no cluster document found (%zu document%s read)", ndocs,

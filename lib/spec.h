@@ -373,6 +373,7 @@ struct spec_list {
 
 extern const struct spec_field spec_fields[];
 extern const struct spec_list spec_scheduled_list;
+extern const struct spec_list spec_objstore_list;
 extern const size_t spec_nfields;
 
 /* Index of a model member by its key; -1 if unknown. */

@@ -80,7 +80,7 @@ static const struct spec_field objstore_fields[] = {
 };
 #undef OBJS
 
-static const struct spec_list spec_objstore_list = {
+const struct spec_list spec_objstore_list = {
 	.expect = "a mapping", .size = sizeof(struct spec_objstore),
 	.origin = offsetof(struct spec_objstore, origin), .fields = NAMES(objstore_fields),
 	.missing = "needs a \"destinationPath\" (s3://bucket/path, gs://bucket/path or an Azure "
@@ -317,7 +317,7 @@ const struct spec_field spec_fields[] = {
 	FL("backup.objectStore", SPEC_T_OBJECT, backup_store, &spec_objstore_list, true),
 	FX("backup.retentionPolicy", SPEC_T_STRING, backup_retention, NULL, true,
 	   validate_retention_policy),
-	F("backup.skipEmptyWalArchiveCheck", SPEC_T_BOOL, skip_empty_wal_check, "false", true),
+	F("backup.skipEmptyWalArchiveCheck", SPEC_T_BOOL, skip_empty_wal_check, NULL, true),
 	{ .key = "postgresql.parameters", .type = SPEC_T_KVLIST, .offset = offsetof(struct spec, parameters),
 	  .mutable_ = true, .check = validate_parameters, .clear = true },
 	FX("postgresql.pg_hba", SPEC_T_STRLIST, pg_hba, NULL, true, validate_pg_hba),

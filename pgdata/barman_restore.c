@@ -209,7 +209,7 @@ source_store(const struct settings *set, const struct spec *s, const struct inpu
 	if (e->store.destination == NULL) {
 		log_error("%s: externalClusters \"%s\" has no barmanObjectStore: a recovery restores a "
 			  "backup from an object store (%s)", path, e->name, e->has_object_store
-			  ? "the Barman Cloud Plugin's ObjectStore documents are not read yet"
+			  ? "its plugin names no ObjectStore document of the spec file"
 			  : "a live cluster is copied with bootstrap.pg_basebackup");
 		return false;
 	}

@@ -374,6 +374,27 @@ test_cnpg_recovery_pitr(void **state)
 	done(s, &d);
 }
 
+/* The Barman Cloud Plugin's ObjectStore documents fill the same model. */
+static void
+test_cnpg_plugin_object_store(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/plugin_object_store.yaml"), &d);
+
+	(void) state;
+	assert_str(s->backup_store.destination, "s3://backups/");
+	assert_str(s->backup_store.endpoint, "http://minio:9000");
+	assert_str(s->backup_store.wal_compression, "gzip");
+	assert_str(s->backup_store.s3_secret.key, "ACCESS_SECRET_KEY");
+	assert_str(s->backup_retention, "30d");
+	assert_int_equal(s->n_externals, 1);
+	assert_str(s->externals[0].store.destination, "s3://old/");
+	assert_str(s->externals[0].store.server_name, "cluster-old");
+	assert_string_equal(s->externals[0].store.origin,
+			    "ObjectStore minio-store-old.spec.configuration");
+	done(s, &d);
+}
+
 static void
 test_cnpg_replica_cluster(void **state)
 {
@@ -1696,6 +1717,7 @@ main(void)
 		cmocka_unit_test(test_cnpg_basebackup_tls),
 		cmocka_unit_test(test_cnpg_basebackup_app_db),
 		cmocka_unit_test(test_cnpg_recovery_pitr),
+		cmocka_unit_test(test_cnpg_plugin_object_store),
 		cmocka_unit_test(test_cnpg_replica_cluster),
 		cmocka_unit_test(test_cnpg_everything),
 		cmocka_unit_test(test_cnpg_json_same_as_yaml),
