@@ -101,16 +101,6 @@ barman_backups_parse(const char *text, struct barman_backups *l, char *why, size
 	return true;
 }
 
-static void
-utc_text(double t, char *buf, size_t cap)
-{
-	time_t secs = (time_t) t;
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	strftime(buf, cap, "%Y-%m-%d %H:%M:%S+00", &tm);
-}
-
 /* Whether b may start a recovery to r's target (CloudNativePG's rules). */
 static bool
 backup_fits(const struct barman_backup *b, const struct spec_target *t, double when,
@@ -174,7 +164,7 @@ barman_backup_choose(const struct barman_backups *l, const struct spec_restore *
 		snprintf(why, whycap, "holds no completed backup");
 		return NULL;
 	}
-	utc_text(earliest->end, end, sizeof(end));
+	restore_utc_text(earliest->end, end, sizeof(end));
 	snprintf(why, whycap, "has no backup that ends before the target %s%s%s (the earliest, %s, "
 		 "ends at %s, LSN %s): pick a later target", t->value ? t->value : "",
 		 tli > 0 && t->kind == SPEC_TARGET_TIME ? " on timeline " : "",
@@ -329,7 +319,7 @@ prepare_backup(struct boot *b, const char *path)
 			  st.server, why);
 	ok = chosen != NULL && backup_usable(b->set, s, &st, chosen);
 	if (ok) {
-		utc_text(chosen->end, end, sizeof(end));
+		restore_utc_text(chosen->end, end, sizeof(end));
 		snprintf(b->label, sizeof(b->label), "%s", chosen->id);
 		log_info("recovering \"%s\" from backup %s of server \"%s\" in \"%s\" (ended %s, "
 			 "PostgreSQL %d; %zu backup%s there)", b->set->pgdata, chosen->id, st.server,
@@ -411,23 +401,9 @@ barman_standby_prepare(struct boot *b)
 		&& prepare_backup(b, spec_path(b->s, "standby.source"));
 }
 
-/* The restored backup into place as a standby: no recovery here, postgres
- * starts as one and follows the archive (and the source, when it streams). */
-static bool
-step_place_standby(struct boot *b)
-{
-	char staging[PATH_MAX];
-
-	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
-	snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", \"standby\": "
-		 "true", b->label);
-	return file_remove_in(staging, PGDATA_MARKER) && file_remove_in(staging, "recovery.signal")
-		&& boot_step_unstage(b) && config_drop_copied_recovery(b->set->pgdata);
-}
-
 static const struct boot_step standby_steps[] = {
 	{ "restore with barman-cloud-restore", step_fetch },
-	{ "move the restore into place", step_place_standby },
+	{ "move the restore into place", recovery_step_place_standby },
 	{ "configure", boot_step_configure },
 	{ "flush to disk", boot_step_sync },
 };

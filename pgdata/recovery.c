@@ -448,3 +448,19 @@ recovery_step_roles(struct boot *b)
 	return true;
 }
 
+
+bool
+recovery_step_place_standby(struct boot *b)
+{
+	char staging[PATH_MAX];
+	int n;
+
+	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
+	n = snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", "
+		     "\"standby\": true", b->label);
+	if (b->source.repo > 0 && n > 0 && (size_t) n < sizeof(b->marker_extra))
+		snprintf(b->marker_extra + n, sizeof(b->marker_extra) - (size_t) n, ", \"repo\": %d",
+			 b->source.repo);
+	return file_remove_in(staging, PGDATA_MARKER) && file_remove_in(staging, "recovery.signal")
+		&& boot_step_unstage(b) && config_drop_copied_recovery(b->set->pgdata);
+}

@@ -74,4 +74,9 @@ bool recovery_step_recover(struct boot *b);
 bool recovery_step_roles(struct boot *b);
 bool recovery_step_place(struct boot *b);
 
+/* A standby's first PGDATA (no recovery run here: postgres starts as a
+ * standby and follows the archive, and its source when it streams): the
+ * restored files into place, the source's marker and signals gone. */
+bool recovery_step_place_standby(struct boot *b);
+
 #endif

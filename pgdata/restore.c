@@ -80,8 +80,8 @@ restore_parse_time(const char *text, double *out)
 	return true;
 }
 
-static void
-utc_text(double t, char *buf, size_t cap)
+void
+restore_utc_text(double t, char *buf, size_t cap)
 {
 	time_t secs = (time_t) t;
 	struct tm tm;
@@ -159,7 +159,7 @@ check_time(const struct spec *s, const struct pgbr_info *info, const struct pgbr
 	if ((long long) t > (long long) first->stop)
 		return true;
 	snprintf(path, sizeof(path), "%s", spec_path(s, "bootstrap.restore.target.time"));
-	utc_text(first->stop, stop, sizeof(stop));
+	restore_utc_text(first->stop, stop, sizeof(stop));
 	log_error("%s: the target time \"%s\" is not after the end of %s (%s ended at %s): "
 		  "pgBackRest 2.45 needs a target later than the backup's end, in whole seconds, "
 		  "strictly; pick a later time%s", path, s->restore.target.value,

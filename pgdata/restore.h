@@ -72,4 +72,7 @@ bool restore_in_place(const struct settings *set, const struct spec *s, const st
  * into Unix time; false when it is not one of those forms. */
 bool restore_parse_time(const char *text, double *out);
 
+/* Unix time t as "2026-12-03 10:44:38+00" (what postgres reads back). */
+void restore_utc_text(double t, char *buf, size_t cap);
+
 #endif

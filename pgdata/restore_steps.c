@@ -140,22 +140,9 @@ static const struct boot_step restore_steps[] = {
 
 const struct boot_steps restore_plan = BOOT_STEPS(restore_steps);
 
-/* A standby: the restored files into place, its standby configuration. */
-static bool
-step_place_standby(struct boot *b)
-{
-	char staging[PATH_MAX];
-
-	snprintf(staging, sizeof(staging), "%s/%s", b->set->pgdata, BOOT_STAGING);
-	snprintf(b->marker_extra, sizeof(b->marker_extra), ", \"backup\": \"%s\", \"standby\": "
-		 "true, \"repo\": %d", b->label, b->source.repo);
-	return file_remove_in(staging, PGDATA_MARKER) && file_remove_in(staging, "recovery.signal")
-		&& boot_step_unstage(b) && config_drop_copied_recovery(b->set->pgdata);
-}
-
 static const struct boot_step standby_steps[] = {
 	{ "restore with pgBackRest", step_restore },
-	{ "move the restore into place", step_place_standby },
+	{ "move the restore into place", recovery_step_place_standby },
 	{ "configure", boot_step_configure },
 	{ "flush to disk", boot_step_sync },
 };

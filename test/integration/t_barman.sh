@@ -19,40 +19,36 @@ BUCKET=pgpod-barman
 # cnpg_spec FILE [PARALLEL]: Cluster "wal-arch" archiving to s3://$BUCKET/,
 # keys and CA from Secrets.
 cnpg_spec() {
-	cat >"$1" <<EOF
-apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: wal-arch
-spec:
-  instances: 1
-  backup:
-    barmanObjectStore:
-      destinationPath: s3://$BUCKET/
-      endpointURL: https://127.0.0.1:$S3_PORT
-      endpointCA:
-        name: s3-ca
-        key: ca.crt
-      s3Credentials:
-        accessKeyId:
-          name: s3-creds
-          key: ACCESS_KEY_ID
-        secretAccessKey:
-          name: s3-creds
-          key: ACCESS_SECRET_KEY
-        region:
-          name: s3-creds
-          key: REGION
-      wal:
-        compression: gzip
-        maxParallel: ${2:-4}
-      data:
-        compression: gzip
-        immediateCheckpoint: true
-        jobs: 2
-    retentionPolicy: "7d"
-EOF
+	{
+		printf 'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: wal-arch\n'
+		printf 'spec:\n  instances: 1\n  backup:\n    retentionPolicy: "7d"\n    barmanObjectStore:\n'
+		store_yaml "      " "$S3_PORT"
+		printf '      wal:\n        compression: gzip\n        maxParallel: %s\n' "${2:-4}"
+		printf '      data:\n        compression: gzip\n        immediateCheckpoint: true\n        jobs: 2\n'
+	} >"$1"
 	SPEC=$1
+}
+
+# store_yaml INDENT PORT: the bucket on s3rver at PORT, its CA and keys
+# from the Secrets store_up makes, as barmanObjectStore lines.
+store_yaml() {
+	sed "s/^/$1/" <<EOF
+destinationPath: s3://$BUCKET/
+endpointURL: https://127.0.0.1:$2
+endpointCA:
+  name: s3-ca
+  key: ca.crt
+s3Credentials:
+  accessKeyId:
+    name: s3-creds
+    key: ACCESS_KEY_ID
+  secretAccessKey:
+    name: s3-creds
+    key: ACCESS_SECRET_KEY
+  region:
+    name: s3-creds
+    key: REGION
+EOF
 }
 
 # store_up: s3rver, the bucket, the Secrets.
@@ -122,40 +118,15 @@ test_wal_archive_to_object_store() {
 # wal-arch's object store (externalClusters "origin"), the recoveryTarget
 # lines given (YAML under recoveryTarget, 8 spaces), s3rver at PORT.
 recovery_spec() {
-	cat >"$1" <<EOF
-apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: $2
-spec:
-  instances: 1
-  bootstrap:
-    recovery:
-      source: origin
-      recoveryTarget:
-$3
-  externalClusters:
-    - name: origin
-      barmanObjectStore:
-        destinationPath: s3://$BUCKET/
-        serverName: wal-arch
-        endpointURL: https://127.0.0.1:${4:-$S3_PORT}
-        endpointCA:
-          name: s3-ca
-          key: ca.crt
-        s3Credentials:
-          accessKeyId:
-            name: s3-creds
-            key: ACCESS_KEY_ID
-          secretAccessKey:
-            name: s3-creds
-            key: ACCESS_SECRET_KEY
-          region:
-            name: s3-creds
-            key: REGION
-        wal:
-          maxParallel: 4
-EOF
+	{
+		printf 'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: %s\n' "$2"
+		printf 'spec:\n  instances: 1\n  bootstrap:\n    recovery:\n      source: origin\n'
+		printf '      recoveryTarget:\n%s\n' "$3"
+		printf '  externalClusters:\n    - name: origin\n      barmanObjectStore:\n'
+		printf '        serverName: wal-arch\n'
+		store_yaml "        " "${4:-$S3_PORT}"
+		printf '        wal:\n          maxParallel: 4\n'
+	} >"$1"
 	SPEC=$1
 }
 
