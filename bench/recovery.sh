@@ -44,6 +44,7 @@ cd "$(dirname "$0")/.."
 S3RVER=${S3RVER:-/opt/pgpod-test/s3rver/node_modules/s3rver/bin/s3rver.js}
 BENCH=recovery
 . bench/lib.sh
+# wait_for TRIES CMD...: CMD (a function: its arguments are expanded once) until it succeeds, 0.2 s apart
 wait_for() { local i; for i in $(seq 1 "$1"); do "${@:2}" && return 0; sleep 0.2; done; return 1; }
 
 # ---- the object store
@@ -88,10 +89,12 @@ source_start() {
 		--listen "127.0.0.1:$SHTTP" >>"$W/source.log" 2>&1 &
 	SPID=$!
 	PIDS+=("$SPID")
-	wait_for 600 [ "$(code "$SHTTP")" = 200 ] || { tail "$W/source.log"; exit 1; }
+	wait_for 600 source_ready || { tail "$W/source.log"; exit 1; }
 }
 source_stop() { kill -TERM "$SPID"; wait "$SPID" 2>/dev/null || true; }
 ready_count() { find "$W/source/pgdata/pg_wal/archive_status" -name '*.ready' 2>/dev/null | wc -l; }
+source_ready() { [ "$(code "$SHTTP")" = 200 ]; }
+archived_all() { [ "$(ready_count)" = 0 ]; }
 
 source_spec 4
 source_start
@@ -102,7 +105,7 @@ echo "bench/recovery.sh: $("$PGPOD" version | head -n 1), barman-cloud $(barman-
 	{ tail "$W/backup.log"; exit 1; }
 "${as_pg[@]}" "$PG_BIN/pgbench" -n -T 5 -c 2 -h "$SRUN" -p "$SPORT" -U postgres postgres >/dev/null 2>&1
 psql_at "$SRUN" "$SPORT" "SELECT pg_switch_wal()" >/dev/null
-wait_for 600 [ "$(ready_count)" = 0 ] || true
+wait_for 600 archived_all || true
 BACKUP=$(sed -n 's/.*"msg":"backup \([0-9T]*\) to .*/\1/p' "$W/backup.log")
 echo "source: $(psql_at "$SRUN" "$SPORT" "SELECT pg_size_pretty(pg_database_size('postgres'))"), backup $BACKUP"
 source_stop
@@ -199,7 +202,7 @@ for par in 1 4; do
 	done
 	wait "$load" 2>/dev/null || true
 	t0=$(now_us)
-	wait_for 3000 [ "$(ready_count)" = 0 ] || true
+	wait_for 3000 archived_all || true
 	echo "wal.maxParallel $par: at most $max segments waiting during $LOAD s of pgbench; caught up $(secs $(($(now_us) - t0))) after it"
 	source_stop
 done
