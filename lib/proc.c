@@ -581,6 +581,34 @@ proc_fork_child(const struct argv *args, const struct argv *envp, const char *lo
 	return req.pid;
 }
 
+pid_t
+proc_fork_process(void)
+{
+	pid_t pid;
+
+	/* both locks held across fork(): the child's copies are consistent */
+	pthread_mutex_lock(&proc_spawner_lock);
+	pthread_mutex_lock(&proc_table_lock);
+	pid = fork();
+	if (pid != 0) {
+		pthread_mutex_unlock(&proc_table_lock);
+		pthread_mutex_unlock(&proc_spawner_lock);
+		return pid;
+	}
+	/* the child: one thread, none of the parent's children, no spawner */
+	proc_table_lock = (pthread_mutex_t) PTHREAD_MUTEX_INITIALIZER;
+	proc_table_cond = (pthread_cond_t) PTHREAD_COND_INITIALIZER;
+	proc_spawner_lock = (pthread_mutex_t) PTHREAD_MUTEX_INITIALIZER;
+	proc_spawner_work = (pthread_cond_t) PTHREAD_COND_INITIALIZER;
+	proc_spawner_done = (pthread_cond_t) PTHREAD_COND_INITIALIZER;
+	memset(proc_table, 0, sizeof(proc_table));
+	proc_central = false;
+	proc_spawner_req = NULL;
+	proc_spawner_started = false;
+	proc_spawner_stopping = false;
+	return 0;
+}
+
 static bool
 proc_spawn_with(const struct argv *args, const struct argv *envp, const char *logger,
 		bool new_pgroup, proc_filter filter, void *arg, struct proc *p)

@@ -62,6 +62,12 @@ bool proc_run(const struct argv *args, const struct argv *envp,
 	      const char *logger, int *code, char *last, size_t lastcap)
 	__attribute__((warn_unused_result));
 
+/* fork() for a process of pgpod's own that goes on apart (a detached
+ * helper): the child starts with no children, no spawner thread and fresh
+ * locks, and can spawn processes itself; it must end with _exit() (the
+ * parent's atexit handlers are not its own). Returns as fork() does. */
+pid_t proc_fork_process(void);
+
 /* An installed tool (pgbackrest, barman-cloud-*) by name: its path in
  * /usr/local/bin, /usr/bin or /bin into buf; false when in none. */
 bool proc_find_tool(const char *name, char *buf, size_t cap);

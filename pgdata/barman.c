@@ -473,3 +473,33 @@ barman_store_set_segment(const char *run_dir, const char *name, unsigned long lo
 	free(out);
 	return ok;
 }
+
+bool
+barman_self_restore(const struct settings *set, const char *name, const char *dest, int *code)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct argv args, env;
+	const char *home = getenv("HOME");
+	bool ok;
+
+	if (n <= 0) {
+		log_error("cannot find this executable (/proc/self/exe): %s", strerror(errno));
+		return false;
+	}
+	exe[n] = '\0';
+	argv_init(&args);
+	argv_init(&env);
+	argv_add(&args, exe);
+	argv_add(&args, "wal-restore");
+	argv_add(&args, "--run-dir");
+	argv_add(&args, set->run_dir);
+	argv_add(&args, name);
+	argv_add(&args, dest);
+	argv_add(&env, "PATH=/usr/local/bin:/usr/bin:/bin");
+	argv_addf(&env, "HOME=%s", home ? home : "/var/lib/postgresql");
+	ok = proc_run(&args, &env, "wal-restore", code, NULL, 0);
+	argv_free(&args);
+	argv_free(&env);
+	return ok;
+}

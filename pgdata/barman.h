@@ -126,6 +126,11 @@ bool barman_write_own(const struct settings *set, const struct spec *s, const st
 /* archive_command: '<pgpod>' wal-archive --run-dir '<run>' "%p". */
 bool barman_archive_command(const struct settings *set, char *buf, size_t cap);
 
+/* Run `<pgpod> wal-restore --run-dir <run> NAME DEST` (as postgres would)
+ * to its end; *code its exit code. */
+bool barman_self_restore(const struct settings *set, const char *name, const char *dest,
+			 int *code) __attribute__((warn_unused_result));
+
 /* restore_command: '<pgpod>' wal-restore --run-dir '<run>' %f "%p". */
 bool barman_restore_command(const struct settings *set, char *buf, size_t cap);
 

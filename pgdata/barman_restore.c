@@ -257,6 +257,28 @@ fetch_probe(const struct barman_store *st, const char *name)
 	return code == 0;
 }
 
+/* The backup's first WAL segment, fetched now by `pgpod wal-restore` into
+ * the prefetch directory: the archive answers for it, the recovery finds
+ * it there, and the segments after it are fetched ahead (wal.maxParallel)
+ * while the data is restored. */
+static bool
+first_segment(const struct settings *set, const struct barman_store *st, const char *name)
+{
+	char part[PATH_MAX + 64], done[PATH_MAX + 64], created[PATH_MAX];
+	int code = -1;
+
+	snprintf(done, sizeof(done), "%s/prefetch", st->dir);
+	if (!file_mkdir_p(done, 0700, created, sizeof(created)))
+		return false;
+	snprintf(part, sizeof(part), "%s/prefetch/%s.partial", st->dir, name);
+	snprintf(done, sizeof(done), "%s/prefetch/%s", st->dir, name);
+	if (!barman_self_restore(set, name, part, &code) || code != 0 || rename(part, done) != 0) {
+		(void) unlink(part);
+		return false;
+	}
+	return true;
+}
+
 /* The chosen backup: of this major, its timeline's history there, its
  * first WAL segment fetched. */
 static bool
@@ -280,15 +302,17 @@ backup_usable(const struct settings *set, const struct spec *s, const struct bar
 			  spec_path(s, "bootstrap.restore.target.timeline"), tli, st->destination, hist);
 		return false;
 	}
-	if (!fetch_probe(st, b->begin_wal)) {
+	if (!barman_store_set_segment(set->run_dir, BARMAN_SOURCE, b->segment_bytes
+				      ? b->segment_bytes : 16ULL << 20))
+		return false;
+	if (!first_segment(set, st, b->begin_wal)) {
 		log_error("%s: the first WAL segment of backup %s, %s, cannot be fetched from \"%s\" "
 			  "(see above): the archive is incomplete, so the recovery could not even "
 			  "start", spec_path(s, "bootstrap.restore.source"), b->id, b->begin_wal,
 			  st->destination);
 		return false;
 	}
-	return barman_store_set_segment(set->run_dir, BARMAN_SOURCE, b->segment_bytes
-					? b->segment_bytes : 16ULL << 20);
+	return true;
 }
 
 /* wal-restore from the source store, for any directory recovered. */

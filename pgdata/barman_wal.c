@@ -7,10 +7,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "barman.h"
@@ -20,6 +22,8 @@
 
 #define WAL_LOGGER    "barman-cloud"
 #define SEGMENT_16MB  (16ULL * 1024 * 1024)
+#define PREFETCH_WAIT_MS (120 * 1000)	/* a segment fetched ahead is waited for this long */
+#define MISSING_FRESH_S  2	/* the prefetcher's "not archived" stands this long */
 
 bool
 barman_wal_is_segment(const char *name)
@@ -286,53 +290,223 @@ restore_start(const struct barman_store *st, const char *name, const char *dest,
 	return ok;
 }
 
+/* The next segments after name (same timeline), at most max. */
+static size_t
+next_segments(const struct barman_store *st, const char *name, char ahead[][32], size_t max)
+{
+	const char *prev = name;
+	size_t n = 0;
+
+	for (; n < max; n++) {
+		if (!barman_wal_next(prev, st->segment_bytes ? st->segment_bytes : SEGMENT_16MB,
+				     ahead[n], sizeof(ahead[n])))
+			break;
+		prev = ahead[n];
+	}
+	return n;
+}
+
+/* Claim a segment to fetch ahead: dir/NAME.claim holding our pid (O_EXCL:
+ * one fetcher per segment). */
+static bool
+claim(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64], pid[24];
+	int fd, len;
+
+	if (!path_of(path, sizeof(path), dir, name, "") || access(path, F_OK) == 0
+	    || !path_of(path, sizeof(path), dir, name, ".claim"))
+		return false;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return false;
+	len = snprintf(pid, sizeof(pid), "%d\n", (int) getpid());
+	if (write(fd, pid, (size_t) len) != len) {
+		close(fd);
+		(void) unlink(path);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* The prefetcher, detached from postgres' restore_command (postgres does
+ * not wait for it; a process reaper — pgpod run is a subreaper — reaps it): each claimed segment into NAME.partial, renamed to
+ * NAME once complete — a cut-off download never passes for a segment —
+ * then the claim released. */
+static void
+prefetch_detached(const struct barman_store *st, const char *dir, char ahead[][32], size_t n)
+{
+	static struct proc procs[BARMAN_WAL_MAX_PARALLEL];
+	bool started[BARMAN_WAL_MAX_PARALLEL] = { false };
+	char got[PATH_MAX + 64], done[PATH_MAX + 64];
+	bool claimed[BARMAN_WAL_MAX_PARALLEL] = { false };
+	int ready[2];
+	pid_t pid;
+	char c = 0;
+
+	if (pipe2(ready, O_CLOEXEC) != 0)
+		return;
+	pid = proc_fork_process();
+	if (pid != 0) {
+		/* the parent returns once the claims are made: postgres' next
+		 * call finds them and waits instead of fetching twice */
+		close(ready[1]);
+		if (pid > 0)
+			while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+				;
+		close(ready[0]);
+		return;
+	}
+	close(ready[0]);
+	(void) setsid();
+	for (size_t i = 0; i < n; i++)
+		claimed[i] = claim(dir, ahead[i]);
+	while (write(ready[1], &c, 1) < 0 && errno == EINTR)
+		;
+	close(ready[1]);
+	for (size_t i = 0; i < n; i++)
+		started[i] = claimed[i] && path_of(got, sizeof(got), dir, ahead[i], ".partial")
+			&& restore_start(st, ahead[i], got, &procs[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (!started[i]) {
+			if (claimed[i] && path_of(got, sizeof(got), dir, ahead[i], ".claim"))
+				(void) unlink(got);
+			continue;
+		}
+		(void) path_of(got, sizeof(got), dir, ahead[i], ".partial");
+		if (tool_wait(&procs[i], true) != 0
+		    || !path_of(done, sizeof(done), dir, ahead[i], "") || rename(got, done) != 0) {
+			int fd;
+
+			(void) unlink(got);
+			if (path_of(got, sizeof(got), dir, ahead[i], ".missing")
+			    && (fd = open(got, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0)
+				close(fd);
+		}
+		if (path_of(got, sizeof(got), dir, ahead[i], ".claim"))
+			(void) unlink(got);
+	}
+	_exit(0);
+}
+
+/* Segments older than name go from the prefetch directory: postgres
+ * does not ask for them again. */
+static void
+prune_before(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (barman_wal_is_segment(e->d_name) && strcmp(e->d_name, name) < 0)
+			(void) unlinkat(dirfd(d), e->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+}
+
+/* dir/name (fetched ahead) copied to path — pg_wal and the run directory
+ * are seldom one file system — and kept: postgres asks for the last
+ * segment again when its recovery ends. */
+static bool
+serve(const char *dir, const char *name, const char *path)
+{
+	char src[PATH_MAX + 64], buf[65536];
+	int in, out;
+	ssize_t n = 0;
+	bool ok;
+
+	if (!path_of(src, sizeof(src), dir, name, "") || (in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ok = out >= 0;
+	while (ok && (n = read(in, buf, sizeof(buf))) > 0)
+		ok = write(out, buf, (size_t) n) == n;
+	ok = ok && n == 0;
+	close(in);
+	if (out >= 0 && close(out) != 0)
+		ok = false;
+	if (!ok)
+		(void) unlink(path);
+	else
+		prune_before(dir, name);
+	return ok;
+}
+
+/* The prefetcher found name missing just now (NAME.missing, under
+ * MISSING_FRESH_S old): postgres' own call for it is answered at once. */
+static bool
+recently_missing(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64];
+	struct stat sb;
+	bool fresh;
+
+	if (!path_of(path, sizeof(path), dir, name, ".missing") || stat(path, &sb) != 0)
+		return false;
+	fresh = time(NULL) - sb.st_mtime <= MISSING_FRESH_S;
+	(void) unlink(path);
+	return fresh;
+}
+
+/* A segment being fetched ahead: wait (bounded) until it is there. True
+ * when it was served to path; false: fetch it directly. */
+static bool
+take_in_flight(const char *dir, const char *name, const char *path)
+{
+	char c[PATH_MAX + 64], got[PATH_MAX + 64], *text = NULL;
+	size_t len;
+	int err;
+	pid_t pid;
+
+	if (!path_of(c, sizeof(c), dir, name, ".claim") || !path_of(got, sizeof(got), dir, name, ""))
+		return false;
+	for (int i = 0; i < PREFETCH_WAIT_MS / 20; i++) {
+		struct timespec nap = { 0, 20 * 1000000L };
+
+		if (access(got, F_OK) == 0)
+			return serve(dir, name, path);
+		if (!file_read(c, 64, &text, &len, &err))
+			return serve(dir, name, path);	/* released: done, or failed */
+		pid = (pid_t) strtol(text, NULL, 10);
+		free(text);
+		text = NULL;
+		if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
+			(void) unlink(c);	/* its fetcher is gone */
+			return false;
+		}
+		nanosleep(&nap, NULL);
+	}
+	return false;
+}
+
 int
 barman_wal_restore(const char *run_dir, const char *name, const char *path)
 {
-	static struct proc procs[BARMAN_WAL_MAX_PARALLEL];
-	static bool started[BARMAN_WAL_MAX_PARALLEL];
-	char ahead[BARMAN_WAL_MAX_PARALLEL][32], dir[PATH_MAX + 16], got[PATH_MAX + 64];
+	char ahead[BARMAN_WAL_MAX_PARALLEL][32], dir[PATH_MAX + 16];
 	char created[PATH_MAX];
 	struct barman_store st;
+	struct proc main_fetch;
 	size_t n = 0;
-	int code;
 
-	if (!barman_store_read(run_dir, BARMAN_SOURCE, &st))
+	if (!barman_store_read(run_dir, BARMAN_SOURCE, &st)
+	    || !path_of(dir, sizeof(dir), st.dir, "prefetch", ""))
 		return 1;
-	if (!path_of(dir, sizeof(dir), st.dir, "prefetch", ""))
-		return 1;
-	if (path_of(got, sizeof(got), dir, name, "") && rename(got, path) == 0)
+	if (serve(dir, name, path))
 		return 0;	/* fetched ahead by an earlier call */
+	if (take_in_flight(dir, name, path))
+		return 0;
+	if (recently_missing(dir, name))
+		return 1;
 	if (st.max_parallel > 1 && barman_wal_is_segment(name)
-	    && file_mkdir_p(dir, 0700, created, sizeof(created))) {
-		const char *prev = name;
-
-		for (; n + 1 < (size_t) st.max_parallel && n + 1 < BARMAN_WAL_MAX_PARALLEL; n++) {
-			if (!barman_wal_next(prev, st.segment_bytes ? st.segment_bytes : SEGMENT_16MB,
-					     ahead[n], sizeof(ahead[n])))
-				break;
-			prev = ahead[n];
-		}
-	}
-	started[0] = restore_start(&st, name, path, &procs[0]);
-	/* ahead into NAME.partial, renamed once complete: a cut-off download
-	 * must never pass for a segment */
-	for (size_t i = 0; i < n; i++) {
-		started[i + 1] = path_of(got, sizeof(got), dir, ahead[i], "")
-			&& access(got, F_OK) != 0
-			&& path_of(got, sizeof(got), dir, ahead[i], ".partial")
-			&& restore_start(&st, ahead[i], got, &procs[i + 1]);
-	}
-	code = tool_wait(&procs[0], started[0]);
-	for (size_t i = 0; i < n; i++) {
-		char done[PATH_MAX + 64];
-
-		if (!started[i + 1])
-			continue;
-		(void) path_of(got, sizeof(got), dir, ahead[i], ".partial");
-		if (tool_wait(&procs[i + 1], true) != 0
-		    || !path_of(done, sizeof(done), dir, ahead[i], "") || rename(got, done) != 0)
-			(void) unlink(got);
-	}
-	return code == 0 ? 0 : 1;
+	    && file_mkdir_p(dir, 0700, created, sizeof(created)))
+		n = next_segments(&st, name, ahead, (size_t) st.max_parallel - 1
+				  < BARMAN_WAL_MAX_PARALLEL ? (size_t) st.max_parallel - 1
+				  : BARMAN_WAL_MAX_PARALLEL - 1);
+	if (tool_wait(&main_fetch, restore_start(&st, name, path, &main_fetch)) != 0)
+		return 1;	/* not archived (yet): nothing after it is either */
+	/* the next ones while postgres replays this one */
+	if (n > 0)
+		prefetch_detached(&st, dir, ahead, n);
+	return 0;
 }

@@ -19,11 +19,16 @@
  *
  * wal-restore NAME PATH
  *   - a segment fetched ahead (in the store's prefetch/) is moved to PATH;
- *   - otherwise barman-cloud-wal-restore fetches it, and with maxParallel N
- *     > 1 the next N-1 segments of the same timeline are fetched into
- *     prefetch/ at the same time (those not archived yet are simply not
- *     there). Exit 1 when the archive does not have NAME (postgres asks
- *     again later, or ends the recovery).
+ *   - one being fetched ahead (its NAME.claim names a live fetcher) is
+ *     waited for, at most 2 minutes;
+ *   - otherwise barman-cloud-wal-restore fetches it; once it is there, with
+ *     maxParallel N > 1, a detached fetcher (postgres does not wait for it)
+ *     fetches the next N-1 segments of the same timeline into prefetch/,
+ *     at the same time, while postgres replays this one: NAME.partial
+ *     renamed to NAME once complete (a cut-off download never passes for a
+ *     segment). Exit 1 when the archive does not have NAME (postgres asks
+ *     again later, or ends the recovery) — and then nothing is fetched
+ *     ahead, so a standby waiting at the end of the archive costs one call.
  */
 #ifndef PGPOD_BARMAN_WAL_H
 #define PGPOD_BARMAN_WAL_H
