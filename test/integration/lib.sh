@@ -643,9 +643,13 @@ hba_rules() {
 
 # expect_no_postgres_under DIR: no postgres process works in DIR (2 s grace).
 expect_no_postgres_under() {
-	wait_for 20 0.1 test -z "$(procs_under "$1")" ||
+	wait_for 20 0.1 no_procs_under "$1" ||
 		fail "postgres still running under $1: pids $(procs_under "$1" | tr '\n' ' ')"
 }
+
+# no_procs_under DIR: no postgres runs there now (asked anew at each call:
+# wait_for expands its arguments once).
+no_procs_under() { [ -z "$(procs_under "$1")" ]; }
 
 # wait_served PASSWORD: wait (bounded) until app logs in over TCP; 1 on
 # timeout, 2 when pgpod run ($RUN_PID) exited first.

@@ -55,9 +55,9 @@ a_yaml() {
 	} >"$T/a.yaml.new" && mv "$T/a.yaml.new" "$T/a.yaml"
 }
 
-# a_run: pgpod run of A in the background (inside with_a).
+# a_run [OPTIONS]: pgpod run of A in the background (inside with_a).
 a_run() {
-	pgpod_run_bg
+	pgpod_run_bg "$@"
 	A_PID=$RUN_PID
 	A_OUT=$RUN_OUT
 	A_ERR=$RUN_ERR
@@ -309,6 +309,44 @@ test_parameters_raised_after_backup() {
 		'the source raised max_connections 100 -> 150, max_prepared_transactions 0 -> 5' "$LAST_OUT"
 	expect_eq "rows across the parameter change" "1,2" "$(b_rows)"
 	with_a stop_run TERM
+}
+
+# A recovery that ends before its target (an xid never reached): one error
+# saying how far it got, exit 1, the attempt moved aside, no marker.
+test_recovery_ends_before_target() {
+	start_a || return
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null && a_switch
+	next_b; b_spec "$T/b.yaml" --type=xid --target=4000000000
+	pgpod_cmd restore
+	expect_rc "restore to an xid never reached" 1 $?
+	log_msgs error "$LAST_OUT" | grep -qF 'postgres ended the recovery before it was promoted' ||
+		fail "no error saying the recovery ended early$(last_output_tail)"
+	log_msgs error "$LAST_OUT" | grep -qF 'towards xid 4000000000' || fail "the target is not named"
+	check "no marker" test ! -e "$PGDATA/pgpod-bootstrap.json"
+	check "the attempt moved aside" test -n "$(ls -d "$PGDATA".failed-* 2>/dev/null)"
+	expect_no_postgres_under "$(dirname "$PGDATA")"
+	with_a stop_run TERM
+}
+
+# An in-place restore that fails (a --set the repository lacks) leaves the
+# cluster stopped: pgpod gives up, with the reason in the termination log.
+test_inplace_restore_failure_gives_up() {
+	local rc
+	start_a || return
+	: >"$T/termination-log" && give_to_pg "$T/termination-log"
+	with_a stop_run TERM
+	with_a a_run --termination-log "$T/termination-log"
+	with_a wait_code /readyz 200 60 || { fail "A not ready"; return; }
+	a_yaml "      restore:
+        enabled: true
+        repoName: repo1
+        options:
+        - --set=20000101-000000F" '    postgres-operator.crunchydata.com/pgbackrest-restore: "bad"'
+	wait_exit "$A_PID" 300 rc
+	expect_rc "pgpod run after a failed in-place restore" 1 "$rc"
+	expect_grep "the reason in the termination log" 'the in-place restore "bad" failed' "$T/termination-log"
+	expect_no_postgres_under "$T/a"
+	check "not recorded as applied" test "$(cat "$A_PGDATA/pgpod-restore-id" 2>/dev/null)" != bad
 }
 
 # PGO's dataSource.postgresCluster: the source's document in the same file
