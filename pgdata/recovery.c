@@ -18,6 +18,7 @@
 #include "mono.h"
 #include "pgconn.h"
 #include "proc.h"
+#include "restore.h"
 #include "roles.h"
 
 #define PROGRESS_MS   5000	/* replay progress is logged this often */
@@ -333,10 +334,32 @@ recovery_staging(const struct boot *b, struct settings *st)
  * restore_command (archive-get, wal-restore), the target, promotion at it (or at the end of the
  * WAL). A copy (not an in-place restore) drops the source's marker. */
 bool
+recovery_time_text(const char *value, char *buf, size_t cap)
+{
+	double t;
+	time_t secs;
+	struct tm tm;
+	long usec;
+	char day[32];
+
+	if (value == NULL || !restore_parse_time(value, &t))
+		return false;
+	secs = (time_t) t;
+	usec = (long) ((t - (double) secs) * 1e6 + 0.5);
+	if (usec >= 1000000) {
+		secs++;
+		usec -= 1000000;
+	}
+	gmtime_r(&secs, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d %H:%M:%S", &tm);
+	return (size_t) snprintf(buf, cap, "%s.%06ld+00", day, usec) < cap;
+}
+
+bool
 recovery_configure(struct boot *b, const struct settings *st, bool copy)
 {
 	const struct spec_target *t = &b->restore->target;
-	char cmd[PATH_MAX * 10];
+	char cmd[PATH_MAX * 10], when[64];
 	struct config_recovery rec = { .mode = CONFIG_RECOVERY };
 
 	if (!b->restore_command(b, st->pgdata, cmd, sizeof(cmd))) {
@@ -345,7 +368,9 @@ recovery_configure(struct boot *b, const struct settings *st, bool copy)
 	}
 	rec.restore_command = cmd;
 	rec.target = recovery_target_of(t->kind);
-	rec.target_value = t->value;
+	/* a time as postgres reads it whatever its TimeZone: UTC, spelled out */
+	rec.target_value = t->kind == SPEC_TARGET_TIME
+		&& recovery_time_text(t->value, when, sizeof(when)) ? when : t->value;
 	rec.target_exclusive = t->exclusive == 1;
 	rec.target_timeline = t->timeline;
 	rec.target_action = rec.target != CONFIG_TARGET_NONE ? "promote" : NULL;

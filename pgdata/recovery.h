@@ -58,6 +58,11 @@ const char *recovery_target_text(const struct spec_target *t, char *buf, size_t 
  * logged, with the last replayed LSN and time. */
 bool recovery_run(struct boot *b, const struct settings *st);
 
+/* A target time in any form restore_parse_time reads (RFC 3339 with Z or
+ * an offset, PostgreSQL's "2021-06-09 14:15:11-04", no zone: UTC) as the
+ * recovery_target_time pgpod writes: "2021-06-09 18:15:11.000000+00". */
+bool recovery_time_text(const char *value, char *buf, size_t cap);
+
 /* The settings of the staging directory (PGDATA/.pgpod-copy) into st. */
 bool recovery_staging(const struct boot *b, struct settings *st);
 

@@ -85,6 +85,26 @@ test_raised_small_buffer(void **state)
 	assert_memory_equal(buf, "max_connections", 15);
 }
 
+static void
+test_time_text(void **state)
+{
+	char b[64];
+
+	(void) state;
+	assert_true(recovery_time_text("2023-08-11T11:14:21Z", b, sizeof(b)));
+	assert_string_equal(b, "2023-08-11 11:14:21.000000+00");
+	assert_true(recovery_time_text("2021-06-09 14:15:11-04", b, sizeof(b)));
+	assert_string_equal(b, "2021-06-09 18:15:11.000000+00");
+	assert_true(recovery_time_text("2023-08-11 11:14:21.00000+02", b, sizeof(b)));
+	assert_string_equal(b, "2023-08-11 09:14:21.000000+00");
+	assert_true(recovery_time_text("2026-12-03 10:50:28.738943+00", b, sizeof(b)));
+	assert_string_equal(b, "2026-12-03 10:50:28.738943+00");
+	assert_true(recovery_time_text("2026-01-02 03:04:05", b, sizeof(b)));	/* no zone: UTC */
+	assert_string_equal(b, "2026-01-02 03:04:05.000000+00");
+	assert_false(recovery_time_text("yesterday", b, sizeof(b)));
+	assert_false(recovery_time_text(NULL, b, sizeof(b)));
+}
+
 int
 main(void)
 {
@@ -93,6 +113,7 @@ main(void)
 		cmocka_unit_test(test_parse_nothing_known),
 		cmocka_unit_test(test_raised_names_each),
 		cmocka_unit_test(test_raised_small_buffer),
+		cmocka_unit_test(test_time_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
