@@ -726,6 +726,11 @@ test_precheck_tablespace_path_in_use() {
 
 # ------------------------------------------------------------ interrupted
 
+# no_copy_procs, no_wal_senders: asked anew on every try of wait_for (which
+# expands its arguments once).
+no_copy_procs() { [ -z "$(copy_procs)" ]; }
+no_wal_senders() { [ "$(source_psql postgres "SELECT count(*) FROM pg_stat_replication" 2>/dev/null)" = 0 ]; }
+
 # copy_procs: PIDs of pg_basebackup processes writing into this $PGDATA.
 copy_procs() {
 	local f
@@ -781,12 +786,12 @@ interrupt_copy_and_expect_moved_aside() {
 		fail "$desc: the moved-aside attempt holds no cut-off copy (.pgpod-copy)"
 	[ -z "$(ls -A "$PGDATA" 2>/dev/null)" ] || fail "$desc: PGDATA not empty after the interrupted clone"
 	expect_grep "$desc: the move is logged" "moved aside to" "$out"
-	if ! wait_for 50 0.1 test -z "$(copy_procs)"; then
+	if ! wait_for 50 0.1 no_copy_procs; then
 		fail "$desc: pg_basebackup still runs: $(copy_procs | tr '\n' ' ')"
 		kill_copy_procs
 	fi
 	expect_no_postgres_under "$(dirname "$PGDATA")"
-	wait_for 100 0.1 test "$(source_psql postgres "SELECT count(*) FROM pg_stat_replication" 2>/dev/null)" = 0 ||
+	wait_for 100 0.1 no_wal_senders ||
 		fail "$desc: the source still has a WAL sender for the cut-off copy"
 }
 
@@ -847,7 +852,7 @@ test_sigkill_during_clone_next_clone_stops_its_copier_and_clones() {
 		fail "pg_basebackup of the SIGKILLed pgpod clone still runs after the next clone (pids $(copy_procs | tr '\n' ' '))"
 		kill_copy_procs
 	fi
-	wait_for 100 0.1 test "$(source_psql postgres "SELECT count(*) FROM pg_stat_replication" 2>/dev/null)" = 0 ||
+	wait_for 100 0.1 no_wal_senders ||
 		fail "the source still has WAL senders for the killed clone: $(source_psql postgres "SELECT string_agg(state, ',') FROM pg_stat_replication" 2>&1)"
 	pg_start "$PGDATA" || return
 	expect_eq "count|md5 of pgbench_accounts" "$src_fp" "$(psql_su postgres "$pgbench_fingerprint_sql" 2>&1)"
