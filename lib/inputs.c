@@ -185,9 +185,6 @@ source_used(const struct spec *s, const char *name)
 	if (s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP && s->clone_source != NULL
 	    && strcmp(s->clone_source, name) == 0)
 		return true;
-	if (s->bootstrap == SPEC_BOOTSTRAP_RECOVERY && s->restore.source_kind == SPEC_SOURCE_EXTERNAL
-	    && s->restore.source != NULL && strcmp(s->restore.source, name) == 0)
-		return true;
 	return s->standby_enabled == 1 && s->standby_source != NULL
 		&& strcmp(s->standby_source, name) == 0;
 }
@@ -259,13 +256,27 @@ walk_store(const struct spec_objstore *o, size_t index, input_visit visit, void 
 	}
 }
 
+/* An external cluster whose object store is read: the recovery's source
+ * or the replica cluster's (a pg_basebackup clone needs none). */
+static bool
+store_used(const struct spec *s, const char *name)
+{
+	if (name == NULL)
+		return false;
+	if (s->bootstrap == SPEC_BOOTSTRAP_RECOVERY && s->restore.source_kind == SPEC_SOURCE_EXTERNAL
+	    && s->restore.source != NULL && strcmp(s->restore.source, name) == 0)
+		return true;
+	return s->standby_enabled == 1 && s->standby_source != NULL
+		&& strcmp(s->standby_source, name) == 0;
+}
+
 /* This cluster's object store, and those of the external clusters in use. */
 static void
 walk_stores(const struct spec *s, input_visit visit, void *ctx)
 {
 	walk_store(&s->backup_store, 0, visit, ctx);
 	for (size_t i = 0; i < s->n_externals; i++)
-		if (source_used(s, s->externals[i].name))
+		if (store_used(s, s->externals[i].name))
 			walk_store(&s->externals[i].store, i + 1, visit, ctx);
 }
 

@@ -57,13 +57,14 @@ upstream_external(const struct settings *set, const struct spec *s, const struct
 	}
 	u->kind = UPSTREAM_EXTERNAL;
 	snprintf(u->name, sizeof(u->name), "%s", name);
-	/* its object store: WAL by pgpod wal-restore (a replica cluster) */
-	if (e->store.destination != NULL
+	/* the replica cluster's source's object store: WAL by pgpod wal-restore */
+	if (e->store.destination != NULL && s->standby_enabled == 1 && s->standby_source != NULL
+	    && strcmp(s->standby_source, name) == 0
 	    && (!barman_store_write(set, BARMAN_SOURCE, &e->store, src ? &src->store
 				    : &(struct input_store) { 0 }, name)
 		|| !barman_restore_command(set, u->restore_command, sizeof(u->restore_command))))
 		return false;
-	if (e->conn.n == 0)
+	if (e->conn.n == 0 && u->restore_command[0])
 		return true;	/* the archive only: no streaming */
 	user = kvlist_get(&e->conn, "user");
 	snprintf(u->user, sizeof(u->user), "%s", user ? user : set->os_user);

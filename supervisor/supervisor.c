@@ -742,6 +742,7 @@ sup_setup(struct sup *s)
 	if (s->watch.ifd >= 0 && !sup_add_fd(s, s->watch.ifd))
 		watch_close(&s->watch);
 	watch_inputs(&s->watch, s->set, s->spec);
+	watch_baseline(&s->watch, s->set, s->spec);
 	backups_plan(&s->backups, s->spec, time(NULL));
 	return true;
 }

@@ -161,6 +161,12 @@ watch_hash(const struct settings *set, const struct spec *s, char hex[65])
 	EVP_MD_CTX_free(ctx);
 }
 
+void
+watch_baseline(struct watch *w, const struct settings *set, const struct spec *s)
+{
+	watch_hash(set, s, w->hash);
+}
+
 bool
 watch_changed(struct watch *w, const struct settings *set, const struct spec *s, long long now)
 {

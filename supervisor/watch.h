@@ -39,6 +39,11 @@ void watch_drain(struct watch *w, bool *pidfile);
 /* When due (every WATCH_MS, or at once after an event): hash the spec and
  * its Secrets; true when that differs from the last hash (the first hash
  * only records). */
+/* What the loaded spec and Secrets hash to, taken when they are loaded: a
+ * change made before the first watch_changed (during a long bootstrap,
+ * say) is then a change, not the baseline. */
+void watch_baseline(struct watch *w, const struct settings *set, const struct spec *s);
+
 bool watch_changed(struct watch *w, const struct settings *set, const struct spec *s,
 		   long long now);
 
