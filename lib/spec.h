@@ -94,6 +94,8 @@ struct spec_sqlrefs {
  * a Barman Cloud Plugin ObjectStore document's spec.configuration. Every
  * credential is a Secret key, read into files for the barman-cloud child.
  */
+#define SPEC_BARMAN_ARGS_MAX 16	/* each *AdditionalCommandArgs */
+
 struct spec_objstore {
 	char          *origin;		/* "spec.backup.barmanObjectStore" */
 	char          *destination;	/* destinationPath: s3://, gs:// or an Azure https:// URL */
@@ -121,6 +123,9 @@ struct spec_objstore {
 	int            data_immediate_checkpoint; /* data.immediateCheckpoint */
 	struct kvlist  tags;
 	struct kvlist  history_tags;
+	struct strlist archive_args;	/* wal.archiveAdditionalCommandArgs */
+	struct strlist restore_args;	/* wal.restoreAdditionalCommandArgs */
+	struct strlist backup_args;	/* data.additionalCommandArgs */
 };
 
 /* One entry of externalClusters (a clone/restore/standby source). */

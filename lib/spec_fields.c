@@ -77,6 +77,9 @@ static const struct spec_field objstore_fields[] = {
 	{ .key = "historyTags", .type = SPEC_T_KVLIST,
 	  .offset = offsetof(struct spec_objstore, history_tags), .mutable_ = true, .clear = true,
 	  .check = validate_barman_tags, .paths = { "historyTags" } },
+	OBJS("wal.archiveAdditionalCommandArgs", SPEC_T_STRLIST, archive_args, validate_barman_args),
+	OBJS("wal.restoreAdditionalCommandArgs", SPEC_T_STRLIST, restore_args, validate_barman_args),
+	OBJS("data.additionalCommandArgs", SPEC_T_STRLIST, backup_args, validate_barman_args),
 };
 #undef OBJS
 

@@ -63,6 +63,8 @@ void validate_barman_parallel(const struct spec_check_ctx *c, const void *m, con
 			      struct diag *d);
 void validate_barman_tags(const struct spec_check_ctx *c, const void *m, const char *path,
 			  struct diag *d);
+void validate_barman_args(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d);
 void validate_schedule6(const struct spec_check_ctx *c, const void *m, const char *path,
 			struct diag *d);
 void validate_backup_method(const struct spec_check_ctx *c, const void *m, const char *path,

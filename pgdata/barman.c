@@ -58,6 +58,13 @@ kv_lines(struct strbuf *b, const char *key, const struct kvlist *l)
 			      l->items[i].value ? l->items[i].value : "");
 }
 
+static void
+arg_lines(struct strbuf *b, const char *key, const struct strlist *l)
+{
+	for (size_t i = 0; i < l->n && i < SPEC_BARMAN_ARGS_MAX; i++)
+		strbuf_printf(b, "%s=%s\n", key, l->items[i]);
+}
+
 bool
 barman_store_render(const struct spec_objstore *o, const char *server_default, char *buf,
 		    size_t cap)
@@ -83,11 +90,21 @@ barman_store_render(const struct spec_objstore *o, const char *server_default, c
 		      o->data_immediate_checkpoint == 1);
 	kv_lines(&b, "tag", &o->tags);
 	kv_lines(&b, "history_tag", &o->history_tags);
+	arg_lines(&b, "archive_arg", &o->archive_args);
+	arg_lines(&b, "restore_arg", &o->restore_args);
+	arg_lines(&b, "backup_arg", &o->backup_args);
 	ok = b.len < cap;
 	if (ok)
 		memcpy(buf, b.data, b.len + 1);
 	free(b.data);
 	return ok;
+}
+
+static bool
+parse_arg(struct barman_args *a, const char *v)
+{
+	return a->n < SPEC_BARMAN_ARGS_MAX
+		&& (size_t) snprintf(a->v[a->n++], sizeof(a->v[0]), "%s", v) < sizeof(a->v[0]);
 }
 
 /* One key=value line of store.conf into st. */
@@ -121,6 +138,12 @@ parse_line(struct barman_store *st, const char *key, const char *v)
 		return (st->segment_bytes = strtoull(v, NULL, 10)) > 0;
 	if (strcmp(key, "ca") == 0)
 		return (st->ca = strcmp(v, "1") == 0);
+	if (strcmp(key, "archive_arg") == 0)
+		return parse_arg(&st->archive_args, v);
+	if (strcmp(key, "restore_arg") == 0)
+		return parse_arg(&st->restore_args, v);
+	if (strcmp(key, "backup_arg") == 0)
+		return parse_arg(&st->backup_args, v);
 	if (strcmp(key, "tag") == 0 && st->ntags < BARMAN_TAGS_MAX)
 		return (size_t) snprintf(st->tags[st->ntags++], sizeof(st->tags[0]), "%s", v)
 			< sizeof(st->tags[0]);
@@ -356,9 +379,44 @@ barman_command(const struct barman_store *st, const char *tool, struct argv *arg
 	return true;
 }
 
+/* The additional options of the tool args starts with. */
+static const struct barman_args *
+tool_args(const struct barman_store *st, const struct argv *args)
+{
+	const char *tool = args->n > 0 ? strrchr(args->v[0], '/') : NULL;
+
+	tool = tool != NULL ? tool + 1 : args->n > 0 ? args->v[0] : "";
+	if (strcmp(tool, "barman-cloud-wal-archive") == 0)
+		return &st->archive_args;
+	if (strcmp(tool, "barman-cloud-wal-restore") == 0)
+		return &st->restore_args;
+	if (strcmp(tool, "barman-cloud-backup") == 0)
+		return &st->backup_args;
+	return NULL;
+}
+
+/* args already gives the option opt ("--name" or "--name=value") names. */
+static bool
+has_option(const struct argv *args, const char *opt)
+{
+	size_t name = strcspn(opt, "=");
+
+	for (size_t i = 1; i < args->n; i++)
+		if (strncmp(args->v[i], opt, name) == 0
+		    && (args->v[i][name] == '\0' || args->v[i][name] == '='))
+			return true;
+	return false;
+}
+
 void
 barman_target(const struct barman_store *st, struct argv *args)
 {
+	const struct barman_args *extra = tool_args(st, args);
+
+	for (size_t i = 0; extra != NULL && i < extra->n; i++)
+		if (!has_option(args, extra->v[i]))
+			argv_add(args, extra->v[i]);
+	argv_add(args, "--");	/* ends a --tags list, which would take the words after it */
 	argv_add(args, st->destination);
 	argv_add(args, st->server);
 }

@@ -56,6 +56,10 @@ struct barman_store {
 	size_t ntags;
 	char history_tags[BARMAN_TAGS_MAX][400];
 	size_t nhistory_tags;
+	struct barman_args {		/* the spec's *AdditionalCommandArgs */
+		char   v[SPEC_BARMAN_ARGS_MAX][260];
+		size_t n;
+	} archive_args, restore_args, backup_args;
 };
 
 /* The provider a destination's scheme names. */
@@ -87,7 +91,10 @@ bool barman_store_read(const char *run_dir, const char *name, struct barman_stor
 bool barman_command(const struct barman_store *st, const char *tool, struct argv *args,
 		    struct argv *env) __attribute__((warn_unused_result));
 
-/* The two positional words every tool takes: destination, server name. */
+/* The tool's additional options from the spec (wal-archive, wal-restore,
+ * backup: those whose option args does not hold already, as CloudNativePG
+ * skips them), then the two positional words every tool takes:
+ * destination, server name. */
 void barman_target(const struct barman_store *st, struct argv *args);
 
 /* Run TOOL [opts] DESTINATION SERVER [tail]: its output captured into buf

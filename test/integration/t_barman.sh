@@ -23,8 +23,12 @@ cnpg_spec() {
 		printf 'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: wal-arch\n'
 		printf 'spec:\n  instances: 1\n  backup:\n    retentionPolicy: "7d"\n    barmanObjectStore:\n'
 		store_yaml "      " "$S3_PORT"
+		printf '      tags:\n        env: it\n      historyTags:\n        kind: history\n'
 		printf '      wal:\n        compression: gzip\n        maxParallel: %s\n' "${2:-4}"
+		printf '        archiveAdditionalCommandArgs: ["--read-timeout=60"]\n'
+		printf '        restoreAdditionalCommandArgs: ["--read-timeout=60"]\n'
 		printf '      data:\n        compression: gzip\n        immediateCheckpoint: true\n        jobs: 2\n'
+		printf '        additionalCommandArgs: ["--name=pgpod-it", "--read-timeout=60"]\n'
 	} >"$1"
 	SPEC=$1
 }
@@ -146,6 +150,9 @@ base_backup() {
 	BACKUP_ID=$(log_msgs info "$LAST_OUT" | sed -n 's/^backup \([0-9T]*\) to .* done in .*/\1/p' | tail -n 1)
 	[ -n "$BACKUP_ID" ] || { fail "no backup id in the summary$(last_output_tail)"; return 1; }
 	check "the backup is in the bucket" test -d "$S3_DIR/data/$BUCKET/wal-arch/base/$BACKUP_ID"
+	# data.additionalCommandArgs reached barman-cloud-backup
+	expect_grep "the backup's name from --name" "backup_name=pgpod-it" \
+		<(cat "$S3_DIR/data/$BUCKET/wal-arch/base/$BACKUP_ID"/backup.info* 2>/dev/null)
 }
 
 # b_at N: PGDATA and run dir of restored cluster N.

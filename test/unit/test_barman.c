@@ -173,8 +173,9 @@ test_write_files_and_command(void **state)
 		assert_string_equal(args.v[1], "--cloud-provider");
 		assert_string_equal(args.v[2], "aws-s3");
 		assert_string_equal(args.v[3], "--endpoint-url");
-		assert_string_equal(args.v[5], "s3://bucket/path");
-		assert_string_equal(args.v[6], "cluster-a");
+		assert_string_equal(args.v[5], "--");	/* ends the options */
+		assert_string_equal(args.v[6], "s3://bucket/path");
+		assert_string_equal(args.v[7], "cluster-a");
 		for (size_t i = 0; i < args.n; i++)
 			assert_null(strstr(args.v[i], "SECRET"));
 		for (size_t i = 0; i < env.n; i++) {
@@ -189,6 +190,46 @@ test_write_files_and_command(void **state)
 		argv_free(&env);
 	}
 	remove_tree(set.run_dir);
+}
+
+/* *AdditionalCommandArgs: to their own tool only, after pgpod's options,
+ * one pgpod gives already skipped, before "--" and the positional words. */
+static void
+test_additional_args(void **state)
+{
+	static char *archive[] = { "--read-timeout=60", "--endpoint-url=https://elsewhere" };
+	static char *backup[] = { "--name=nightly" };
+	struct spec_objstore o = store_of("s3://bucket/path");
+	struct barman_store st = { .dir = "/x" };
+	struct argv args, env;
+	char text[4096], why[200];
+
+	(void) state;
+	o.archive_args = (struct strlist) { archive, 2 };
+	o.backup_args = (struct strlist) { backup, 1 };
+	assert_true(barman_store_render(&o, "cluster-a", text, sizeof(text)));
+	assert_non_null(strstr(text, "archive_arg=--read-timeout=60\n"));
+	assert_true(barman_store_parse(text, &st, why, sizeof(why)));
+	assert_int_equal(st.archive_args.n, 2);
+	assert_int_equal(st.restore_args.n, 0);
+	assert_string_equal(st.backup_args.v[0], "--name=nightly");
+
+	assert_true(barman_command(&st, "barman-cloud-wal-archive", &args, &env));
+	argv_add(&args, "--gzip");
+	barman_target(&st, &args);
+	assert_int_equal(args.n, 10);
+	assert_string_equal(args.v[5], "--gzip");
+	assert_string_equal(args.v[6], "--read-timeout=60");	/* the endpoint one skipped */
+	assert_string_equal(args.v[7], "--");
+	assert_string_equal(args.v[8], "s3://bucket/path");
+	argv_free(&args);
+	argv_free(&env);
+
+	assert_true(barman_command(&st, "barman-cloud-wal-restore", &args, &env));
+	barman_target(&st, &args);
+	assert_string_equal(args.v[5], "--");	/* none for wal-restore */
+	argv_free(&args);
+	argv_free(&env);
 }
 
 /* A key with a line break would be a second line of the INI file. */
@@ -358,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_parse_refuses_foreign_lines),
 		cmocka_unit_test(test_write_files_and_command),
 		cmocka_unit_test(test_line_break_in_key_refused),
+		cmocka_unit_test(test_additional_args),
 		cmocka_unit_test(test_wal_names),
 		cmocka_unit_test(test_ready_after),
 		cmocka_unit_test(test_backup_list_and_choice),

@@ -198,7 +198,12 @@ test_objstore_fields_refused(void **state)
 	snprintf(p, sizeof(p), "%s.tags", base);
 	assert_error(&d, p, "without commas");
 	assert_error(&d, "spec.backup.retentionPolicy", "is not a retention policy");
-	assert_int_equal(d.errors.n, 8);
+	snprintf(p, sizeof(p), "%s.wal.archiveAdditionalCommandArgs", base);
+	assert_error(&d, p, "\"s3://other/bucket\" is not a long option");
+	snprintf(p, sizeof(p), "%s.data.additionalCommandArgs", base);
+	assert_error(&d, p, "\"-n\" is not a long option");
+	assert_error(&d, p, "\"--name\": no control characters");
+	assert_int_equal(d.errors.n, 11);
 	done(s, &d);
 }
 
