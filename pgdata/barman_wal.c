@@ -24,6 +24,7 @@
 #define SEGMENT_16MB  (16ULL * 1024 * 1024)
 #define PREFETCH_WAIT_MS (120 * 1000)	/* a segment fetched ahead is waited for this long */
 #define MISSING_FRESH_S  2	/* the prefetcher's "not archived" stands this long */
+#define ARCHIVE_HEAD  "archive-head"	/* in the source store's directory: see note_head */
 
 bool
 barman_wal_is_segment(const char *name)
@@ -290,6 +291,62 @@ restore_start(const struct barman_store *st, const char *name, const char *dest,
 	return ok;
 }
 
+/* What wal-restore learned of the archive's end, for the standby's lag:
+ * "NAME 1" the newest segment known archived, "NAME 0" the first known
+ * missing. A hint, rewritten (not synced) as requests come: an older
+ * segment found present never replaces a newer one, nor an end already
+ * known beyond it. */
+static void
+note_head(const char *store_dir, const char *name, bool present)
+{
+	char path[PATH_MAX + 32], tmp[PATH_MAX + 64], line[40], old[40];
+	ssize_t n = 0;
+	int fd;
+
+	if (!barman_wal_is_segment(name) || !path_of(path, sizeof(path), store_dir, ARCHIVE_HEAD, "")
+	    || (size_t) snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long) getpid()) >= sizeof(tmp))
+		return;
+	if (present && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, old, sizeof(old) - 1);
+		close(fd);
+		old[n > 0 ? n : 0] = '\0';
+		if (n >= 26 && strncmp(old, name, 24) >= 0
+		    && (strncmp(old, name, 24) > 0 || old[25] == '1'))
+			return;
+	}
+	n = snprintf(line, sizeof(line), "%s %d\n", name, present);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return;
+	if (write(fd, line, (size_t) n) != n || close(fd) != 0 || rename(tmp, path) != 0)
+		(void) unlink(tmp);
+}
+
+long long
+barman_wal_archive_lag(const char *run_dir, const char *replay_lsn,
+		       unsigned long long segment_bytes)
+{
+	char path[PATH_MAX + 64], text[40];
+	unsigned hi, lo, log_id, seg;
+	unsigned long long head, replay;
+	ssize_t n;
+	int fd, present;
+
+	if ((size_t) snprintf(path, sizeof(path), "%s/barman/" BARMAN_SOURCE "/" ARCHIVE_HEAD,
+			      run_dir) >= sizeof(path)
+	    || segment_bytes == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	if (n < 26 || sscanf(text + 8, "%8X%8X %d", &log_id, &seg, &present) != 3
+	    || sscanf(replay_lsn, "%X/%X", &hi, &lo) != 2)
+		return -1;
+	head = ((unsigned long long) log_id * (0x100000000ULL / segment_bytes) + seg
+		+ (present == 1)) * segment_bytes;
+	replay = ((unsigned long long) hi << 32) | lo;
+	return head > replay ? (long long) (head - replay) : 0;
+}
+
 /* The next segments after name (same timeline), at most max. */
 static size_t
 next_segments(const struct barman_store *st, const char *name, char ahead[][32], size_t max)
@@ -375,8 +432,10 @@ prefetch_detached(const struct barman_store *st, const char *dir, char ahead[][3
 			continue;
 		}
 		(void) path_of(got, sizeof(got), dir, ahead[i], ".partial");
-		if (tool_wait(&procs[i], true) != 0
-		    || !path_of(done, sizeof(done), dir, ahead[i], "") || rename(got, done) != 0) {
+		if (tool_wait(&procs[i], true) == 0
+		    && path_of(done, sizeof(done), dir, ahead[i], "") && rename(got, done) == 0) {
+			note_head(st->dir, ahead[i], true);
+		} else {
 			int fd;
 
 			(void) unlink(got);
@@ -488,6 +547,7 @@ barman_wal_restore(const char *run_dir, const char *name, const char *path)
 	struct barman_store st;
 	struct proc main_fetch;
 	size_t n = 0;
+	int code;
 
 	if (!barman_store_read(run_dir, BARMAN_SOURCE, &st)
 	    || !path_of(dir, sizeof(dir), st.dir, "prefetch", ""))
@@ -496,15 +556,22 @@ barman_wal_restore(const char *run_dir, const char *name, const char *path)
 		return 0;	/* fetched ahead by an earlier call */
 	if (take_in_flight(dir, name, path))
 		return 0;
-	if (recently_missing(dir, name))
+	if (recently_missing(dir, name)) {
+		note_head(st.dir, name, false);
 		return 1;
+	}
 	if (st.max_parallel > 1 && barman_wal_is_segment(name)
 	    && file_mkdir_p(dir, 0700, created, sizeof(created)))
 		n = next_segments(&st, name, ahead, (size_t) st.max_parallel - 1
 				  < BARMAN_WAL_MAX_PARALLEL ? (size_t) st.max_parallel - 1
 				  : BARMAN_WAL_MAX_PARALLEL - 1);
-	if (tool_wait(&main_fetch, restore_start(&st, name, path, &main_fetch)) != 0)
+	code = tool_wait(&main_fetch, restore_start(&st, name, path, &main_fetch));
+	if (code != 0) {
+		if (code == 1)	/* barman-cloud's "does not exist" (2: network, 4: other) */
+			note_head(st.dir, name, false);
 		return 1;	/* not archived (yet): nothing after it is either */
+	}
+	note_head(st.dir, name, true);
 	/* the next ones while postgres replays this one */
 	if (n > 0)
 		prefetch_detached(&st, dir, ahead, n);

@@ -53,6 +53,14 @@ bool barman_wal_next(const char *name, unsigned long long segment_bytes, char *o
 size_t barman_wal_ready_after(const char *const *status_names, size_t n, const char *name,
 			      char out[][32], size_t max);
 
+/* A standby fed from the source's store: the bytes from replay_lsn to the
+ * archive's end as wal-restore last saw it (after the newest segment it
+ * found, or at the first it found missing); -1 when it has not looked.
+ * During a long catch-up the newest segment seen is at most wal.maxParallel
+ * ahead of the replay: the lag is a lower bound then. */
+long long barman_wal_archive_lag(const char *run_dir, const char *replay_lsn,
+				 unsigned long long segment_bytes);
+
 /* The commands: an exit code for postgres (0 done, 1 not done). */
 int barman_wal_archive(const char *run_dir, const char *path);
 int barman_wal_restore(const char *run_dir, const char *name, const char *path);

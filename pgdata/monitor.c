@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "barman_wal.h"
 #include "conninfo.h"
 #include "identity.h"
 #include "log.h"
@@ -139,6 +140,7 @@ monitor_query(long long started)
 {
 	bool timed_out;
 	PGresult *r = pgconn_query_deadline(mon.conn, status_query, MONITOR_DEADLINE_MS, &timed_out);
+	long long archive_lag;
 	struct status *st;
 
 	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
@@ -160,7 +162,12 @@ monitor_query(long long started)
 		mark_unknown(started);
 		return;
 	}
+	/* a standby fed from an object store: its lag against the archive */
+	archive_lag = barman_wal_archive_lag(mon.set->run_dir, PQgetvalue(r, 0, 5),
+					     strtoull(PQgetvalue(r, 0, 17), NULL, 10));
 	st = status_lock();
+	if (archive_lag >= 0)
+		st->archive_lag_bytes = archive_lag;
 	st->sql_ok = true;
 	st->sql_failing_since_ms = 0;
 	st->sql_at_ms = mono_ms();

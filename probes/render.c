@@ -160,6 +160,9 @@ status_sql_json(struct render_doc *d, struct json_object *o, const struct status
 	add(d, o, "replayLsn", sql ? str_or_null(d, st->replay_lsn) : NULL);
 	add(d, o, "replayLagBytes", sql && st->replay_lag_bytes >= 0
 	    ? need(d, json_object_new_int64(st->replay_lag_bytes)) : NULL);
+	add(d, o, "archiveLagBytes", sql && st->in_recovery && st->archive_fed
+	    && st->archive_lag_bytes >= 0 ? need(d, json_object_new_int64(st->archive_lag_bytes))
+	    : NULL);
 	add(d, o, "streaming", sql && st->in_recovery
 	    ? need(d, json_object_new_boolean(st->streaming)) : NULL);
 	add(d, o, "pendingRestart", sql
@@ -314,6 +317,29 @@ label_escape(const char *v, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* What the status query told (postgres answered). */
+static void
+render_sql_metrics(struct text *t, const struct status *st)
+{
+	if (!st->sql_ok)
+		return;
+	family(t, "pgpod_in_recovery", "gauge", "1 when postgres is a standby (in recovery)");
+	text_printf(t, "pgpod_in_recovery %d\n", st->in_recovery ? 1 : 0);
+	family(t, "pgpod_pending_restart", "gauge",
+	       "1 when a changed parameter waits for a restart");
+	text_printf(t, "pgpod_pending_restart %d\n", st->pending_restart[0] ? 1 : 0);
+	if (st->replay_lag_bytes >= 0) {
+		family(t, "pgpod_replay_lag_bytes", "gauge",
+		       "Standby: WAL received but not yet replayed, in bytes");
+		text_printf(t, "pgpod_replay_lag_bytes %lld\n", st->replay_lag_bytes);
+	}
+	if (st->in_recovery && st->archive_fed && st->archive_lag_bytes >= 0) {
+		family(t, "pgpod_archive_lag_bytes", "gauge", "Standby fed from a WAL "
+		       "archive: bytes from the replay to the archive's newest WAL");
+		text_printf(t, "pgpod_archive_lag_bytes %lld\n", st->archive_lag_bytes);
+	}
+}
+
 /* The WAL archive and pgBackRest's backups. */
 static void
 render_archive_metrics(struct text *t, const struct status *st)
@@ -369,18 +395,7 @@ render_metrics(const struct status *st)
 		       "How long the bootstrap of PGDATA took");
 		text_printf(&t, "pgpod_bootstrap_duration_seconds %.3f\n", st->boot_duration_s);
 	}
-	if (st->sql_ok) {
-		family(&t, "pgpod_in_recovery", "gauge", "1 when postgres is a standby (in recovery)");
-		text_printf(&t, "pgpod_in_recovery %d\n", st->in_recovery ? 1 : 0);
-		family(&t, "pgpod_pending_restart", "gauge",
-		       "1 when a changed parameter waits for a restart");
-		text_printf(&t, "pgpod_pending_restart %d\n", st->pending_restart[0] ? 1 : 0);
-		if (st->replay_lag_bytes >= 0) {
-			family(&t, "pgpod_replay_lag_bytes", "gauge",
-			       "Standby: WAL received but not yet replayed, in bytes");
-			text_printf(&t, "pgpod_replay_lag_bytes %lld\n", st->replay_lag_bytes);
-		}
-	}
+	render_sql_metrics(&t, st);
 	render_archive_metrics(&t, st);
 	family(&t, "pgpod_http_requests_total", "counter", "HTTP requests served, by path and code");
 	for (int p = 0; p < SPATH_COUNT; p++)

@@ -228,6 +228,7 @@ replica_spec() {
 	sed -i '/^      recoveryTarget:$/d; /^        {}$/d' "$1"
 }
 
+archive_lag_is() { [ "$(status_json .archiveLagBytes)" = "$1" ]; }
 a_sql() { as_pg "$PG_BIN/psql" -X -q -At -h "$A_RUN" -p "$A_PORT" -U postgres -d postgres -c "$1"; }
 r_rows() { psql_su postgres "SELECT coalesce(string_agg(x::text, ',' ORDER BY x), '') FROM t" 2>/dev/null; }
 r_has_rows() { [ "$(r_rows)" = "$1" ]; }
@@ -259,6 +260,10 @@ test_replica_cluster_from_object_store() {
 	a_sql "SELECT pg_switch_wal()" >/dev/null
 	wait_for 300 0.1 archived_in_bucket "$seg" || { fail "segment $seg not archived"; return; }
 	wait_for 300 0.2 r_has_rows "1,2,3" || fail "the replica cluster did not replay A's rows: $(r_rows)"
+	# its lag against the archive: replayed everything the archive holds
+	wait_for 100 0.1 archive_lag_is 0 || fail "archiveLagBytes: $(status_json .archiveLagBytes)"
+	expect_grep "the lag in /metrics" "pgpod_archive_lag_bytes 0" <(http_get /metrics)
+	expect_grep "readiness says so" "bytes behind its newest segment" <(http_get /readyz)
 	kill -TERM "$a_pid"
 	wait_exit "$a_pid" 60 _
 	pgpod_cmd promote
@@ -267,6 +272,45 @@ test_replica_cluster_from_object_store() {
 	expect_eq "writable" f "$(psql_su postgres 'SELECT pg_is_in_recovery()')"
 	psql_su postgres "INSERT INTO t VALUES (4)" >/dev/null || fail "no write after the promotion"
 	stop_run TERM
+	s3_stop
+}
+
+# A replica cluster fed from the object store and streaming from A as
+# well (the source has connectionParameters too, as CloudNativePG's sample
+# cluster-replica-async.yaml): a row A writes arrives without a segment
+# switch, by streaming.
+test_replica_cluster_from_store_and_streaming() {
+	local a_pid rc
+	store_up || return
+	cnpg_spec "$T/spec.yaml" 4
+	sed -i 's/^  instances: 1$/  instances: 1\n  postgresql:\n    pg_hba:\n      - local replication postgres peer map=pgpod/' "$T/spec.yaml"
+	pgpod_run_bg
+	a_pid=$RUN_PID A_RUN=$RUN A_PORT=$PORT
+	wait_code /readyz 200 60 || { fail "A not ready$(last_output_tail)"; return; }
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null
+	base_backup || return
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null
+
+	PGDATA=$T/r/pgdata RUN=$T/rrun SOCK=$T/rrun
+	alloc_port PORT && alloc_port HTTP_PORT || return
+	replica_spec "$T/r.yaml"
+	sed -i "s|^    - name: origin$|    - name: origin\n      connectionParameters:\n        host: $A_RUN\n        port: \"$A_PORT\"\n        user: postgres\n        dbname: postgres|" "$T/r.yaml"
+	pgpod_run_bg
+	wait_code /readyz 200 120 || { fail "the replica cluster is not ready$(last_output_tail)"; return; }
+	expect_grep "restore_command is pgpod's" "wal-restore --run-dir" "$PGDATA/pgpod.conf"
+	expect_grep "and it streams from A" "primary_conninfo" "$PGDATA/pgpod.conf"
+	wait_for 300 0.2 r_has_rows "1,2" || fail "rows from the backup and the archive: $(r_rows)"
+	a_sql "INSERT INTO t VALUES (3)" >/dev/null
+	wait_for 100 0.1 r_has_rows "1,2,3" || fail "the row was not streamed: $(r_rows)"
+	expect_eq "streaming" true "$(status_json .streaming)"
+	kill -TERM "$RUN_PID"
+	wait_exit "$RUN_PID" "$IT_TIMEOUT_STOP" rc
+	expect_rc "the replica cluster's pgpod run after SIGTERM" 0 "$rc"
+	expect_eq "its state" "shut down in recovery" "$(cluster_state "$PGDATA")"
+	kill -TERM "$a_pid"
+	wait_exit "$a_pid" "$IT_TIMEOUT_STOP" rc
+	expect_rc "A's pgpod run after SIGTERM" 0 "$rc"
+	expect_no_postgres_under "$T"
 	s3_stop
 }
 

@@ -232,6 +232,38 @@ test_additional_args(void **state)
 	argv_free(&env);
 }
 
+/* The lag against the archive's end as wal-restore last saw it. */
+static void
+test_archive_lag_from_head(void **state)
+{
+	struct settings set;
+	char path[PATH_MAX + 40];
+
+	(void) state;
+	run_dir(&set);
+	assert_int_equal(barman_wal_archive_lag(set.run_dir, "0/5000100", 16777216), -1);
+	snprintf(path, sizeof(path), "%s/barman/source", set.run_dir);
+	snprintf(path, sizeof(path), "%s/barman", set.run_dir);
+	(void) mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/barman/source", set.run_dir);
+	(void) mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/barman/source/archive-head", set.run_dir);
+	/* segment 5 archived: its end is 0/6000000 */
+	assert_true(file_write_atomic(path, "000000010000000000000005 1\n", 27, 0600));
+	assert_int_equal(barman_wal_archive_lag(set.run_dir, "0/5000100", 16777216),
+			 0x6000000 - 0x5000100);
+	/* segment 6 missing: the archive ends where it would start */
+	assert_true(file_write_atomic(path, "000000010000000000000006 0\n", 27, 0600));
+	assert_int_equal(barman_wal_archive_lag(set.run_dir, "0/5000100", 16777216),
+			 0x6000000 - 0x5000100);
+	assert_int_equal(barman_wal_archive_lag(set.run_dir, "0/6000000", 16777216), 0);
+	/* past the first log id, with 64 MiB segments */
+	assert_true(file_write_atomic(path, "000000020000000100000003 1\n", 27, 0600));
+	assert_int_equal(barman_wal_archive_lag(set.run_dir, "1/0", 67108864), 4LL * 67108864);
+	assert_int_equal(barman_wal_archive_lag(set.run_dir, "not an lsn", 67108864), -1);
+	remove_tree(set.run_dir);
+}
+
 /* A key with a line break would be a second line of the INI file. */
 static void
 test_line_break_in_key_refused(void **state)
@@ -400,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_write_files_and_command),
 		cmocka_unit_test(test_line_break_in_key_refused),
 		cmocka_unit_test(test_additional_args),
+		cmocka_unit_test(test_archive_lag_from_head),
 		cmocka_unit_test(test_wal_names),
 		cmocka_unit_test(test_ready_after),
 		cmocka_unit_test(test_backup_list_and_choice),

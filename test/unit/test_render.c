@@ -116,7 +116,7 @@ test_status_keys_in_order(void **state)
 		"pgpodVersion", "pod", "phase", "phaseCode", "live", "started", "ready",
 		"postmasterPid", "postmasterStartTime", "postmasterStatus", "restarts", "lastExit",
 		"isPrimary", "inRecovery", "timeline", "systemId", "currentLsn", "receivedLsn",
-		"replayLsn", "replayLagBytes", "streaming", "pendingRestart",
+		"replayLsn", "replayLagBytes", "archiveLagBytes", "streaming", "pendingRestart",
 		"pendingRestartParameters", "serverVersion", "bootstrap", "configHash",
 		"dataDirectory", "failure", "archive", "backups",
 	};
@@ -192,6 +192,32 @@ test_metrics_duration(void **state)
 	text = render_metrics(&st);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "\npgpod_bootstrap_duration_seconds 1.370\n"));
+	free(text);
+}
+
+/* A standby fed from an archive shows its lag against the archive. */
+static void
+test_archive_lag(void **state)
+{
+	struct status st;
+	char *doc, *text;
+
+	(void) state;
+	status_fill(&st);
+	st.archive_fed = true;
+	st.archive_lag_bytes = 4096;
+	doc = render_status_json(&st);
+	text = render_metrics(&st);
+	assert_non_null(strstr(doc, "\"archiveLagBytes\":4096,"));
+	assert_non_null(strstr(text, "\npgpod_archive_lag_bytes 4096\n"));
+	free(doc);
+	free(text);
+	st.archive_fed = false;	/* streaming: not shown */
+	doc = render_status_json(&st);
+	text = render_metrics(&st);
+	assert_non_null(strstr(doc, "\"archiveLagBytes\":null,"));
+	assert_null(strstr(text, "pgpod_archive_lag_bytes"));
+	free(doc);
 	free(text);
 }
 
@@ -278,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_probe_answer),
 		cmocka_unit_test(test_metrics_duration),
 		cmocka_unit_test(test_archive_and_backups),
+		cmocka_unit_test(test_archive_lag),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
