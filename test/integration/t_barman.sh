@@ -219,6 +219,53 @@ test_recovery_from_object_store() {
 	s3_stop
 }
 
+# bootstrap.recovery to each other target kind, rows before and after
+# it: a restore point, an LSN, a transaction (exclusive), the end of the
+# backup; and a backup whose backup.info says another major, refused.
+test_recovery_target_kinds() {
+	local lsn xid info seg
+	store_up || return
+	cnpg_spec "$T/spec.yaml" 4
+	pgpod_run_bg
+	wait_code /readyz 200 60 || { fail "not ready$(last_output_tail)"; return; }
+	psql_su postgres "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null
+	base_backup || return
+	# each its own transaction (one psql -c is one): the restore point
+	# after row 2's commit
+	psql_su postgres "INSERT INTO t VALUES (2)" >/dev/null
+	psql_su postgres "SELECT pg_create_restore_point('before-3')" >/dev/null
+	lsn=$(psql_su postgres "INSERT INTO t VALUES (3); SELECT pg_current_wal_insert_lsn()")
+	xid=$(psql_su postgres "BEGIN; INSERT INTO t VALUES (4); SELECT txid_current(); COMMIT" | head -n 1)
+	seg=$(psql_su postgres "INSERT INTO t VALUES (5); SELECT pg_walfile_name(pg_current_wal_lsn())")
+	psql_su postgres "SELECT pg_switch_wal()" >/dev/null
+	wait_for 300 0.1 archived_in_bucket "$seg" || { fail "segment $seg not archived"; return; }
+	stop_run TERM
+
+	b_at 1; recovery_spec "$T/b1.yaml" restored "        backupID: $BACKUP_ID
+        targetName: before-3"
+	pgpod_cmd restore
+	expect_rc "pgpod restore to a restore point" 0 $? && expect_eq "rows at the restore point" "1,2" "$(b_rows)"
+	b_at 2; recovery_spec "$T/b2.yaml" restored "        targetLSN: \"$lsn\""
+	pgpod_cmd restore
+	expect_rc "pgpod restore to an LSN" 0 $? && expect_eq "rows at the LSN" "1,2,3" "$(b_rows)"
+	b_at 3; recovery_spec "$T/b3.yaml" restored "        backupID: $BACKUP_ID
+        targetXID: \"$xid\"
+        exclusive: true"
+	pgpod_cmd restore
+	expect_rc "pgpod restore to before a transaction" 0 $? && expect_eq "rows before the transaction" "1,2,3" "$(b_rows)"
+	b_at 4; recovery_spec "$T/b4.yaml" restored "        backupID: $BACKUP_ID
+        targetImmediate: true"
+	pgpod_cmd restore
+	expect_rc "pgpod restore to the end of the backup" 0 $? && expect_eq "rows of the backup" "1" "$(b_rows)"
+	# the stored backup.info edited to say PostgreSQL 14
+	info=$(find "$S3_DIR/data/$BUCKET/wal-arch/base/$BACKUP_ID" -name 'backup.info._S3rver_object' | head -n 1)
+	[ -n "$info" ] && grep -q '^version=15' "$info" || { fail "no backup.info with version=15 in the bucket: $info"; return; }
+	sed -i 's/^version=15\([0-9]*\)$/version=14\1/' "$info"
+	b_at 5; recovery_spec "$T/b5.yaml" restored "        {}"
+	expect_recovery_refused "a backup of another major" "PostgreSQL 14"
+	s3_stop
+}
+
 # replica_spec FILE: Cluster "follower", a replica cluster of origin's
 # object store only (bootstrap.recovery from it, as CloudNativePG's sample
 # cluster-example-replica-from-backup-simple.yaml).
