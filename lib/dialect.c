@@ -58,7 +58,7 @@ static const struct dialect_map cnpg_map[] = {
 	{ "spec.bootstrap.recovery.database", "bootstrap.database", 0 },
 	{ "spec.bootstrap.recovery.owner", "bootstrap.owner", 0 },
 	{ "spec.bootstrap.recovery.secret.name", "bootstrap.secret", 0 },
-	{ "spec.bootstrap.recovery.backup.name", "bootstrap.restore.backupID", 0 },
+	{ "spec.bootstrap.recovery.backup.name", "bootstrap.restore.backupObject", 0 },
 	{ "spec.bootstrap.recovery.recoveryTarget.backupID", "bootstrap.restore.backupID", 0 },
 	{ "spec.bootstrap.recovery.recoveryTarget.targetTime", "bootstrap.restore.target.time", 0 },
 	{ "spec.bootstrap.recovery.recoveryTarget.targetXID", "bootstrap.restore.target.xid", 0 },
@@ -1416,6 +1416,108 @@ plugin_stores(struct spec *s, struct json_object *doc, struct json_object **docs
 	}
 }
 
+/* The Backup document (postgresql.cnpg.io) called name in the file. */
+static struct json_object *
+backup_doc(struct json_object **docs, size_t ndocs, const char *name)
+{
+	for (size_t i = 0; i < ndocs; i++) {
+		const char *api = doc_string(docs[i], "apiVersion");
+		const char *k = doc_string(docs[i], "kind");
+		const char *n = doc_string(docs[i], "metadata.name");
+
+		if (api != NULL && strncmp(api, "postgresql.cnpg.io/", 19) == 0 && k != NULL
+		    && strcmp(k, "Backup") == 0 && n != NULL && strcmp(n, name) == 0)
+			return docs[i];
+	}
+	return NULL;
+}
+
+/* A Backup's status as an external cluster's: its store (the fields a
+ * barmanObjectStore has), the recovery's endpointCA over it. */
+static struct json_object *
+backup_as_external(struct json_object *b, const char *name, struct json_object *ca)
+{
+	static const char *const keys[] = {
+		"destinationPath", "endpointURL", "endpointCA", "serverName", "s3Credentials",
+		"azureCredentials", "googleCredentials",
+	};
+	struct json_object *e = json_object_new_object(), *st = json_object_new_object(), *v;
+
+	for (size_t i = 0; i < COUNT(keys); i++)
+		if ((v = doc_get(b, "status")) != NULL && json_object_object_get_ex(v, keys[i], &v))
+			json_object_object_add(st, keys[i], json_object_get(v));
+	if (ca != NULL)
+		json_object_object_add(st, "endpointCA", json_object_get(ca));
+	if (doc_get(st, "serverName") == NULL && doc_string(b, "spec.cluster.name") != NULL)
+		json_object_object_add(st, "serverName",
+				       json_object_new_string(doc_string(b, "spec.cluster.name")));
+	json_object_object_add(e, "name", json_object_new_string(name));
+	json_object_object_add(e, "barmanObjectStore", st);
+	return e;
+}
+
+/* Why the Backup document b cannot be recovered from; NULL when it can. */
+static const char *
+backup_refusal(struct json_object *b)
+{
+	const char *phase = doc_string(b, "status.phase"), *method = doc_string(b, "status.method");
+
+	if (phase == NULL || strcmp(phase, "completed") != 0)
+		return "its status.phase is not \"completed\"";
+	if (method != NULL && strcmp(method, "barmanObjectStore") != 0)
+		return "it was not taken into a Barman Cloud object store (status.method); pgpod "
+		       "recovers those only";
+	if (doc_string(b, "status.backupId") == NULL || doc_string(b, "status.destinationPath") == NULL)
+		return "its status has no backupId or destinationPath";
+	return NULL;
+}
+
+/* bootstrap.recovery.backup.name: CloudNativePG's Backup object, mounted as
+ * another document with the status the operator gave it (kubectl get backup
+ * NAME -o yaml). Its status names the store, the server and the backup id:
+ * it becomes the recovery's source, an external cluster named after it.
+ * Without the document the spec is still valid (a warning): the recovery
+ * refuses to start, naming what is missing. */
+static void
+backup_object(struct spec *s, struct json_object *doc, struct json_object **docs, size_t ndocs,
+	      struct diag *d)
+{
+	enum dialect_kind kind = s->dialect == SPEC_DIALECT_CHART ? DK_CHART : DK_CNPG;
+	const char *name = s->restore.backup_object, *why, *path;
+	char ca_path[128], where[300];
+	struct json_object *b, *e;
+	struct spec_external *x;
+
+	if (name == NULL || (s->dialect != SPEC_DIALECT_CNPG && s->dialect != SPEC_DIALECT_CHART))
+		return;
+	path = spec_path(s, "bootstrap.restore.backupObject");
+	(void) dialect_path(kind, "spec.bootstrap.recovery.backup.endpointCA", ca_path, sizeof(ca_path));
+	if ((b = backup_doc(docs, ndocs, name)) == NULL) {
+		diag_warn(d, path, "the Backup \"%s\" is not in the spec file: a recovery needs it "
+			  "there as another document, with the status the operator gave it", name);
+		return;
+	}
+	if ((why = backup_refusal(b)) != NULL || s->restore.source != NULL
+	    || spec_external_find(s, name) != NULL) {
+		diag_error(d, path, "the Backup \"%s\" cannot be recovered from: %s", name, why ? why
+			   : "give either backup or source, and no externalClusters entry of its name");
+		return;
+	}
+	s->externals = spec_xrealloc(s->externals, (s->n_externals + 1) * sizeof(*s->externals));
+	x = &s->externals[s->n_externals];
+	snprintf(where, sizeof(where), "Backup %s.status", name);
+	e = backup_as_external(b, name, doc_get(doc, ca_path));
+	if (read_item(s, spec_fields[spec_field_index("externalClusters")].list, x, e, where, d)) {
+		s->n_externals++;
+		x->has_object_store = true;
+		s->restore.source = spec_xstrdup(name);
+		s->restore.source_kind = SPEC_SOURCE_EXTERNAL;
+		free(s->restore.backup_id);
+		s->restore.backup_id = spec_xstrdup(doc_string(b, "status.backupId"));
+	}
+	json_object_put(e);
+}
+
 /* CloudNativePG's ScheduledBackup documents for this cluster
  * (spec.cluster.name), mounted in the same file. */
 static void
@@ -1463,6 +1565,7 @@ dialect_load(const char *path, struct spec **out, struct diag *d)
 		source_cluster(*out, docs, cl, n, path, d);
 	if (ok) {
 		percona_restore(*out, docs, ndocs, d);
+		backup_object(*out, doc, docs, ndocs, d);
 		scheduled_backups(*out, docs, ndocs, d);
 		plugin_stores(*out, doc, docs, ndocs, d);
 	}

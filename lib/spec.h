@@ -207,7 +207,8 @@ struct spec_target {
 struct spec_restore {
 	char          *source;		/* externalClusters entry or repository name */
 	enum spec_source_kind source_kind;
-	char          *backup_id;	/* backup.name, backupID or --set */
+	char          *backup_id;	/* backupID, --set, or the Backup object's backupId */
+	char          *backup_object;	/* CloudNativePG's recovery.backup.name: a Backup */
 	struct spec_target target;
 	char          *target_action;	/* --target-action (refused: pgpod decides) */
 	struct strlist db_include;	/* --db-include, in order */

@@ -297,6 +297,7 @@ const struct spec_field spec_fields[] = {
 	F("bootstrap.restore.source", SPEC_T_STRING, restore.source, NULL, false),
 	FE("bootstrap.restore.sourceKind", restore.source_kind, source_kind_names, false),
 	F("bootstrap.restore.backupID", SPEC_T_STRING, restore.backup_id, NULL, false),
+	F("bootstrap.restore.backupObject", SPEC_T_STRING, restore.backup_object, NULL, false),
 	F("bootstrap.restore.options", SPEC_T_STRLIST, restore.options, NULL, false),
 	F("bootstrap.restore.stanza", SPEC_T_STRING, pgbackrest_stanza, NULL, false),
 	RESTORE_TARGET("bootstrap.restore", restore, false),

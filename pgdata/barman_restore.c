@@ -192,6 +192,14 @@ source_store(const struct settings *set, const struct spec *s, const struct inpu
 	const struct input_source *src;
 	const char *path = spec_path(s, key);
 
+	if (e == NULL && name == NULL && s->restore.backup_object != NULL) {
+		log_error("%s: the Backup \"%s\" is not in the spec file: put the Backup document "
+			  "there as another document, with the status the operator gave it (kubectl "
+			  "get backup %s -o yaml), or recover from an object store in externalClusters "
+			  "(bootstrap.recovery.source)", spec_path(s, "bootstrap.restore.backupObject"),
+			  s->restore.backup_object, s->restore.backup_object);
+		return false;
+	}
 	if (e == NULL) {
 		log_error("%s: no externalClusters entry is named \"%s\"", path, name ? name : "");
 		return false;

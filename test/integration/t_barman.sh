@@ -257,6 +257,12 @@ test_recovery_target_kinds() {
         targetImmediate: true"
 	pgpod_cmd restore
 	expect_rc "pgpod restore to the end of the backup" 0 $? && expect_eq "rows of the backup" "1" "$(b_rows)"
+	# recovery.backup.name, as CloudNativePG's sample cluster-restore.yaml:
+	# the Backup document beside the Cluster, with the operator's status
+	b_at 6; backup_object_spec "$T/b6.yaml"
+	pgpod_cmd restore
+	expect_rc "pgpod restore from a Backup object" 0 $? && expect_eq "rows of the archive's end" "1,2,3,4,5" "$(b_rows)"
+	expect_eq "the Backup's id in the marker" "$BACKUP_ID" "$(jq -r .backup "$PGDATA/pgpod-bootstrap.json")"
 	# the stored backup.info edited to say PostgreSQL 14
 	info=$(find "$S3_DIR/data/$BUCKET/wal-arch/base/$BACKUP_ID" -name 'backup.info._S3rver_object' | head -n 1)
 	[ -n "$info" ] && grep -q '^version=15' "$info" || { fail "no backup.info with version=15 in the bucket: $info"; return; }
@@ -264,6 +270,20 @@ test_recovery_target_kinds() {
 	b_at 5; recovery_spec "$T/b5.yaml" restored "        {}"
 	expect_recovery_refused "a backup of another major" "PostgreSQL 14"
 	s3_stop
+}
+
+# backup_object_spec FILE: Cluster "restored" from the Backup "nightly"
+# (its status: wal-arch's store, $BACKUP_ID).
+backup_object_spec() {
+	{
+		printf 'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: restored\n'
+		printf 'spec:\n  instances: 1\n  bootstrap:\n    recovery:\n      backup:\n        name: nightly\n'
+		printf -- '---\napiVersion: postgresql.cnpg.io/v1\nkind: Backup\nmetadata:\n  name: nightly\n'
+		printf 'spec:\n  cluster:\n    name: wal-arch\nstatus:\n  phase: completed\n'
+		printf '  method: barmanObjectStore\n  backupId: %s\n  serverName: wal-arch\n' "$BACKUP_ID"
+		store_yaml "  " "$S3_PORT"
+	} >"$1"
+	SPEC=$1
 }
 
 # replica_spec FILE: Cluster "follower", a replica cluster of origin's

@@ -1402,6 +1402,41 @@ test_pgo_item_origins(void **state)
 	done(r, &dr);
 }
 
+/* recovery.backup.name: the Backup document's status becomes the source
+ * (its store, server name and backup id); one not completed is refused. */
+static void
+test_cnpg_recovery_from_backup_object(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_ok(FIX("cnpg/recovery_backup_object.yaml"), &d);
+	const struct spec_external *e;
+
+	(void) state;
+	assert_int_equal(d.warnings.n, 0);
+	assert_str(s->restore.backup_object, "backup-example");
+	assert_str(s->restore.source, "backup-example");
+	assert_int_equal(s->restore.source_kind, SPEC_SOURCE_EXTERNAL);
+	assert_str(s->restore.backup_id, "20260101T000000");
+	assert_non_null(e = spec_external_find(s, "backup-example"));
+	assert_str(e->store.destination, "s3://backups/");
+	assert_str(e->store.server_name, "cluster-example");
+	assert_str(e->store.endpoint, "https://s3.example.com");
+	assert_str(e->store.s3_secret.name, "aws-creds");
+	/* the recovery's endpointCA over the Backup's */
+	assert_str(e->store.endpoint_ca.name, "recovery-ca");
+	assert_string_equal(e->origin, "Backup backup-example.status");
+	done(s, &d);
+
+	memset(&d, 0, sizeof(d));
+	s = NULL;
+	assert_true(dialect_load(FIX("invalid/recovery_backup_running.yaml"), &s, &d));
+	assert_error(&d, "spec.bootstrap.recovery.backup.name",
+		     "the Backup \"backup-example\" cannot be recovered from: its status.phase is "
+		     "not \"completed\"");
+	spec_free(s);
+	diag_free(&d);
+}
+
 /* Typos inside sections pgpod reads are warned with their full path, the
  * operator's fields beside them are not (CloudNativePG). */
 static void
@@ -1417,14 +1452,16 @@ test_cnpg_typos_in_read_sections(void **state)
 	(void) state;
 	for (size_t i = 0; i < sizeof(warned) / sizeof(warned[0]); i++)
 		assert_warning(&d, warned[i], "unknown field, ignored");
-	if (d.warnings.n != sizeof(warned) / sizeof(warned[0]))
+	/* and the Backup object named, not in the file */
+	assert_warning(&d, "spec.bootstrap.recovery.backup.name", "is not in the spec file");
+	if (d.warnings.n != sizeof(warned) / sizeof(warned[0]) + 1)
 		print_diag(&d);
-	assert_int_equal(d.warnings.n, sizeof(warned) / sizeof(warned[0]));
+	assert_int_equal(d.warnings.n, sizeof(warned) / sizeof(warned[0]) + 1);
 	/* the fields beside the typos are still read */
 	assert_str(s->superuser_secret, "superuser-secret");
 	assert_str(s->max_lag, "16Mi");
 	assert_str(s->app_secret, "app-secret");
-	assert_str(s->restore.backup_id, "backup-1");
+	assert_str(s->restore.backup_object, "backup-1");
 	done(s, &d);
 }
 
@@ -1765,6 +1802,7 @@ main(void)
 		cmocka_unit_test(test_external_path_without_list),
 		cmocka_unit_test(test_pgo_item_origins),
 		cmocka_unit_test(test_cnpg_typos_in_read_sections),
+		cmocka_unit_test(test_cnpg_recovery_from_backup_object),
 		cmocka_unit_test(test_pgo_typos_in_read_sections),
 		cmocka_unit_test(test_ignored_paths_hide_nothing_read),
 		cmocka_unit_test(test_split_words),
