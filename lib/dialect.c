@@ -292,21 +292,6 @@ dialect_path(enum dialect_kind kind, const char *path, char *buf, size_t cap)
 	return true;
 }
 
-static const char *
-json_type_label(struct json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
-	case json_type_double: return "a number";
-	case json_type_int: return "an integer";
-	case json_type_object: return "a mapping";
-	case json_type_array: return "a list";
-	case json_type_string: return "a string";
-	}
-	return "a value";
-}
-
 /* A scalar as parameter text: booleans as on/off, numbers as written. */
 static bool
 scalar_text(struct json_object *v, char *buf, size_t cap)
@@ -350,7 +335,7 @@ read_string(const struct spec_field *f, void *m, struct json_object *v, const st
 {
 	(void) f;
 	if (!json_object_is_type(v, json_type_string)) {
-		diag_error(d, r->path, "expected a string, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected a string, got %s", yamljson_type_label(v));
 		return false;
 	}
 	free(*(char **) m);
@@ -366,7 +351,7 @@ read_int(const struct spec_field *f, void *m, struct json_object *v, const struc
 
 	(void) f;
 	if (!json_object_is_type(v, json_type_int)) {
-		diag_error(d, r->path, "expected an integer, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected an integer, got %s", yamljson_type_label(v));
 		return false;
 	}
 	n = json_object_get_int64(v);
@@ -384,7 +369,7 @@ read_bool(const struct spec_field *f, void *m, struct json_object *v, const stru
 {
 	(void) f;
 	if (!json_object_is_type(v, json_type_boolean)) {
-		diag_error(d, r->path, "expected true or false, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected true or false, got %s", yamljson_type_label(v));
 		return false;
 	}
 	*(int *) m = json_object_get_boolean(v);
@@ -397,14 +382,14 @@ read_strlist(const struct spec_field *f, void *m, struct json_object *v, const s
 {
 	(void) f;
 	if (!json_object_is_type(v, json_type_array)) {
-		diag_error(d, r->path, "expected a list of strings, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected a list of strings, got %s", yamljson_type_label(v));
 		return false;
 	}
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *e = json_object_array_get_idx(v, i);
 
 		if (!json_object_is_type(e, json_type_string)) {
-			diag_error(d, r->path, "item %zu: expected a string, got %s", i, json_type_label(e));
+			diag_error(d, r->path, "item %zu: expected a string, got %s", i, yamljson_type_label(e));
 			continue;
 		}
 		strlist_add(m, json_object_get_string(e));
@@ -418,7 +403,7 @@ read_kvlist(const struct spec_field *f, void *m, struct json_object *v, const st
 {
 	(void) f;
 	if (!json_object_is_type(v, json_type_object)) {
-		diag_error(d, r->path, "expected a mapping, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected a mapping, got %s", yamljson_type_label(v));
 		return false;
 	}
 	json_object_object_foreach(v, key, val) {
@@ -433,7 +418,7 @@ read_kvlist(const struct spec_field *f, void *m, struct json_object *v, const st
 		}
 		if (!scalar_text(val, text, sizeof(text))) {
 			diag_error(d, r->path, "\"%s\": expected a string, number or boolean, got %s",
-				   key, json_type_label(val));
+				   key, yamljson_type_label(val));
 			continue;
 		}
 		kvlist_set(m, key, text);
@@ -459,7 +444,7 @@ read_reflist(const struct spec_field *f, void *m, struct json_object *v, const s
 		return true;
 	}
 	if (!json_object_is_type(v, json_type_array)) {
-		diag_error(d, r->path, "expected a list of {name, key}, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected a list of {name, key}, got %s", yamljson_type_label(v));
 		return false;
 	}
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
@@ -544,7 +529,7 @@ read_target(const struct spec_field *f, void *m, struct json_object *v, const st
 			return true;
 	} else {
 		if (!json_object_is_type(v, json_type_string)) {
-			diag_error(d, r->path, "expected a string, got %s", json_type_label(v));
+			diag_error(d, r->path, "expected a string, got %s", yamljson_type_label(v));
 			return false;
 		}
 		free(t->value);
@@ -718,7 +703,7 @@ read_item(struct spec *s, const struct spec_list *l, void *item, struct json_obj
 	spec_item_init(l, item);
 	*(char **) ((char *) item + l->origin) = spec_xstrdup(path);
 	if (!json_object_is_type(o, json_type_object)) {
-		diag_error(d, path, "expected a mapping, got %s", json_type_label(o));
+		diag_error(d, path, "expected a mapping, got %s", yamljson_type_label(o));
 		if (l->drop_incomplete)
 			spec_item_clear(l, item);
 		return !l->drop_incomplete;
@@ -744,7 +729,7 @@ read_list(struct spec *s, const struct spec_field *f, void *base, struct json_ob
 	size_t len;
 
 	if (!json_object_is_type(v, json_type_array)) {
-		diag_error(d, path, "expected %s, got %s", l->expect, json_type_label(v));
+		diag_error(d, path, "expected %s, got %s", l->expect, yamljson_type_label(v));
 		return false;
 	}
 	/* a list read twice keeps the last one */
@@ -1038,7 +1023,7 @@ dialect_bootstrap(struct spec *s, struct json_object *doc, enum dialect_kind kin
 		if (v == NULL)
 			continue;
 		if (!json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_null)) {
-			diag_error(d, path, "expected a mapping, got %s", json_type_label(v));
+			diag_error(d, path, "expected a mapping, got %s", yamljson_type_label(v));
 			continue;
 		}
 		if (found++ > 0) {
@@ -1199,7 +1184,7 @@ dialect_read(struct json_object *doc, const char *source, struct spec **out, str
 
 	*out = NULL;
 	if (!json_object_is_type(doc, json_type_object)) {
-		diag_error(d, source, "the spec must be a mapping, got %s", json_type_label(doc));
+		diag_error(d, source, "the spec must be a mapping, got %s", yamljson_type_label(doc));
 		return false;
 	}
 	if (!dialect_detect(doc, &dialect, &kind, d, true))
