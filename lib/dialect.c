@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart_backups.h"
 #include "yamljson.h"
 
 struct dialect_map {
@@ -273,7 +274,8 @@ doc_string(struct json_object *root, const char *path)
 }
 
 /* Rewrite a CNPG path for the chart values dialect; false when the chart
- * has no such path (its "backup" section is the chart's own). */
+ * has no such path (its "backup" and "backups" sections are read by
+ * chart_backup_sections, only when enabled). */
 static bool
 dialect_path(enum dialect_kind kind, const char *path, char *buf, size_t cap)
 {
@@ -1074,6 +1076,144 @@ dialect_finish_cnpg(struct spec *s, struct json_object *doc, enum dialect_kind k
 	cnpg_annotations(s, doc);
 }
 
+/* ---- the chart's backup sections ---- */
+
+/* backups.enabled, backup.enabled: absent is false, as in the charts. */
+static bool
+chart_enabled(struct json_object *sec, const char *path, struct diag *d)
+{
+	struct json_object *v = NULL;
+	char p[64];
+
+	if (sec == NULL)
+		return false;
+	if (!json_object_is_type(sec, json_type_object)) {
+		diag_error(d, path, "expected a mapping, got %s", yamljson_type_label(sec));
+		return false;
+	}
+	if (!json_object_object_get_ex(sec, "enabled", &v) || v == NULL)
+		return false;
+	snprintf(p, sizeof(p), "%s.enabled", path);
+	if (!json_object_is_type(v, json_type_boolean)) {
+		diag_error(d, p, "expected true or false, got %s", yamljson_type_label(v));
+		return false;
+	}
+	return json_object_get_boolean(v);
+}
+
+/* The rendered ScheduledBackup documents, each read at its item's path
+ * (null: an item left out, already an error); the items' unknown keys
+ * are warned. */
+static void
+chart_scheduled(struct spec *s, struct json_object *items, struct json_object *docs,
+		struct diag *d)
+{
+	const struct spec_list known = { .ignored = chart_scheduled_paths,
+					 .nignored = chart_scheduled_npaths };
+	size_t n = docs != NULL ? json_object_array_length(docs) : 0;
+
+	s->scheduled = spec_xrealloc(s->scheduled, (s->n_scheduled + n + 1) * sizeof(*s->scheduled));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(docs, i);
+		struct json_object *it = items != NULL && json_object_is_type(items, json_type_array)
+			? json_object_array_get_idx(items, i) : NULL;
+		char path[300];
+
+		snprintf(path, sizeof(path), "backups.scheduledBackups[%zu]", i);
+		if (it != NULL && json_object_is_type(it, json_type_object))
+			warn_unknown(it, path, "", item_known, &known, d);
+		if (o != NULL && read_item(s, &spec_scheduled_list, &s->scheduled[s->n_scheduled], o,
+					   path, d))
+			s->n_scheduled++;
+	}
+	spec_set_origin(s, spec_field_index("scheduledBackups"), "backups.scheduledBackups");
+}
+
+/* The cluster chart's backups: rendered as its templates do, then read as
+ * a Cluster's spec.backup is, at the chart's paths. The chart's cluster is
+ * called by its fullname: when that is not the spec's name, the store's
+ * server name (the folder in the bucket) is the fullname, as it would be. */
+static void
+chart_backups(struct spec *s, struct json_object *doc, struct json_object *bks, struct diag *d)
+{
+	const char *name = s->name != NULL ? s->name : SPEC_DEFAULT_NAME;
+	struct chart_backups r;
+	char fullname[256];
+
+	chart_fullname(doc, name, fullname, sizeof(fullname), d);
+	chart_backups_render(bks, fullname, &r, d);
+	if (r.store != NULL) {
+		if (strcmp(fullname, name) != 0)
+			json_object_object_add(r.store, "serverName", json_object_new_string(fullname));
+		dialect_set(s, spec_field_index("backup.objectStore"), r.store, "backups", 0, d);
+		s->backup_store.secret_path = r.secret_path;
+	}
+	if (r.retention != NULL)
+		dialect_set(s, spec_field_index("backup.retentionPolicy"), r.retention,
+			    "backups.retentionPolicy", 0, d);
+	chart_scheduled(s, doc_get(bks, "scheduledBackups"), r.scheduled, d);
+	chart_backups_free(&r);
+}
+
+/* The cnpg-database chart's backup: CloudNativePG's spec.backup under it. */
+static void
+chart_backup(struct spec *s, struct json_object *bk, struct diag *d)
+{
+	struct json_object *st = doc_get(bk, "barmanObjectStore");
+	struct json_object *ret = doc_get(bk, "retentionPolicy");
+
+	if (st == NULL)
+		diag_warn(d, "backup.enabled", "is true but there is no backup.barmanObjectStore: "
+			  "pgpod takes no backups");
+	else
+		dialect_set(s, spec_field_index("backup.objectStore"), st, "backup.barmanObjectStore",
+			    0, d);
+	if (ret != NULL)
+		dialect_set(s, spec_field_index("backup.retentionPolicy"), ret,
+			    "backup.retentionPolicy", 0, d);
+}
+
+/* What backup: may hold besides enabled: CloudNativePG's spec.backup. */
+static const char *const chart_backup_paths[] = {
+	"enabled", "barmanObjectStore", "retentionPolicy", "target", "volumeSnapshot",
+};
+
+/* The chart's object store: the cluster chart's backups: or the
+ * cnpg-database chart's backup:, whichever is enabled. Unknown keys are
+ * warned in both, enabled or not (a misspelt "enabled" among them). */
+static void
+chart_backup_sections(struct spec *s, struct json_object *doc, struct diag *d)
+{
+	struct json_object *bks = doc_get(doc, "backups"), *bk = doc_get(doc, "backup");
+	const struct spec_list known_bks = { .ignored = chart_backups_paths,
+					     .nignored = chart_backups_npaths };
+	const struct spec_list known_bk = { .ignored = chart_backup_paths,
+					    .nignored = COUNT(chart_backup_paths) };
+	bool on_bks = chart_enabled(bks, "backups", d), on_bk = chart_enabled(bk, "backup", d);
+
+	if (bks != NULL && json_object_is_type(bks, json_type_object))
+		warn_unknown(bks, "backups", "", item_known, &known_bks, d);
+	if (bk != NULL && json_object_is_type(bk, json_type_object))
+		warn_unknown(bk, "backup", "", item_known, &known_bk, d);
+	if (on_bks && on_bk)
+		diag_error(d, "backup.enabled", "and backups.enabled are both true: give one object "
+			   "store, in backups (the cluster chart's) or in backup");
+	else if (on_bks)
+		chart_backups(s, doc, bks, d);
+	else if (on_bk)
+		chart_backup(s, bk, d);
+	else if (doc_get(bk, "barmanObjectStore") != NULL)
+		diag_warn(d, "backup.barmanObjectStore", "is not read: backup.enabled is not true");
+}
+
+static void
+dialect_finish_chart(struct spec *s, struct json_object *doc, enum dialect_kind kind,
+		     struct diag *d)
+{
+	dialect_finish_cnpg(s, doc, kind, d);
+	chart_backup_sections(s, doc, d);
+}
+
 #define PGO_RESTORE_ANNOTATION "postgres-operator.crunchydata.com/pgbackrest-restore"
 
 /* PGO's default user and database are named after the cluster; its
@@ -1103,7 +1243,7 @@ dialect_finish_pgo(struct spec *s, struct json_object *doc, enum dialect_kind ki
 static void (*const dialect_finish[])(struct spec *, struct json_object *, enum dialect_kind,
 				      struct diag *) = {
 	[DK_CNPG] = dialect_finish_cnpg,
-	[DK_CHART] = dialect_finish_cnpg,
+	[DK_CHART] = dialect_finish_chart,
 	[DK_PGO] = dialect_finish_pgo,
 };
 
