@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart_backups.h"
 #include "yamljson.h"
 
 struct dialect_map {
@@ -273,7 +274,8 @@ doc_string(struct json_object *root, const char *path)
 }
 
 /* Rewrite a CNPG path for the chart values dialect; false when the chart
- * has no such path (its "backup" section is the chart's own). */
+ * has no such path (its "backup" and "backups" sections are read by
+ * chart_backup_sections, only when enabled). */
 static bool
 dialect_path(enum dialect_kind kind, const char *path, char *buf, size_t cap)
 {
@@ -290,21 +292,6 @@ dialect_path(enum dialect_kind kind, const char *path, char *buf, size_t cap)
 	else
 		snprintf(buf, cap, "%s", path);
 	return true;
-}
-
-static const char *
-json_type_label(struct json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
-	case json_type_double: return "a number";
-	case json_type_int: return "an integer";
-	case json_type_object: return "a mapping";
-	case json_type_array: return "a list";
-	case json_type_string: return "a string";
-	}
-	return "a value";
 }
 
 /* A scalar as parameter text: booleans as on/off, numbers as written. */
@@ -350,7 +337,7 @@ read_string(const struct spec_field *f, void *m, struct json_object *v, const st
 {
 	(void) f;
 	if (!json_object_is_type(v, json_type_string)) {
-		diag_error(d, r->path, "expected a string, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected a string, got %s", yamljson_type_label(v));
 		return false;
 	}
 	free(*(char **) m);
@@ -366,7 +353,7 @@ read_int(const struct spec_field *f, void *m, struct json_object *v, const struc
 
 	(void) f;
 	if (!json_object_is_type(v, json_type_int)) {
-		diag_error(d, r->path, "expected an integer, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected an integer, got %s", yamljson_type_label(v));
 		return false;
 	}
 	n = json_object_get_int64(v);
@@ -384,7 +371,7 @@ read_bool(const struct spec_field *f, void *m, struct json_object *v, const stru
 {
 	(void) f;
 	if (!json_object_is_type(v, json_type_boolean)) {
-		diag_error(d, r->path, "expected true or false, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected true or false, got %s", yamljson_type_label(v));
 		return false;
 	}
 	*(int *) m = json_object_get_boolean(v);
@@ -397,14 +384,14 @@ read_strlist(const struct spec_field *f, void *m, struct json_object *v, const s
 {
 	(void) f;
 	if (!json_object_is_type(v, json_type_array)) {
-		diag_error(d, r->path, "expected a list of strings, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected a list of strings, got %s", yamljson_type_label(v));
 		return false;
 	}
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *e = json_object_array_get_idx(v, i);
 
 		if (!json_object_is_type(e, json_type_string)) {
-			diag_error(d, r->path, "item %zu: expected a string, got %s", i, json_type_label(e));
+			diag_error(d, r->path, "item %zu: expected a string, got %s", i, yamljson_type_label(e));
 			continue;
 		}
 		strlist_add(m, json_object_get_string(e));
@@ -418,7 +405,7 @@ read_kvlist(const struct spec_field *f, void *m, struct json_object *v, const st
 {
 	(void) f;
 	if (!json_object_is_type(v, json_type_object)) {
-		diag_error(d, r->path, "expected a mapping, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected a mapping, got %s", yamljson_type_label(v));
 		return false;
 	}
 	json_object_object_foreach(v, key, val) {
@@ -433,7 +420,7 @@ read_kvlist(const struct spec_field *f, void *m, struct json_object *v, const st
 		}
 		if (!scalar_text(val, text, sizeof(text))) {
 			diag_error(d, r->path, "\"%s\": expected a string, number or boolean, got %s",
-				   key, json_type_label(val));
+				   key, yamljson_type_label(val));
 			continue;
 		}
 		kvlist_set(m, key, text);
@@ -459,7 +446,7 @@ read_reflist(const struct spec_field *f, void *m, struct json_object *v, const s
 		return true;
 	}
 	if (!json_object_is_type(v, json_type_array)) {
-		diag_error(d, r->path, "expected a list of {name, key}, got %s", json_type_label(v));
+		diag_error(d, r->path, "expected a list of {name, key}, got %s", yamljson_type_label(v));
 		return false;
 	}
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
@@ -544,7 +531,7 @@ read_target(const struct spec_field *f, void *m, struct json_object *v, const st
 			return true;
 	} else {
 		if (!json_object_is_type(v, json_type_string)) {
-			diag_error(d, r->path, "expected a string, got %s", json_type_label(v));
+			diag_error(d, r->path, "expected a string, got %s", yamljson_type_label(v));
 			return false;
 		}
 		free(t->value);
@@ -718,7 +705,7 @@ read_item(struct spec *s, const struct spec_list *l, void *item, struct json_obj
 	spec_item_init(l, item);
 	*(char **) ((char *) item + l->origin) = spec_xstrdup(path);
 	if (!json_object_is_type(o, json_type_object)) {
-		diag_error(d, path, "expected a mapping, got %s", json_type_label(o));
+		diag_error(d, path, "expected a mapping, got %s", yamljson_type_label(o));
 		if (l->drop_incomplete)
 			spec_item_clear(l, item);
 		return !l->drop_incomplete;
@@ -744,7 +731,7 @@ read_list(struct spec *s, const struct spec_field *f, void *base, struct json_ob
 	size_t len;
 
 	if (!json_object_is_type(v, json_type_array)) {
-		diag_error(d, path, "expected %s, got %s", l->expect, json_type_label(v));
+		diag_error(d, path, "expected %s, got %s", l->expect, yamljson_type_label(v));
 		return false;
 	}
 	/* a list read twice keeps the last one */
@@ -1038,7 +1025,7 @@ dialect_bootstrap(struct spec *s, struct json_object *doc, enum dialect_kind kin
 		if (v == NULL)
 			continue;
 		if (!json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_null)) {
-			diag_error(d, path, "expected a mapping, got %s", json_type_label(v));
+			diag_error(d, path, "expected a mapping, got %s", yamljson_type_label(v));
 			continue;
 		}
 		if (found++ > 0) {
@@ -1089,6 +1076,144 @@ dialect_finish_cnpg(struct spec *s, struct json_object *doc, enum dialect_kind k
 	cnpg_annotations(s, doc);
 }
 
+/* ---- the chart's backup sections ---- */
+
+/* backups.enabled, backup.enabled: absent is false, as in the charts. */
+static bool
+chart_enabled(struct json_object *sec, const char *path, struct diag *d)
+{
+	struct json_object *v = NULL;
+	char p[64];
+
+	if (sec == NULL)
+		return false;
+	if (!json_object_is_type(sec, json_type_object)) {
+		diag_error(d, path, "expected a mapping, got %s", yamljson_type_label(sec));
+		return false;
+	}
+	if (!json_object_object_get_ex(sec, "enabled", &v) || v == NULL)
+		return false;
+	snprintf(p, sizeof(p), "%s.enabled", path);
+	if (!json_object_is_type(v, json_type_boolean)) {
+		diag_error(d, p, "expected true or false, got %s", yamljson_type_label(v));
+		return false;
+	}
+	return json_object_get_boolean(v);
+}
+
+/* The rendered ScheduledBackup documents, each read at its item's path
+ * (null: an item left out, already an error); the items' unknown keys
+ * are warned. */
+static void
+chart_scheduled(struct spec *s, struct json_object *items, struct json_object *docs,
+		struct diag *d)
+{
+	const struct spec_list known = { .ignored = chart_scheduled_paths,
+					 .nignored = chart_scheduled_npaths };
+	size_t n = docs != NULL ? json_object_array_length(docs) : 0;
+
+	s->scheduled = spec_xrealloc(s->scheduled, (s->n_scheduled + n + 1) * sizeof(*s->scheduled));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(docs, i);
+		struct json_object *it = items != NULL && json_object_is_type(items, json_type_array)
+			? json_object_array_get_idx(items, i) : NULL;
+		char path[300];
+
+		snprintf(path, sizeof(path), "backups.scheduledBackups[%zu]", i);
+		if (it != NULL && json_object_is_type(it, json_type_object))
+			warn_unknown(it, path, "", item_known, &known, d);
+		if (o != NULL && read_item(s, &spec_scheduled_list, &s->scheduled[s->n_scheduled], o,
+					   path, d))
+			s->n_scheduled++;
+	}
+	spec_set_origin(s, spec_field_index("scheduledBackups"), "backups.scheduledBackups");
+}
+
+/* The cluster chart's backups: rendered as its templates do, then read as
+ * a Cluster's spec.backup is, at the chart's paths. The chart's cluster is
+ * called by its fullname: when that is not the spec's name, the store's
+ * server name (the folder in the bucket) is the fullname, as it would be. */
+static void
+chart_backups(struct spec *s, struct json_object *doc, struct json_object *bks, struct diag *d)
+{
+	const char *name = s->name != NULL ? s->name : SPEC_DEFAULT_NAME;
+	struct chart_backups r;
+	char fullname[256];
+
+	chart_fullname(doc, name, fullname, sizeof(fullname), d);
+	chart_backups_render(bks, fullname, &r, d);
+	if (r.store != NULL) {
+		if (strcmp(fullname, name) != 0)
+			json_object_object_add(r.store, "serverName", json_object_new_string(fullname));
+		dialect_set(s, spec_field_index("backup.objectStore"), r.store, "backups", 0, d);
+		s->backup_store.secret_path = r.secret_path;
+	}
+	if (r.retention != NULL)
+		dialect_set(s, spec_field_index("backup.retentionPolicy"), r.retention,
+			    "backups.retentionPolicy", 0, d);
+	chart_scheduled(s, doc_get(bks, "scheduledBackups"), r.scheduled, d);
+	chart_backups_free(&r);
+}
+
+/* The cnpg-database chart's backup: CloudNativePG's spec.backup under it. */
+static void
+chart_backup(struct spec *s, struct json_object *bk, struct diag *d)
+{
+	struct json_object *st = doc_get(bk, "barmanObjectStore");
+	struct json_object *ret = doc_get(bk, "retentionPolicy");
+
+	if (st == NULL)
+		diag_warn(d, "backup.enabled", "is true but there is no backup.barmanObjectStore: "
+			  "pgpod takes no backups");
+	else
+		dialect_set(s, spec_field_index("backup.objectStore"), st, "backup.barmanObjectStore",
+			    0, d);
+	if (ret != NULL)
+		dialect_set(s, spec_field_index("backup.retentionPolicy"), ret,
+			    "backup.retentionPolicy", 0, d);
+}
+
+/* What backup: may hold besides enabled: CloudNativePG's spec.backup. */
+static const char *const chart_backup_paths[] = {
+	"enabled", "barmanObjectStore", "retentionPolicy", "target", "volumeSnapshot",
+};
+
+/* The chart's object store: the cluster chart's backups: or the
+ * cnpg-database chart's backup:, whichever is enabled. Unknown keys are
+ * warned in both, enabled or not (a misspelt "enabled" among them). */
+static void
+chart_backup_sections(struct spec *s, struct json_object *doc, struct diag *d)
+{
+	struct json_object *bks = doc_get(doc, "backups"), *bk = doc_get(doc, "backup");
+	const struct spec_list known_bks = { .ignored = chart_backups_paths,
+					     .nignored = chart_backups_npaths };
+	const struct spec_list known_bk = { .ignored = chart_backup_paths,
+					    .nignored = COUNT(chart_backup_paths) };
+	bool on_bks = chart_enabled(bks, "backups", d), on_bk = chart_enabled(bk, "backup", d);
+
+	if (bks != NULL && json_object_is_type(bks, json_type_object))
+		warn_unknown(bks, "backups", "", item_known, &known_bks, d);
+	if (bk != NULL && json_object_is_type(bk, json_type_object))
+		warn_unknown(bk, "backup", "", item_known, &known_bk, d);
+	if (on_bks && on_bk)
+		diag_error(d, "backup.enabled", "and backups.enabled are both true: give one object "
+			   "store, in backups (the cluster chart's) or in backup");
+	else if (on_bks)
+		chart_backups(s, doc, bks, d);
+	else if (on_bk)
+		chart_backup(s, bk, d);
+	else if (doc_get(bk, "barmanObjectStore") != NULL)
+		diag_warn(d, "backup.barmanObjectStore", "is not read: backup.enabled is not true");
+}
+
+static void
+dialect_finish_chart(struct spec *s, struct json_object *doc, enum dialect_kind kind,
+		     struct diag *d)
+{
+	dialect_finish_cnpg(s, doc, kind, d);
+	chart_backup_sections(s, doc, d);
+}
+
 #define PGO_RESTORE_ANNOTATION "postgres-operator.crunchydata.com/pgbackrest-restore"
 
 /* PGO's default user and database are named after the cluster; its
@@ -1118,7 +1243,7 @@ dialect_finish_pgo(struct spec *s, struct json_object *doc, enum dialect_kind ki
 static void (*const dialect_finish[])(struct spec *, struct json_object *, enum dialect_kind,
 				      struct diag *) = {
 	[DK_CNPG] = dialect_finish_cnpg,
-	[DK_CHART] = dialect_finish_cnpg,
+	[DK_CHART] = dialect_finish_chart,
 	[DK_PGO] = dialect_finish_pgo,
 };
 
@@ -1199,7 +1324,7 @@ dialect_read(struct json_object *doc, const char *source, struct spec **out, str
 
 	*out = NULL;
 	if (!json_object_is_type(doc, json_type_object)) {
-		diag_error(d, source, "the spec must be a mapping, got %s", json_type_label(doc));
+		diag_error(d, source, "the spec must be a mapping, got %s", yamljson_type_label(doc));
 		return false;
 	}
 	if (!dialect_detect(doc, &dialect, &kind, d, true))

@@ -251,7 +251,8 @@ walk_store(const struct spec_objstore *o, size_t index, input_visit visit, void 
 		if (ref->name == NULL)
 			continue;
 		snprintf(path, sizeof(path), "%s.%s", o->origin ? o->origin : "barmanObjectStore",
-			 store_keys[k].field);
+			 o->secret_path != NULL && store_keys[k].ref != offsetof(struct spec_objstore,
+			 endpoint_ca) ? o->secret_path : store_keys[k].field);
 		visit(&r, ctx);
 	}
 }

@@ -415,7 +415,7 @@ spec_apply_defaults(struct spec *s)
 	if (s->app_owner == NULL && s->app_database != NULL)
 		s->app_owner = spec_xstrdup(s->app_database);
 	if (s->name == NULL)
-		s->name = spec_xstrdup("pgpod");
+		s->name = spec_xstrdup(SPEC_DEFAULT_NAME);
 }
 
 /* ---- normalized dump ---- */

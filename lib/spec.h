@@ -126,6 +126,9 @@ struct spec_objstore {
 	struct strlist archive_args;	/* wal.archiveAdditionalCommandArgs */
 	struct strlist restore_args;	/* wal.restoreAdditionalCommandArgs */
 	struct strlist backup_args;	/* data.additionalCommandArgs */
+	const char    *secret_path;	/* where the credentials' Secret is named, relative
+					 * to origin, when not beside each key (the
+					 * cluster chart's "secret.name"); static text */
 };
 
 /* One entry of externalClusters (a clone/restore/standby source). */
@@ -410,6 +413,9 @@ void spec_repo_move(struct spec_repo *dst, struct spec_repo *src);
 /* The source cluster's configuration projections (its backups') become
  * dst's restore configuration; src's list is left empty. */
 void spec_projections_move(struct spec *dst, struct spec *src);
+
+/* The cluster's name when the spec gives none. */
+#define SPEC_DEFAULT_NAME "pgpod"
 
 struct spec *spec_new(void);
 void spec_free(struct spec *s);

@@ -1078,3 +1078,18 @@ yamljson_parse_file(const char *path, struct json_object ***docs, size_t *ndocs,
 	free(text);
 	return ok;
 }
+
+const char *
+yamljson_type_label(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double: return "a number";
+	case json_type_int: return "an integer";
+	case json_type_object: return "a mapping";
+	case json_type_array: return "a list";
+	case json_type_string: return "a string";
+	}
+	return "a value";
+}

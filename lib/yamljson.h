@@ -34,4 +34,7 @@ void yamljson_free_docs(struct json_object **docs, size_t ndocs);
 bool yamljson_parse_file(const char *path, struct json_object ***docs,
 			 size_t *ndocs, char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* A value's kind for messages: "a string", "a mapping", "null", ... */
+const char *yamljson_type_label(struct json_object *v);
+
 #endif

@@ -105,8 +105,9 @@ render_archive(struct strbuf *b, const struct settings *set, const struct spec *
 	if (!pgbr_enabled(s) && barman_enabled(s)) {
 		if (!barman_archive_command(set, cmd, sizeof(cmd)))
 			return;	/* logged; postgres keeps archive_mode off */
-		strbuf_printf(b, "# WAL archive: Barman Cloud, %s (spec.backup.barmanObjectStore)\n",
-			      s->backup_store.destination);
+		strbuf_printf(b, "# WAL archive: Barman Cloud, %s (%s)\n", s->backup_store.destination,
+			      s->backup_store.origin ? s->backup_store.origin
+			      : "spec.backup.barmanObjectStore");
 		render_setting(b, "archive_mode", "on");
 		render_setting(b, "archive_command", cmd);
 		return;

@@ -23,6 +23,7 @@
 #include "dialect.h"
 #include "inputs.h"
 #include "spec.h"
+#include "validate.h"
 
 #define FIX(name) "test/fixtures/spec/" name
 #define SECRETS FIX("secrets")
@@ -703,6 +704,318 @@ test_chart_unknown_fields_warn(void **state)
 	assert_int_equal(s->bootstrap, SPEC_BOOTSTRAP_INITDB);
 	assert_str(s->app_database, "app");
 	assert_int_equal(s->data_checksums, -1);
+	done(s, &d);
+}
+
+/* ---- the chart's backup sections ---- */
+
+/* Read inline values that may have errors; the model is returned. */
+static struct spec *
+load_values(const char *json, struct diag *d)
+{
+	struct json_object *doc = json_tokener_parse(json);
+	struct spec *s = NULL;
+
+	assert_non_null(doc);
+	assert_true(dialect_read(doc, "inline", &s, d));
+	json_object_put(doc);
+	assert_non_null(s);
+	return s;
+}
+
+/* The cluster chart's backups: with only what it requires: its defaults. */
+static void
+test_chart_backups_s3_defaults(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("chart/backups_s3.yaml"), &d);
+	const struct spec_objstore *o = &s->backup_store;
+	struct inputs in;
+
+	(void) state;
+	assert_str(o->origin, "backups");
+	assert_str(o->destination, "s3://shop-backups/");
+	assert_str(o->endpoint, "https://s3.eu-west-1.amazonaws.com");
+	assert_null(o->server_name);
+	assert_ref(&o->s3_key_id, "shop-backup-s3-creds", "ACCESS_KEY_ID");
+	assert_ref(&o->s3_secret, "shop-backup-s3-creds", "ACCESS_SECRET_KEY");
+	assert_no_ref(&o->s3_region);
+	assert_int_equal(o->s3_iam, -1);
+	assert_str(o->wal_compression, "gzip");
+	assert_str(o->wal_encryption, "AES256");
+	assert_int_equal(o->wal_max_parallel, 1);
+	assert_str(o->data_compression, "gzip");
+	assert_str(o->data_encryption, "AES256");
+	assert_int_equal(o->data_jobs, 2);
+	assert_str(s->backup_retention, "30d");
+	assert_string_equal(spec_path(s, "backup.retentionPolicy"), "backups.retentionPolicy");
+	assert_int_equal(s->n_scheduled, 1);
+	assert_str(s->scheduled[0].name, "shop-daily-backup");
+	assert_str(s->scheduled[0].schedule, "0 0 0 * * *");
+	assert_int_equal(s->scheduled[0].immediate, 1);
+	assert_str(s->scheduled[0].method, "barmanObjectStore");
+	assert_str(s->scheduled[0].origin, "backups.scheduledBackups[0]");
+	spec_apply_defaults(s);
+	validate_spec(s, 16, &d);
+	if (d.errors.n > 0)
+		print_diag(&d);
+	assert_int_equal(d.errors.n, 0);
+	spec_apply_defaults(s);
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_str(in.backup_store.s3_key_id, "AKIASHOP");
+	assert_str(in.backup_store.s3_secret, "shop-secret-key");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* secret.name, an endpoint of one's own (no region then), a path, and
+ * values emptied: "" or null is none, as the templates render them. */
+static void
+test_chart_backups_secret_name(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_values("{\"bootstrapDB\": {\"initdb\": {}}, \"backups\": {"
+		"\"enabled\": true, \"endpointURL\": \"http://127.0.0.1:9000\", "
+		"\"destinationPath\": \"\", \"s3\": {\"bucket\": \"b\", \"path\": \"/pg/x\"}, "
+		"\"secret\": {\"name\": \"my-s3\"}, \"wal\": {\"encryption\": \"\", \"maxParallel\": 4}, "
+		"\"data\": {\"compression\": null}, \"retentionPolicy\": \"\", "
+		"\"scheduledBackups\": []}}", &d);
+	const struct spec_objstore *o = &s->backup_store;
+	struct inputs in;
+
+	(void) state;
+	assert_int_equal(d.errors.n, 0);
+	assert_int_equal(d.warnings.n, 0);
+	assert_str(o->destination, "s3://b/pg/x");
+	assert_str(o->endpoint, "http://127.0.0.1:9000");
+	assert_ref(&o->s3_key_id, "my-s3", "ACCESS_KEY_ID");
+	assert_ref(&o->s3_secret, "my-s3", "ACCESS_SECRET_KEY");
+	assert_str(o->wal_compression, "gzip");
+	assert_null(o->wal_encryption);
+	assert_int_equal(o->wal_max_parallel, 4);
+	assert_null(o->data_compression);
+	assert_str(o->data_encryption, "AES256");
+	assert_null(s->backup_retention);
+	assert_int_equal(s->n_scheduled, 0);
+	/* a missing Secret is named where the values name it */
+	spec_apply_defaults(s);
+	assert_true(inputs_load(s, SECRETS, CONFIGMAPS, &in, &d));
+	assert_warning(&d, "backups.secret.name", "\"my-s3\" does not exist");
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* inheritFromIAMRole: no Secret at all. */
+static void
+test_chart_backups_iam_role(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_true(load_text("{\"backups\": {\"enabled\": true, \"s3\": {\"region\": \"us-east-1\", "
+			      "\"bucket\": \"b\", \"inheritFromIAMRole\": true}}}", &s, &d));
+	assert_int_equal(s->backup_store.s3_iam, 1);
+	assert_no_ref(&s->backup_store.s3_key_id);
+	assert_no_ref(&s->backup_store.s3_secret);
+	spec_apply_defaults(s);
+	validate_spec(s, 16, &d);
+	if (d.errors.n > 0)
+		print_diag(&d);
+	assert_int_equal(d.errors.n, 0);
+	done(s, &d);
+}
+
+/* Azure (a connection string, or an account with a key or a SAS token)
+ * and Google (application credentials, or GKE's identity). */
+static void
+test_chart_backups_azure_google(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_true(load_text("{\"backups\": {\"enabled\": true, \"provider\": \"azure\", "
+			      "\"azure\": {\"storageAccount\": \"acct\", \"containerName\": \"pg\", "
+			      "\"connectionString\": \"x\"}}}", &s, &d));
+	assert_str(s->backup_store.destination, "https://acct.blob.core.windows.net/pg/");
+	assert_null(s->backup_store.endpoint);
+	assert_ref(&s->backup_store.azure_conn, "pgpod-backup-azure-creds", "AZURE_CONNECTION_STRING");
+	assert_no_ref(&s->backup_store.azure_account);
+	done(s, &d);
+	s = NULL;
+	assert_true(load_text("{\"backups\": {\"enabled\": true, \"provider\": \"azure\", "
+			      "\"azure\": {\"storageAccount\": \"acct\", \"containerName\": \"pg\", "
+			      "\"serviceName\": \"dfs\", \"path\": \"\"}}}", &s, &d));
+	assert_str(s->backup_store.destination, "https://acct.dfs.core.windows.net/pg");
+	assert_ref(&s->backup_store.azure_account, "pgpod-backup-azure-creds", "AZURE_STORAGE_ACCOUNT");
+	assert_ref(&s->backup_store.azure_sas, "pgpod-backup-azure-creds", "AZURE_STORAGE_SAS_TOKEN");
+	assert_no_ref(&s->backup_store.azure_key);
+	done(s, &d);
+	s = NULL;
+	assert_true(load_text("{\"name\": \"gdb\", \"backups\": {\"enabled\": true, "
+			      "\"provider\": \"google\", \"google\": {\"bucket\": \"gb\"}}}", &s, &d));
+	assert_str(s->backup_store.destination, "gs://gb/");
+	assert_null(s->backup_store.endpoint);
+	assert_ref(&s->backup_store.google_creds, "gdb-backup-google-creds", "APPLICATION_CREDENTIALS");
+	spec_apply_defaults(s);
+	validate_spec(s, 16, &d);
+	if (d.errors.n > 0)
+		print_diag(&d);
+	assert_int_equal(d.errors.n, 0);
+	done(s, &d);
+	s = NULL;
+	assert_true(load_text("{\"backups\": {\"enabled\": true, \"provider\": \"google\", "
+			      "\"google\": {\"bucket\": \"gb\", \"gkeEnvironment\": true}}}", &s, &d));
+	assert_int_equal(s->backup_store.google_gke, 1);
+	assert_no_ref(&s->backup_store.google_creds);
+	done(s, &d);
+}
+
+/* Disabled (false or absent): nothing is read, not even what is wrong. */
+static void
+test_chart_backups_disabled(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_true(load_text("{\"backups\": {\"enabled\": false, \"provider\": \"minio\", "
+			      "\"scheduledBackups\": [{\"name\": \"x\"}]}, "
+			      "\"backup\": {\"enabled\": false}}", &s, &d));
+	assert_int_equal(d.warnings.n, 0);
+	assert_null(s->backup_store.destination);
+	assert_null(s->backup_retention);
+	assert_int_equal(s->n_scheduled, 0);
+	done(s, &d);
+	s = NULL;
+	assert_true(load_text("{\"backups\": {\"provider\": \"s3\", \"s3\": {\"bucket\": \"b\"}}}",
+			      &s, &d));
+	assert_null(s->backup_store.destination);
+	assert_int_equal(s->n_scheduled, 0);
+	done(s, &d);
+}
+
+/* scheduledBackups[]: ScheduledBackup <fullname>-<name>, immediate; the
+ * Barman Cloud Plugin's method is the same backup. fullnameOverride is the
+ * chart's cluster, so the server name in the bucket too. */
+static void
+test_chart_backups_scheduled(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = NULL;
+
+	(void) state;
+	assert_true(load_text("{\"fullnameOverride\": \"prod-db\", \"nameOverride\": \"x\", "
+		"\"backups\": {\"enabled\": true, \"s3\": {\"region\": \"r\", \"bucket\": \"b\"}, "
+		"\"scheduledBackups\": [{\"name\": \"nightly\", \"schedule\": \"0 30 2 * * *\", "
+		"\"backupOwnerReference\": \"self\", \"method\": \"plugin\", \"pluginConfiguration\": "
+		"{\"name\": \"barman-cloud.cloudnative-pg.io\"}}, {\"name\": \"weekly\", "
+		"\"schedule\": \"0 0 3 * * 0\"}]}}", &s, &d));
+	assert_int_equal(d.warnings.n, 0);
+	assert_int_equal(s->n_scheduled, 2);
+	assert_str(s->scheduled[0].name, "prod-db-nightly");
+	assert_str(s->scheduled[0].schedule, "0 30 2 * * *");
+	assert_str(s->scheduled[0].method, "barmanObjectStore");
+	assert_int_equal(s->scheduled[0].immediate, 1);
+	assert_str(s->scheduled[1].name, "prod-db-weekly");
+	assert_str(s->scheduled[1].origin, "backups.scheduledBackups[1]");
+	assert_str(s->backup_store.server_name, "prod-db");
+	assert_ref(&s->backup_store.s3_key_id, "prod-db-backup-s3-creds", "ACCESS_KEY_ID");
+	spec_apply_defaults(s);
+	validate_spec(s, 16, &d);
+	if (d.errors.n > 0)
+		print_diag(&d);
+	assert_int_equal(d.errors.n, 0);
+	done(s, &d);
+	/* nameOverride alone; the chart cuts a fullname at 63 and one '-' */
+	s = NULL;
+	assert_true(load_text("{\"nameOverride\": \"abcdefghij-abcdefghij-abcdefghij-abcdefghij-"
+			      "abcdefghij-abcdefg-xyz\", \"backups\": {\"enabled\": true, "
+			      "\"s3\": {\"region\": \"r\", \"bucket\": \"b\"}}}", &s, &d));
+	assert_str(s->scheduled[0].name, "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-"
+		   "abcdefg-daily-backup");
+	done(s, &d);
+}
+
+/* Every problem by the chart's path; a method pgpod does not run too. */
+static void
+test_chart_backups_errors(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_values("{\"backups\": {\"enabled\": true, \"provider\": \"minio\", "
+		"\"wal\": {\"compresion\": \"gzip\"}, \"scheduledBackups\": [{\"name\": \"snap\", "
+		"\"schedule\": \"0 0 * * *\", \"method\": \"volumeSnapshot\", \"immediate\": false}, "
+		"{\"schedule\": \"0 0 0 * * *\", \"method\": \"plugin\"}]}}", &d);
+
+	(void) state;
+	assert_error(&d, "backups.provider", "\"minio\" is not a provider");
+	assert_null(s->backup_store.destination);
+	assert_error(&d, "backups.scheduledBackups[0].schedule", "is not a schedule");
+	assert_error(&d, "backups.scheduledBackups[0].method", "\"volumeSnapshot\" is not a method");
+	assert_error(&d, "backups.scheduledBackups[1].name", "is required");
+	assert_error(&d, "backups.scheduledBackups[1].pluginConfiguration.name", "Barman Cloud");
+	assert_warning(&d, "backups.wal.compresion", "unknown field");
+	assert_warning(&d, "backups.scheduledBackups[0].immediate", "unknown field");
+	assert_int_equal(s->n_scheduled, 0);
+	done(s, &d);
+	s = load_values("{\"backups\": {\"enabled\": true, \"s3\": {\"bucket\": \"my bucket\", "
+			"\"path\": \"pg\"}, \"secret\": {\"name\": \"S3_Creds\"}, \"method\": \"x\"}}", &d);
+	assert_error(&d, "backups.method", "\"x\" is not a method");
+	done(s, &d);
+	s = load_values("{\"backups\": {\"enabled\": true, \"s3\": {\"bucket\": \"my bucket\", "
+			"\"path\": \"pg\"}, \"secret\": {\"name\": \"S3_Creds\"}}}", &d);
+	assert_error(&d, "backups.s3.region", "is required when backups.endpointURL is empty");
+	assert_error(&d, "backups.s3.bucket", "\"my bucket\" is not a name");
+	assert_error(&d, "backups.secret.name", "not a Kubernetes object name");
+	assert_warning(&d, "backups.s3.path", "does not start with '/'");
+	done(s, &d);
+	/* what the store's own checks find is named by the chart's paths too */
+	s = load_values("{\"backups\": {\"enabled\": \"yes\"}}", &d);
+	assert_error(&d, "backups.enabled", "expected true or false");
+	done(s, &d);
+	s = load_values("{\"backups\": {\"enabled\": true, \"endpointURL\": \"http://m:9000\", "
+			"\"s3\": {\"bucket\": \"b\"}, \"wal\": {\"compression\": \"lz4\", "
+			"\"maxParallel\": 0}, \"retentionPolicy\": \"30 days\"}}", &d);
+	assert_int_equal(d.errors.n, 0);
+	validate_spec(s, 16, &d);
+	assert_error(&d, "backups.wal.compression", "\"lz4\" is not a compression");
+	assert_error(&d, "backups.wal.maxParallel", "out of range");
+	assert_error(&d, "backups.retentionPolicy", "is not a retention policy");
+	done(s, &d);
+}
+
+/* The cnpg-database chart's backup: CloudNativePG's spec.backup under it,
+ * only when enabled; with the cluster chart's backups: too, an error. */
+static void
+test_chart_backup_enabled(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("chart/backup_enabled.yaml"), &d);
+
+	(void) state;
+	assert_str(s->backup_store.origin, "backup.barmanObjectStore");
+	assert_str(s->backup_store.destination, "s3://db-backups/app");
+	assert_str(s->backup_store.endpoint, "http://minio.minio.svc:9000");
+	assert_ref(&s->backup_store.s3_key_id, "minio-creds", "ACCESS_KEY_ID");
+	assert_str(s->backup_store.wal_compression, "gzip");
+	assert_null(s->backup_store.wal_encryption);
+	assert_int_equal(s->backup_store.wal_max_parallel, 2);
+	assert_str(s->backup_retention, "14d");
+	assert_string_equal(spec_path(s, "backup.retentionPolicy"), "backup.retentionPolicy");
+	assert_int_equal(s->n_scheduled, 0);
+	done(s, &d);
+	s = load_values("{\"backup\": {\"enabeld\": true, \"barmanObjectStore\": "
+			"{\"destinationPath\": \"s3://b/\"}}}", &d);
+	assert_null(s->backup_store.destination);
+	assert_warning(&d, "backup.enabeld", "unknown field");
+	assert_warning(&d, "backup.barmanObjectStore", "backup.enabled is not true");
+	done(s, &d);
+	s = load_values("{\"backup\": {\"enabled\": true, \"barmanObjectStore\": "
+			"{\"destinationPath\": \"s3://b/\", \"wal\": {\"compresion\": \"gzip\"}}}, "
+			"\"backups\": {\"enabled\": true}}", &d);
+	assert_error(&d, "backup.enabled", "backups.enabled are both true");
+	assert_null(s->backup_store.destination);
 	done(s, &d);
 }
 
@@ -1769,6 +2082,14 @@ main(void)
 		cmocka_unit_test(test_chart_external_server),
 		cmocka_unit_test(test_chart_weekly_refresh),
 		cmocka_unit_test(test_chart_unknown_fields_warn),
+		cmocka_unit_test(test_chart_backups_s3_defaults),
+		cmocka_unit_test(test_chart_backups_secret_name),
+		cmocka_unit_test(test_chart_backups_iam_role),
+		cmocka_unit_test(test_chart_backups_azure_google),
+		cmocka_unit_test(test_chart_backups_disabled),
+		cmocka_unit_test(test_chart_backups_scheduled),
+		cmocka_unit_test(test_chart_backups_errors),
+		cmocka_unit_test(test_chart_backup_enabled),
 		cmocka_unit_test(test_pgo_clone_postgrescluster),
 		cmocka_unit_test(test_pgo_pitr_options),
 		cmocka_unit_test(test_pgo_inplace_restore),
