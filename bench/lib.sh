@@ -17,8 +17,10 @@ PG_DIRS=()
 cleanup() {
 	local p d pid
 	trap - EXIT
+	# a child stopped by SIGTERM waits with 143: under set -e that would
+	# end the cleanup here, before the work directory goes
 	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+		{ kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; } || true
 	done
 	for d in "${PG_DIRS[@]}"; do
 		pid=$(head -n 1 "$d/postmaster.pid" 2>/dev/null) || continue
