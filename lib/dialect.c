@@ -50,6 +50,17 @@ static const struct dialect_map cnpg_map[] = {
 	{ "spec.bootstrap.initdb.postInitApplicationSQL", "bootstrap.initdb.postInitApplicationSQL", 0 },
 	{ "spec.bootstrap.initdb.postInitApplicationSQLRefs.secretRefs", "bootstrap.initdb.postInitApplicationSQLRefs.secretRefs", 0 },
 	{ "spec.bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs", "bootstrap.initdb.postInitApplicationSQLRefs.configMapRefs", 0 },
+	{ "spec.bootstrap.initdb.import.type", "bootstrap.initdb.import.type", 0 },
+	{ "spec.bootstrap.initdb.import.databases", "bootstrap.initdb.import.databases", 0 },
+	{ "spec.bootstrap.initdb.import.roles", "bootstrap.initdb.import.roles", 0 },
+	{ "spec.bootstrap.initdb.import.source.externalCluster", "bootstrap.initdb.import.source", 0 },
+	{ "spec.bootstrap.initdb.import.schemaOnly", "bootstrap.initdb.import.schemaOnly", 0 },
+	{ "spec.bootstrap.initdb.import.postImportApplicationSQL", "bootstrap.initdb.import.postImportApplicationSQL", 0 },
+	{ "spec.bootstrap.initdb.import.pgDumpExtraOptions", "bootstrap.initdb.import.pgDumpExtraOptions", 0 },
+	{ "spec.bootstrap.initdb.import.pgRestoreExtraOptions", "bootstrap.initdb.import.pgRestoreExtraOptions", 0 },
+	{ "spec.bootstrap.initdb.import.pgRestorePredataOptions", "bootstrap.initdb.import.pgRestorePredataOptions", 0 },
+	{ "spec.bootstrap.initdb.import.pgRestoreDataOptions", "bootstrap.initdb.import.pgRestoreDataOptions", 0 },
+	{ "spec.bootstrap.initdb.import.pgRestorePostdataOptions", "bootstrap.initdb.import.pgRestorePostdataOptions", 0 },
 	{ "spec.bootstrap.pg_basebackup.source", "bootstrap.clone.source", 0 },
 	{ "spec.bootstrap.pg_basebackup.database", "bootstrap.database", 0 },
 	{ "spec.bootstrap.pg_basebackup.owner", "bootstrap.owner", 0 },
@@ -157,7 +168,7 @@ static const char *const cnpg_ignored[] = {
 	"spec.postgresql.syncReplicaElectionConstraint", "spec.postgresql.enableAlterSystem",
 	"spec.postgresql.extensions", "spec.replicationSlots", "spec.replica.primary",
 	"spec.replica.promotionToken", "spec.replica.self", "spec.topologySpreadConstraints",
-	"spec.managed", "spec.bootstrap.initdb.import", "spec.bootstrap.recovery.volumeSnapshots",
+	"spec.managed", "spec.bootstrap.recovery.volumeSnapshots",
 	"spec.bootstrap.recovery.backup.endpointCA",
 	/* chart values */
 	"type", "mode", "version", "cluster", "backups", "pooler", "poolers",
@@ -1060,16 +1071,9 @@ static void
 dialect_finish_cnpg(struct spec *s, struct json_object *doc, enum dialect_kind kind,
 		    struct diag *d)
 {
-	char path[96];
-
 	(void) s;
 	if (kind == DK_CNPG && doc_get(doc, "spec") == NULL)
 		diag_error(d, "spec", "is required");
-	dialect_path(kind, "spec.bootstrap.initdb.import", path, sizeof(path));
-	if (doc_get(doc, path))
-		diag_error(d, path, "importing databases with pg_dump/pg_restore is not something "
-			   "pgpod does; bootstrap with initdb and import afterwards, or clone with "
-			   "pg_basebackup");
 	if (kind == DK_CNPG && doc_get(doc, "spec.managed") != NULL)
 		diag_warn(d, "spec.managed", "declarative roles and services are not applied by "
 			  "pgpod; manage them with SQL (postInitSQL or afterwards)");

@@ -176,7 +176,7 @@ static const struct {
 };
 
 /* Only the sources the spec uses now have their Secrets read: the clone
- * source, the replica cluster's source. */
+ * source, the import's source, the replica cluster's source. */
 static bool
 source_used(const struct spec *s, const char *name)
 {
@@ -184,6 +184,9 @@ source_used(const struct spec *s, const char *name)
 		return false;
 	if (s->bootstrap == SPEC_BOOTSTRAP_PG_BASEBACKUP && s->clone_source != NULL
 	    && strcmp(s->clone_source, name) == 0)
+		return true;
+	if (s->bootstrap == SPEC_BOOTSTRAP_INITDB && s->import.source != NULL
+	    && strcmp(s->import.source, name) == 0)
 		return true;
 	return s->standby_enabled == 1 && s->standby_source != NULL
 		&& strcmp(s->standby_source, name) == 0;

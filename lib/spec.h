@@ -152,6 +152,22 @@ struct spec_role {
 	char          *options;		/* SQL role options, e.g. "SUPERUSER" */
 };
 
+/* bootstrap.initdb.import (CloudNativePG): a logical import from an
+ * external cluster into the new initdb, with pg_dump and pg_restore. */
+struct spec_import {
+	char          *type;		/* "microservice", "monolith"; NULL: no import */
+	struct strlist databases;	/* ["*"]: every database that allows connections */
+	struct strlist roles;		/* monolith only; ["*"]: every role but the reserved */
+	char          *source;		/* source.externalCluster */
+	int            schema_only;	/* schemaOnly */
+	struct strlist post_import_sql;	/* postImportApplicationSQL (microservice) */
+	struct strlist dump_options;	/* pgDumpExtraOptions */
+	struct strlist restore_options;	/* pgRestoreExtraOptions */
+	struct strlist predata_options;	/* pgRestorePredataOptions, over restore_options */
+	struct strlist data_options;	/* pgRestoreDataOptions */
+	struct strlist postdata_options; /* pgRestorePostdataOptions */
+};
+
 /* A pgBackRest repository (PGO / Percona spec.backups.pgbackrest.repos). */
 struct spec_repo {
 	char *origin;			/* "spec.backups.pgbackrest.repos[0]" */
@@ -252,6 +268,7 @@ struct spec {
 
 	/* clone / restore / standby sources (later bootstrap methods) */
 	char               *clone_source;	/* externalClusters name or PGO cluster */
+	struct spec_import  import;		/* bootstrap.initdb.import */
 	struct spec_restore restore;		/* the bootstrap restore */
 	int                 standby_enabled;	/* -1 unset */
 	char               *standby_source;	/* external cluster or repo */

@@ -871,11 +871,19 @@ rule_misc(const struct spec *s, int major, struct diag *d)
 		diag_warn(d, P("superuser.secret"), "is ignored because enableSuperuserAccess is false");
 }
 
+static void
+rule_import(const struct spec *s, int major, struct diag *d)
+{
+	(void) major;
+	validate_import_rules(s, d);
+}
+
 /* The rules that relate several fields, after every field's own check. */
 static void (*const rules[])(const struct spec *, int, struct diag *) = {
 	rule_locale_provider,
 	rule_locales,
 	rule_clone,
+	rule_import,
 	rule_restores,
 	rule_standby,
 	rule_repos,

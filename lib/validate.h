@@ -65,6 +65,16 @@ void validate_barman_tags(const struct spec_check_ctx *c, const void *m, const c
 			  struct diag *d);
 void validate_barman_args(const struct spec_check_ctx *c, const void *m, const char *path,
 			  struct diag *d);
+/* bootstrap.initdb.import (validate_import.c). */
+void validate_import_type(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d);
+void validate_import_names(const struct spec_check_ctx *c, const void *m, const char *path,
+			   struct diag *d);
+void validate_dump_options(const struct spec_check_ctx *c, const void *m, const char *path,
+			   struct diag *d);
+void validate_restore_options(const struct spec_check_ctx *c, const void *m, const char *path,
+			      struct diag *d);
+void validate_import_rules(const struct spec *s, struct diag *d);
 void validate_schedule6(const struct spec_check_ctx *c, const void *m, const char *path,
 			struct diag *d);
 void validate_backup_method(const struct spec_check_ctx *c, const void *m, const char *path,

@@ -84,10 +84,8 @@ clone_explain_connect(const struct upstream *u, const char *where, const char *h
 			 port, msg);
 }
 
-/* Connect to the upstream; replication: a physical replication session.
- * A failure is explained (clone_explain_connect) and logged at level. */
-static PGconn *
-source_connect(struct boot *b, bool replication, enum log_level level)
+PGconn *
+clone_source_connect(struct boot *b, bool replication, enum log_level level)
 {
 	struct conninfo c = { 0 };
 	char host[256], port[16], given[256];
@@ -252,7 +250,7 @@ check_tablespace(const char *name, const char *path)
 static bool
 check_sql(struct boot *b)
 {
-	PGconn *c = source_connect(b, false, LOG_INFO);
+	PGconn *c = clone_source_connect(b, false, LOG_INFO);
 	PGresult *r;
 	bool ok = true;
 
@@ -311,7 +309,7 @@ step_check_source(struct boot *b)
 
 	log_info("checking the source \"%s\" (as \"%s\", %s authentication)", b->up.name, b->up.user,
 		 b->up.auth);
-	if ((c = source_connect(b, true, LOG_ERROR)) == NULL)
+	if ((c = clone_source_connect(b, true, LOG_ERROR)) == NULL)
 		return false;
 	if (!check_compatible(b, c)) {
 		PQfinish(c);
@@ -331,7 +329,7 @@ step_check_source(struct boot *b)
 	snprintf(lsn, sizeof(lsn), "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	/* the copy takes one WAL sender and the WAL stream another */
-	second = source_connect(b, true, LOG_ERROR);
+	second = clone_source_connect(b, true, LOG_ERROR);
 	PQfinish(second);
 	PQfinish(c);
 	if (second == NULL)
@@ -346,7 +344,7 @@ step_check_source(struct boot *b)
 static bool
 step_slot(struct boot *b)
 {
-	PGconn *c = source_connect(b, true, LOG_ERROR);
+	PGconn *c = clone_source_connect(b, true, LOG_ERROR);
 	bool existed, ok;
 
 	if (c == NULL)
@@ -788,9 +786,8 @@ clone_prepare_join(struct boot *b)
 	return true;
 }
 
-/* The external cluster name as the upstream, with where the user sets it. */
-static bool
-prepare_external(struct boot *b, const char *name)
+bool
+clone_prepare_external(struct boot *b, const char *name)
 {
 	if (!upstream_external(b->set, b->s, b->in, name, &b->up))
 		return false;	/* errors have already been logged */
@@ -801,7 +798,7 @@ prepare_external(struct boot *b, const char *name)
 bool
 clone_prepare_copy(struct boot *b)
 {
-	if (!prepare_external(b, b->s->clone_source))
+	if (!clone_prepare_external(b, b->s->clone_source))
 		return false;
 	b->rec = (struct config_recovery) { .mode = CONFIG_PRIMARY };
 	log_info("cloning \"%s\" with pg_basebackup (PostgreSQL %s here)", b->s->clone_source,
@@ -812,7 +809,7 @@ clone_prepare_copy(struct boot *b)
 bool
 clone_prepare_standby(struct boot *b)
 {
-	if (!prepare_external(b, b->s->standby_source))
+	if (!clone_prepare_external(b, b->s->standby_source))
 		return false;
 	b->up.min_apply_delay = b->s->standby_min_apply_delay;
 	upstream_standby(&b->up, &b->rec);

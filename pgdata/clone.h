@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "boot.h"
+#include "log.h"
 
 /* The steps of the three methods. */
 extern const struct boot_steps clone_copy_plan;
@@ -22,6 +23,16 @@ extern const struct boot_steps clone_standby_plan;
 extern const struct boot_steps clone_join_plan;
 
 /* Set up b's upstream and recovery description for each method. */
+/* The external cluster name as b's upstream, with where the user sets it
+ * (b->up_path); its files written under the run dir. */
+bool clone_prepare_external(struct boot *b, const char *name)
+	__attribute__((warn_unused_result));
+
+/* Connect to b's upstream (database: its dbname, else postgres);
+ * replication: a physical replication session. A failure is explained
+ * (clone_explain_connect) and logged at level; NULL then. */
+PGconn *clone_source_connect(struct boot *b, bool replication, enum log_level level);
+
 bool clone_prepare_copy(struct boot *b) __attribute__((warn_unused_result));
 bool clone_prepare_standby(struct boot *b) __attribute__((warn_unused_result));
 bool clone_prepare_join(struct boot *b) __attribute__((warn_unused_result));

@@ -18,6 +18,7 @@
 #include "argv.h"
 #include "config.h"
 #include "fileio.h"
+#include "import.h"
 #include "instance.h"
 #include "log.h"
 #include "mono.h"
@@ -151,10 +152,9 @@ run_sql(PGconn *conn, const char *db, const char *label, const char *origin, con
 	return ok;
 }
 
-/* A list (postInit*SQL) then its refs (secrets, then configmaps). */
-static bool
-run_stage(struct boot *b, const char *db, const char *name, const struct strlist *list,
-	  const struct sqlfiles *files)
+bool
+initdb_run_stage(struct boot *b, const char *db, const char *name, const struct strlist *list,
+		 const struct sqlfiles *files)
 {
 	PGconn *conn = b->conn;
 	bool ok = true;
@@ -180,13 +180,13 @@ run_stage(struct boot *b, const char *db, const char *name, const struct strlist
 static bool
 step_post_init(struct boot *b)
 {
-	return run_stage(b, "postgres", "postInitSQL", &b->s->post_init_sql, &b->in->post_init);
+	return initdb_run_stage(b, "postgres", "postInitSQL", &b->s->post_init_sql, &b->in->post_init);
 }
 
 static bool
 step_post_init_template(struct boot *b)
 {
-	return run_stage(b, "template1", "postInitTemplateSQL", &b->s->post_init_template_sql,
+	return initdb_run_stage(b, "template1", "postInitTemplateSQL", &b->s->post_init_template_sql,
 			 &b->in->post_init_template);
 }
 
@@ -199,7 +199,7 @@ step_app_db(struct boot *b)
 static bool
 step_post_init_app(struct boot *b)
 {
-	return run_stage(b, b->s->app_database, "postInitApplicationSQL",
+	return initdb_run_stage(b, b->s->app_database, "postInitApplicationSQL",
 			 &b->s->post_init_application_sql, &b->in->post_init_application);
 }
 
@@ -233,6 +233,72 @@ static const struct boot_step steps[] = {
 
 const struct boot_steps initdb_plan = BOOT_STEPS(steps);
 
+/* ---- with an import (import.c) ---- */
+
+static bool
+step_start_import(struct boot *b)
+{
+	struct argv extra;
+	bool ok;
+
+	argv_init(&extra);
+	import_start_args(&extra);
+	ok = boot_start_temp(b, &extra);
+	argv_free(&extra);
+	return ok;
+}
+
+static bool
+step_owner_import(struct boot *b)
+{
+	return !import_wants_app_db(b->s) || step_owner(b);
+}
+
+static bool
+step_app_db_import(struct boot *b)
+{
+	return !import_wants_app_db(b->s) || step_app_db(b);
+}
+
+static bool
+step_post_init_app_import(struct boot *b)
+{
+	return !import_wants_app_db(b->s) || step_post_init_app(b);
+}
+
+static bool
+step_post_import(struct boot *b)
+{
+	static const struct sqlfiles none;
+
+	if (strcmp(b->s->import.type, "microservice") != 0)
+		return true;
+	return initdb_run_stage(b, b->s->app_database, "postImportApplicationSQL",
+				&b->s->import.post_import_sql, &none);
+}
+
+static const struct boot_step import_steps[] = {
+	{ "initdb", step_initdb },
+	{ "move into place", boot_step_unstage },
+	{ "configure", boot_step_configure },
+	{ "start temporary postgres for the import", step_start_import },
+	{ "create owner role", step_owner_import },
+	{ "postInitSQL", step_post_init },
+	{ "postInitTemplateSQL", step_post_init_template },
+	{ "create application database", step_app_db_import },
+	{ "postInitApplicationSQL", step_post_init_app_import },
+	{ "import roles", import_step_roles },
+	{ "import databases", import_step_databases },
+	{ "postImportApplicationSQL", step_post_import },
+	{ "ANALYZE", import_step_analyze },
+	{ "set superuser password", step_superuser },
+	{ "create streaming_replica", step_streaming_replica },
+	{ "stop temporary postgres", boot_stop_temp },
+	{ "flush to disk", boot_step_sync },
+};
+
+const struct boot_steps import_plan = BOOT_STEPS(import_steps);
+
 bool
 initdb_prepare(struct boot *b)
 {
@@ -240,4 +306,10 @@ initdb_prepare(struct boot *b)
 	log_info("bootstrapping \"%s\" with initdb (database \"%s\", owner \"%s\", PostgreSQL %s)",
 		 b->set->pgdata, b->s->app_database, b->s->app_owner, b->set->pg_version);
 	return true;
+}
+
+bool
+initdb_prepare_import(struct boot *b)
+{
+	return initdb_prepare(b) && import_prepare(b);
 }

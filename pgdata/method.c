@@ -9,6 +9,7 @@
 #include "barman_restore.h"
 #include "clone.h"
 #include "identity.h"
+#include "import.h"
 #include "initdb.h"
 #include "log.h"
 #include "pgdata.h"
@@ -77,6 +78,12 @@ const struct method method_table[] = {
 		.selected_by = "spec.bootstrap.recovery (a Barman Cloud object store in externalClusters)",
 		.spec_asks = barman_recovery_asked, .check = barman_recovery_check,
 		.prepare = barman_recovery_prepare, .steps = &barman_recovery_plan,
+	},
+	{
+		.name = "initdb with an import", .marker = "initdb", .command = "init",
+		.selected_by = "spec.bootstrap.initdb.import (a source in externalClusters)",
+		.spec_asks = import_asked, .check = import_check, .prepare = initdb_prepare_import,
+		.steps = &import_plan,
 	},
 	{
 		.name = "initdb", .marker = "initdb", .command = "init",

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "pgdata/import.h"
 #include "pgdata/pgdata.h"
 
 #define SHORT 256	/* the test's directories */
@@ -172,10 +173,24 @@ test_clear_failed_in_place(void **state)
 	assert_int_equal(pgdata_state(pgdata), PGDATA_EMPTY);
 }
 
+/* Where an import's dump goes: the run directory when it has room for the
+ * database and a tenth, PGDATA's file system when it has room for that
+ * twice, else a stream. */
+static void
+test_import_place(void **state)
+{
+	(void) state;
+	assert_int_equal(import_place_for(1000, 1100, 0), IMPORT_IN_RUN_DIR);
+	assert_int_equal(import_place_for(1000, 1099, 2200), IMPORT_IN_PGDATA);
+	assert_int_equal(import_place_for(1000, 1099, 2199), IMPORT_STREAM);
+	assert_int_equal(import_place_for(0, 0, 0), IMPORT_IN_RUN_DIR);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_import_place),
 		cmocka_unit_test(test_state_marker_wins),
 		cmocka_unit_test(test_state_foreign_and_unknown),
 		cmocka_unit_test(test_move_aside_keeps_newest),

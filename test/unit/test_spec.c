@@ -1605,18 +1605,18 @@ test_pgo_repo_two_kinds_refused(void **state)
 
 /* initdb.import is refused; spec.managed is warned about, not ignored. */
 static void
-test_cnpg_import_refused_managed_warned(void **state)
+test_cnpg_import_read_managed_warned(void **state)
 {
 	struct diag d = { 0 };
 	struct spec *s = NULL;
 
 	(void) state;
-	assert_false(load_text("{\"apiVersion\":\"postgresql.cnpg.io/v1\",\"kind\":\"Cluster\","
-			       "\"metadata\":{\"name\":\"x\"},\"spec\":{\"instances\":1,"
-			       "\"managed\":{\"roles\":[{\"name\":\"r\"}]},"
-			       "\"bootstrap\":{\"initdb\":{\"import\":{\"type\":\"microservice\"}}}}}",
-			       &s, &d));
-	assert_error(&d, "spec.bootstrap.initdb.import", "pg_dump");
+	assert_true(load_text("{\"apiVersion\":\"postgresql.cnpg.io/v1\",\"kind\":\"Cluster\","
+			      "\"metadata\":{\"name\":\"x\"},\"spec\":{\"instances\":1,"
+			      "\"managed\":{\"roles\":[{\"name\":\"r\"}]},"
+			      "\"bootstrap\":{\"initdb\":{\"import\":{\"type\":\"microservice\"}}}}}",
+			      &s, &d));
+	assert_str(s->import.type, "microservice");
 	assert_warning(&d, "spec.managed", "not applied");
 	done(s, &d);
 }
@@ -1713,6 +1713,29 @@ test_pgo_item_origins(void **state)
 	assert_int_equal(r->restore.source_kind, SPEC_SOURCE_DATASOURCE_REPO);
 	done(s, &d);
 	done(r, &dr);
+}
+
+/* bootstrap.initdb.import read whole (monolith, per-section options). */
+static void
+test_cnpg_import_monolith(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/import_monolith.yaml"), &d);
+	const struct spec_import *im = &s->import;
+
+	(void) state;
+	assert_str(im->type, "monolith");
+	assert_int_equal(im->databases.n, 2);
+	assert_string_equal(im->databases.items[1], "banking");
+	assert_int_equal(im->roles.n, 2);
+	assert_str(im->source, "cluster-pg96");
+	assert_int_equal(im->schema_only, 0);
+	assert_string_equal(im->dump_options.items[0], "--jobs=2");
+	assert_string_equal(im->data_options.items[0], "--jobs=4");
+	assert_string_equal(im->postdata_options.items[0], "--jobs=2");
+	assert_string_equal(spec_path(s, "bootstrap.initdb.import.source"),
+			    "spec.bootstrap.initdb.import.source.externalCluster");
+	done(s, &d);
 }
 
 /* recovery.backup.name: the Backup document's status becomes the source
@@ -2117,13 +2140,14 @@ main(void)
 		cmocka_unit_test(test_pgo_datasource_repo_modelled),
 		cmocka_unit_test(test_dump_redacts_all_secret_keys),
 		cmocka_unit_test(test_pgo_repo_two_kinds_refused),
-		cmocka_unit_test(test_cnpg_import_refused_managed_warned),
+		cmocka_unit_test(test_cnpg_import_read_managed_warned),
 		cmocka_unit_test(test_cnpg_item_origin_and_unknown_fields),
 		cmocka_unit_test(test_chart_item_origin),
 		cmocka_unit_test(test_external_path_without_list),
 		cmocka_unit_test(test_pgo_item_origins),
 		cmocka_unit_test(test_cnpg_typos_in_read_sections),
 		cmocka_unit_test(test_cnpg_recovery_from_backup_object),
+		cmocka_unit_test(test_cnpg_import_monolith),
 		cmocka_unit_test(test_pgo_typos_in_read_sections),
 		cmocka_unit_test(test_ignored_paths_hide_nothing_read),
 		cmocka_unit_test(test_split_words),

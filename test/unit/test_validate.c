@@ -207,6 +207,34 @@ test_objstore_fields_refused(void **state)
 	done(s, &d);
 }
 
+/* Every checked field of an import, and the rules between them. */
+static void
+test_import_fields_refused(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("invalid/import_bad_fields.yaml"), 15, &d);
+	static const char *const base = "spec.bootstrap.initdb.import";
+	char p[200];
+
+	(void) state;
+	snprintf(p, sizeof(p), "%s.roles", base);
+	assert_error(&d, p, "\"*\" stands for all and must be the only element");
+	assert_error(&d, p, "roles are imported by a monolith import only");
+	snprintf(p, sizeof(p), "%s.databases", base);
+	assert_error(&d, p, "a microservice import takes exactly one database");
+	snprintf(p, sizeof(p), "%s.source.externalCluster", base);
+	assert_error(&d, p, "\"nowhere\" is not defined in externalClusters");
+	snprintf(p, sizeof(p), "%s.pgDumpExtraOptions", base);
+	assert_error(&d, p, "\"--file=/etc/passwd\": pgpod sets --file of pg_dump itself");
+	assert_error(&d, p, "\"-Z9\" is not a long option of pg_dump");
+	snprintf(p, sizeof(p), "%s.pgRestoreExtraOptions", base);
+	assert_error(&d, p, "\"--role=postgres\": pgpod sets --role of pg_restore itself");
+	if (d.errors.n != 7)
+		print_diag(&d);
+	assert_int_equal(d.errors.n, 7);
+	done(s, &d);
+}
+
 static void
 test_objstore_credentials_of_another_provider(void **state)
 {
@@ -1121,6 +1149,7 @@ main(void)
 		cmocka_unit_test(test_valid_pgo_examples),
 		cmocka_unit_test(test_valid_percona_examples),
 		cmocka_unit_test(test_objstore_fields_refused),
+		cmocka_unit_test(test_import_fields_refused),
 		cmocka_unit_test(test_objstore_credentials_of_another_provider),
 		cmocka_unit_test(test_locale_unavailable),
 		cmocka_unit_test(test_locale_encoding_mismatch),
