@@ -407,7 +407,7 @@ proc_protect_secrets(void)
 
 static void __attribute__((noreturn))
 proc_child(const struct argv *args, const struct argv *envp, int out_fd,
-	   bool new_pgroup, pid_t parent)
+	   bool new_pgroup, pid_t parent, const char *in_path)
 {
 	sigset_t none;
 	int devnull;
@@ -425,7 +425,8 @@ proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 	(void) prctl(PR_SET_PDEATHSIG, new_pgroup ? SIGQUIT : SIGTERM);
 	if (getppid() != parent)
 		_exit(126);
-	devnull = open("/dev/null", O_RDONLY);
+	/* a FIFO's open waits here, in the child, for its writer */
+	devnull = open(in_path != NULL ? in_path : "/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(127);
 	closefrom(3);
@@ -457,6 +458,7 @@ struct proc_fork_req {
 	const struct argv *envp;
 	const char *logger;
 	int   out_fd;		/* the child's stdout and stderr */
+	const char *in_path;	/* its stdin; NULL: /dev/null */
 	bool  new_pgroup;
 	pid_t parent;		/* pgpod's pid, checked by the child */
 	pid_t pid;		/* the child, or -1 with err set */
@@ -480,7 +482,8 @@ proc_spawner_fork(struct proc_fork_req *req)
 {
 	req->pid = proc_fork_registered(req->logger);
 	if (req->pid == 0)
-		proc_child(req->args, req->envp, req->out_fd, req->new_pgroup, req->parent);
+		proc_child(req->args, req->envp, req->out_fd, req->new_pgroup, req->parent,
+			   req->in_path);
 	req->err = errno;
 	if (req->pid > 0 && req->new_pgroup)
 		(void) setpgid(req->pid, req->pid);	/* no race with kill(-pid) */
@@ -551,11 +554,11 @@ proc_spawner_start(void)
  * with errno set. */
 static pid_t
 proc_fork_child(const struct argv *args, const struct argv *envp, const char *logger, int out_fd,
-		bool new_pgroup)
+		bool new_pgroup, const char *in_path)
 {
 	struct proc_fork_req req = {
 		.args = args, .envp = envp, .logger = logger, .out_fd = out_fd,
-		.new_pgroup = new_pgroup,
+		.new_pgroup = new_pgroup, .in_path = in_path,
 		.parent = getpid(), .pid = -1,
 	};
 
@@ -611,7 +614,8 @@ proc_fork_process(void)
 
 static bool
 proc_spawn_with(const struct argv *args, const struct argv *envp, const char *logger,
-		bool new_pgroup, proc_filter filter, void *arg, struct proc *p)
+		bool new_pgroup, proc_filter filter, void *arg, const char *in_path,
+		struct proc *p)
 {
 	int fds[2];
 
@@ -631,7 +635,7 @@ proc_spawn_with(const struct argv *args, const struct argv *envp, const char *lo
 		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
 		return false;
 	}
-	p->pid = proc_fork_child(args, envp, logger, fds[1], new_pgroup);
+	p->pid = proc_fork_child(args, envp, logger, fds[1], new_pgroup, in_path);
 	if (p->pid < 0) {
 		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
 		close(fds[0]);
@@ -651,14 +655,22 @@ bool
 proc_spawn(const struct argv *args, const struct argv *envp,
 	   const char *logger, bool new_pgroup, struct proc *p)
 {
-	return proc_spawn_with(args, envp, logger, new_pgroup, NULL, NULL, p);
+	return proc_spawn_with(args, envp, logger, new_pgroup, NULL, NULL, NULL, p);
 }
 
 bool
 proc_spawn_filtered(const struct argv *args, const struct argv *envp, const char *logger,
 		    bool new_pgroup, proc_filter filter, void *arg, struct proc *p)
 {
-	return proc_spawn_with(args, envp, logger, new_pgroup, filter, arg, p);
+	return proc_spawn_with(args, envp, logger, new_pgroup, filter, arg, NULL, p);
+}
+
+bool
+proc_spawn_reading(const struct argv *args, const struct argv *envp, const char *logger,
+		   bool new_pgroup, proc_filter filter, void *arg, const char *in_path,
+		   struct proc *p)
+{
+	return proc_spawn_with(args, envp, logger, new_pgroup, filter, arg, in_path, p);
 }
 
 int
@@ -743,7 +755,7 @@ proc_capture(const struct argv *args, const struct argv *envp, char *buf, size_t
 		log_error("cannot create a pipe for %s: %s", args->v[0], strerror(errno));
 		return false;
 	}
-	pid = proc_fork_child(args, envp, "capture", fds[1], false);
+	pid = proc_fork_child(args, envp, "capture", fds[1], false, NULL);
 	if (pid < 0) {
 		log_error("cannot fork for %s: %s", args->v[0], strerror(errno));
 		close(fds[0]);

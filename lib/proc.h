@@ -47,6 +47,11 @@ bool proc_spawn_filtered(const struct argv *args, const struct argv *envp, const
 			 bool new_pgroup, proc_filter filter, void *arg, struct proc *p)
 	__attribute__((warn_unused_result));
 
+/* proc_spawn_filtered with stdin read from in_path (a FIFO: the child's
+ * open waits for the writer, the parent does not). */
+bool proc_spawn_reading(const struct argv *args, const struct argv *envp, const char *logger,
+			bool new_pgroup, proc_filter filter, void *arg, const char *in_path,
+			struct proc *p) __attribute__((warn_unused_result));
 /* Wait for the child (blocking, EINTR-safe), then drain its output.
  * *code is like a shell's: exit status, or 128+n when killed by signal n. */
 bool proc_wait(struct proc *p, int *code) __attribute__((warn_unused_result));

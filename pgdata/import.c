@@ -636,6 +636,8 @@ dump_args(struct boot *b, size_t i, const char *out, bool stream, struct argv *a
 	argv_addf(a, "%s/pg_dump", b->set->pg_bin);
 	argv_add(a, "--verbose");
 	argv_add(a, stream ? "--format=custom" : "--format=directory");
+	/* the dump lives until its restore: no fsync (a FIFO has none) */
+	argv_add(a, "--no-sync");
 	argv_add(a, "--file");
 	argv_add(a, out);
 	if (im->schema_only == 1)
@@ -683,7 +685,8 @@ restore_args(struct boot *b, size_t i, int sec, const char *archive, struct argv
 	add_options(a, opts, sec < 0);
 	argv_add(a, "--dbname");
 	target_conninfo(b, micro ? b->s->app_database : create ? "postgres" : run.db[i], a);
-	argv_add(a, archive);
+	if (archive != NULL)
+		argv_add(a, archive);	/* else its standard input */
 }
 
 static unsigned long long
@@ -732,14 +735,15 @@ dump_place(struct boot *b, size_t i, char *dir, size_t dircap, char *path, size_
 	return pl;
 }
 
-/* Database i through a FIFO: pg_restore reads what pg_dump writes, one
- * pass, one job. */
+/* Database i through a FIFO: pg_restore reads (as its standard input: it
+ * reopens a file it is named, which a FIFO does not survive) what pg_dump
+ * writes, one pass, one job. */
 static bool
 stream_database(struct boot *b, size_t i, const char *fifo)
 {
 	struct progress dump = { .db = run.db[i], .phase = "dump (stream)" };
 	struct progress rest = { .db = run.db[i], .phase = "restore (stream)" };
-	struct argv dargs, rargs;
+	struct argv dargs, rargs, env;
 	struct proc dp, rp;
 	int dcode = -1, rcode = -1;
 	bool ok;
@@ -749,21 +753,22 @@ stream_database(struct boot *b, size_t i, const char *fifo)
 		return false;
 	}
 	dump.started_ms = rest.started_ms = dump.logged_ms = rest.logged_ms = mono_ms();
-	restore_args(b, i, -1, fifo, &rargs);
+	restore_args(b, i, -1, NULL, &rargs);
 	dump_args(b, i, fifo, true, &dargs);
-	ok = tool_start(b, &rargs, "pg_restore", &rest, &rp);
-	if (ok && !tool_start(b, &dargs, "pg_dump", &dump, &dp)) {
-		(void) kill(-rp.pid, SIGTERM);	/* it waits for a writer that never comes */
-		(void) tool_wait(&rp, &rcode);
-		ok = false;
-	} else if (ok) {
-		ok = tool_wait(&dp, &dcode) & tool_wait(&rp, &rcode);
-		if (dcode != 0 || rcode != 0)
+	argv_init(&env);
+	instance_tool_env(b->set, &env);
+	ok = proc_spawn_reading(&rargs, &env, "pg_restore", true, progress_line, &rest, fifo, &rp);
+	if (ok && (!tool_start(b, &dargs, "pg_dump", &dump, &dp) || !tool_wait(&dp, &dcode)
+		   || dcode != 0))
+		(void) kill(-rp.pid, SIGTERM);	/* it may wait for a writer that never came */
+	if (ok) {
+		ok = tool_wait(&rp, &rcode) && dcode == 0 && rcode == 0;
+		if (!ok)
 			log_error("import of database \"%s\": pg_dump | pg_restore failed (exit codes "
 				  "%d, %d)%s%s", run.db[i], dcode, rcode, rp.last[0] || dp.last[0]
 				  ? ": " : "", rp.last[0] ? rp.last : dp.last);
-		ok = ok && dcode == 0 && rcode == 0;
 	}
+	argv_free(&env);
 	argv_free(&dargs);
 	argv_free(&rargs);
 	remove_dump(fifo);

@@ -171,6 +171,45 @@ EOF
 	pg_stop "$PGDATA"
 }
 
+# Room for the dump neither in the run directory nor (twice) in PGDATA's
+# file system (two small tmpfs): the dump streams through a FIFO into
+# pg_restore, and the rows arrive.
+test_import_streamed_without_room() {
+	local small=$T/small
+	mkdir -p "$small/data" "$small/run" || return
+	as_root mount -t tmpfs -o size=100M,mode=0777 tmpfs "$small/data" ||
+		{ fail "cannot mount a tmpfs (root, or sudo without a password, needed)"; return; }
+	if as_root mount -t tmpfs -o size=4M,mode=0777 tmpfs "$small/run"; then
+		streamed_import "$small"
+		as_root umount "$small/run" || fail "umount $small/run"
+	else
+		fail "cannot mount the run directory's tmpfs"
+	fi
+	as_root umount "$small/data" || fail "umount $small/data"
+}
+
+# as_root CMD...: as root (sudo without a password when the tests are not).
+as_root() { if [ "$IS_ROOT" = 1 ]; then "$@"; else sudo -n "$@"; fi; }
+
+streamed_import() {
+	import_source || return
+	# a database that is large on disk (what the room is judged by) and
+	# small to dump: most of its table deleted (the first pages: a vacuum
+	# cannot give them back)
+	source_psql shop "CREATE TABLE big AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 200000) g;
+		DELETE FROM big WHERE g <= 190000" >/dev/null || return
+	import_spec "$T/spec.yaml" microservice '[shop]'
+	PGDATA=$1/data/pgdata RUN=$1/run SOCK=$1/run
+	pgpod_cmd init
+	expect_rc "pgpod init, the dump streamed" 0 $? || { last_output_tail; return; }
+	expect_grep "streamed" 'streamed (no file system has room for a dump)' <(log_msgs info "$LAST_OUT")
+	check "no FIFO left" test -z "$(ls -A "$RUN/import" 2>/dev/null)"
+	pg_start "$PGDATA" || return
+	expect_eq "the rows" 10000 "$(in_dest app 'SELECT count(*) FROM big')"
+	expect_eq "the other table" 1000 "$(in_dest app 'SELECT count(*) FROM items')"
+	pg_stop "$PGDATA"
+}
+
 # refused before anything is written: a database the source lacks, a source
 # newer than this pod's PostgreSQL (a --pg-bin whose postgres says 14).
 test_import_refusals() {
