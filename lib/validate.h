@@ -63,6 +63,11 @@ void validate_barman_parallel(const struct spec_check_ctx *c, const void *m, con
 			      struct diag *d);
 void validate_barman_tags(const struct spec_check_ctx *c, const void *m, const char *path,
 			  struct diag *d);
+/* An extra option for a tool's argv: "--name" or "--name=value" (name of
+ * lower-case letters, digits and '-'), at most 256 bytes, no control
+ * character. */
+enum longopt { LONGOPT_OK, LONGOPT_FORM, LONGOPT_CONTROL };
+enum longopt validate_long_option(const char *v);
 void validate_barman_args(const struct spec_check_ctx *c, const void *m, const char *path,
 			  struct diag *d);
 /* bootstrap.initdb.import (validate_import.c). */

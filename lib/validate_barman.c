@@ -191,6 +191,20 @@ validate_barman_tags(const struct spec_check_ctx *c, const void *m, const char *
 	}
 }
 
+enum longopt
+validate_long_option(const char *v)
+{
+	size_t name = strcspn(v, "=");
+
+	if (strlen(v) > 256 || strncmp(v, "--", 2) != 0 || name < 3
+	    || strspn(v + 2, "abcdefghijklmnopqrstuvwxyz0123456789-") != name - 2)
+		return LONGOPT_FORM;
+	for (const char *p = v; *p; p++)
+		if ((unsigned char) *p < 0x20 || *p == 0x7f)
+			return LONGOPT_CONTROL;
+	return LONGOPT_OK;
+}
+
 /* *AdditionalCommandArgs: each one argv word of the tool's, an option
  * ("--name" or "--name=value"); a positional word would move the
  * destination and server name pgpod gives after them. */
@@ -205,19 +219,18 @@ validate_barman_args(const struct spec_check_ctx *c, const void *m, const char *
 		diag_error(d, path, "%zu options: at most %d", l->n, SPEC_BARMAN_ARGS_MAX);
 	for (size_t i = 0; i < l->n; i++) {
 		const char *v = l->items[i];
-		size_t n = strlen(v), name = strcspn(v, "=");
 
-		if (n > 256 || strncmp(v, "--", 2) != 0 || name < 3
-		    || strspn(v + 2, "abcdefghijklmnopqrstuvwxyz0123456789-") != name - 2)
+		switch (validate_long_option(v)) {
+		case LONGOPT_OK:
+			break;
+		case LONGOPT_CONTROL:
+			diag_error(d, path, "\"%.*s\": no control characters", (int) strcspn(v, "="), v);
+			break;
+		case LONGOPT_FORM:
 			diag_error(d, path, "\"%s\" is not a long option (\"--name\" or "
 				   "\"--name=value\", at most 256 characters)", v);
-		else
-			for (const char *p = v; *p; p++)
-				if ((unsigned char) *p < 0x20 || *p == 0x7f) {
-					diag_error(d, path, "\"%.*s\": no control characters",
-						   (int) name, v);
-					break;
-				}
+			break;
+		}
 	}
 }
 

@@ -58,8 +58,8 @@ static const char *const restore_owned[] = {
 	"no-privileges", "no-acl", "list", "use-list", "verbose", NULL,
 };
 
-/* Each extra option: a long option ("--name" or "--name=value"), one
- * argv word, not one of owned. */
+/* Each extra option: a long option (validate_long_option), not one of
+ * owned. */
 static void
 check_options(const struct strlist *l, const char *const *owned, const char *tool,
 	      const char *path, struct diag *d)
@@ -67,12 +67,8 @@ check_options(const struct strlist *l, const char *const *owned, const char *too
 	for (size_t i = 0; i < l->n; i++) {
 		const char *v = l->items[i];
 		size_t name = strcspn(v, "=");
-		bool bad = strncmp(v, "--", 2) != 0 || name < 3 || strlen(v) > 256
-			|| strspn(v + 2, "abcdefghijklmnopqrstuvwxyz0123456789-") != name - 2;
 
-		for (const char *p = v; *p && !bad; p++)
-			bad = (unsigned char) *p < 0x20 || *p == 0x7f;
-		if (bad) {
+		if (validate_long_option(v) != LONGOPT_OK) {
 			diag_error(d, path, "\"%s\" is not a long option of %s (\"--name\" or "
 				   "\"--name=value\", one word)", v, tool);
 			continue;
