@@ -172,6 +172,21 @@ static const char all_roles[] =
 	"SELECT rolname FROM pg_catalog.pg_roles WHERE NOT rolsuper AND rolname !~ '^pg_' "
 	"AND rolname NOT IN ('streaming_replica', 'cnpg_pooler_pgbouncer') ORDER BY rolname";
 
+/* A connection to the import's source whose every statement has a
+ * deadline; NULL (logged). */
+static PGconn *
+source_open(struct boot *b)
+{
+	PGconn *c = clone_source_connect(b, false, LOG_ERROR);
+
+	if (c != NULL && !pgconn_exec(c, "SET statement_timeout = '60s'",
+				      "bounding the import source's statements")) {
+		PQfinish(c);
+		c = NULL;
+	}
+	return c;
+}
+
 /* Connect to the source and find what is imported; false (logged) when
  * the source cannot be used. */
 static bool
@@ -180,8 +195,7 @@ survey(struct boot *b)
 	PGconn *c;
 	bool ok;
 
-	if (!clone_prepare_external(b, b->s->import.source)
-	    || (c = clone_source_connect(b, false, LOG_ERROR)) == NULL)
+	if (!clone_prepare_external(b, b->s->import.source) || (c = source_open(b)) == NULL)
 		return false;
 	run.source_major = PQserverVersion(c) / 10000;
 	if (run.source_major > b->set->pg_major) {
@@ -445,7 +459,7 @@ import_step_roles(struct boot *b)
 	if (is_micro(b->s) || run.nrole == 0)
 		return true;
 	if ((names = array_literal(run.role, run.nrole)) == NULL
-	    || (from = clone_source_connect(b, false, LOG_ERROR)) == NULL) {
+	    || (from = source_open(b)) == NULL) {
 		free(names);
 		return false;
 	}
