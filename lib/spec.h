@@ -453,6 +453,8 @@ struct spec_list {
 extern const struct spec_field spec_fields[];
 extern const struct spec_list spec_scheduled_list;
 extern const struct spec_list spec_database_list;
+extern const struct spec_list spec_role_list;
+extern const struct spec_list spec_managed_role_list;
 extern const struct spec_list spec_objstore_list;
 extern const size_t spec_nfields;
 
@@ -494,6 +496,8 @@ void spec_apply_defaults(struct spec *s);
 
 /* An item as read: unset ints (-1), no strings. */
 void spec_item_init(const struct spec_list *l, void *item);
+/* A deep copy of src into dst (its previous content is not freed). */
+void spec_item_copy(const struct spec_list *l, void *dst, const void *src);
 /* Free an item's members, leaving it as spec_item_init does. */
 void spec_item_clear(const struct spec_list *l, void *item);
 

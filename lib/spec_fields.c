@@ -130,7 +130,7 @@ static const struct spec_field role_fields[] = {
 #undef ROLE
 static const char *const role_ignored[] = { "secretName", "grantPublicSchemaAccess" };
 
-static const struct spec_list spec_role_list = {
+const struct spec_list spec_role_list = {
 	.expect = "a list", .size = sizeof(struct spec_role),
 	.origin = offsetof(struct spec_role, origin),
 	.count = offsetof(struct spec, n_roles), .fields = NAMES(role_fields),
@@ -168,7 +168,7 @@ static const struct spec_field managed_role_fields[] = {
 };
 #undef MROLE
 
-static const struct spec_list spec_managed_role_list = {
+const struct spec_list spec_managed_role_list = {
 	.expect = "a list", .size = sizeof(struct spec_managed_role),
 	.origin = offsetof(struct spec_managed_role, origin),
 	.count = offsetof(struct spec, n_managed_roles), .fields = NAMES(managed_role_fields),
