@@ -345,9 +345,9 @@ spec:
 	wait_code /readyz 200 "$IT_TIMEOUT_START" || { fail "not ready$(last_output_tail)"; return; }
 	wait_sql postgres "SELECT string_agg(datname || ':' || pg_get_userbyid(datdba), ',' ORDER BY datname) FROM pg_database WHERE datname IN ('zoo', 'zoo2', 'hippo')" \
 		"hippo:postgres,zoo:rhino,zoo2:postgres" 30 || return
-	expect_eq "roles" "hippo:t:f:7,rhino:t:t:-1,watcher:f:f:-1" \
+	expect_eq "roles" "hippo:true:false:7,rhino:true:true:-1,watcher:false:false:-1" \
 		"$(psql_su postgres "SELECT string_agg(rolname || ':' || rolcanlogin || ':' || rolcreatedb || ':' || rolconnlimit, ',' ORDER BY rolname) FROM pg_roles WHERE rolname IN ('rhino', 'hippo', 'watcher')" 2>&1)"
-	expect_eq "privileges" "hippo:hippo:t,hippo:zoo:t,rhino:zoo2:t" \
+	expect_eq "privileges" "hippo:hippo:true,hippo:zoo:true,rhino:zoo2:true" \
 		"$(psql_su postgres "SELECT string_agg(u || ':' || d || ':' || has_database_privilege(u, d, 'CREATE'), ',' ORDER BY u, d) FROM (VALUES ('rhino', 'zoo2'), ('hippo', 'hippo'), ('hippo', 'zoo')) v(u, d)" 2>&1)"
 	pw=$(cat "$RUN/passwords/hippo" 2>/dev/null)
 	expect_eq "hippo's generated password is alphanumeric" 1 "$(printf '%s' "$pw" | grep -c '^[A-Za-z0-9]\{32\}$')"
