@@ -80,25 +80,29 @@ validate_managed_role_name(const struct spec_check_ctx *c, const void *m, const 
 			   "got \"%s\"", name);
 }
 
-void
-validate_ensure(const struct spec_check_ctx *c, const void *m, const char *path, struct diag *d)
+/* The string member m, when given, is a or b. */
+static void
+check_either(const void *m, const char *a, const char *b, const char *path, struct diag *d)
 {
 	const char *v = *(char *const *) m;
 
+	if (v != NULL && strcmp(v, a) != 0 && strcmp(v, b) != 0)
+		diag_error(d, path, "must be %s or %s, got \"%s\"", a, b, v);
+}
+
+void
+validate_ensure(const struct spec_check_ctx *c, const void *m, const char *path, struct diag *d)
+{
 	(void) c;
-	if (v != NULL && strcmp(v, "present") != 0 && strcmp(v, "absent") != 0)
-		diag_error(d, path, "must be present or absent, got \"%s\"", v);
+	check_either(m, "present", "absent", path, d);
 }
 
 void
 validate_reclaim_policy(const struct spec_check_ctx *c, const void *m, const char *path,
 			struct diag *d)
 {
-	const char *v = *(char *const *) m;
-
 	(void) c;
-	if (v != NULL && strcmp(v, "retain") != 0 && strcmp(v, "delete") != 0)
-		diag_error(d, path, "must be retain or delete, got \"%s\"", v);
+	check_either(m, "retain", "delete", path, d);
 }
 
 /* text matches pat, where 'd' is a digit and other characters stand for
@@ -187,11 +191,8 @@ void
 validate_password_type(const struct spec_check_ctx *c, const void *m, const char *path,
 		       struct diag *d)
 {
-	const char *v = *(char *const *) m;
-
 	(void) c;
-	if (v != NULL && strcmp(v, "ASCII") != 0 && strcmp(v, "AlphaNumeric") != 0)
-		diag_error(d, path, "must be ASCII or AlphaNumeric, got \"%s\"", v);
+	check_either(m, "ASCII", "AlphaNumeric", path, d);
 }
 
 void
@@ -215,6 +216,26 @@ is_absent(const char *ensure)
 	return ensure != NULL && strcmp(ensure, "absent") == 0;
 }
 
+/* Item i of list l (items) has a name no earlier item has; what: "role". */
+static void
+check_once(const struct spec_list *l, const void *items, size_t i, const char *what,
+	   struct diag *d)
+{
+	const struct spec_field *f = &l->fields[0];	/* every such list starts with its name */
+	const char *item = (const char *) items + i * l->size;
+	const char *name = *(char *const *) (item + f->offset);
+	char p[400];
+
+	snprintf(p, sizeof(p), "%s.%s", *(char *const *) (item + l->origin), f->paths[0]);
+	for (size_t k = 0; k < i; k++) {
+		const char *other = (const char *) items + k * l->size;
+
+		if (strcmp(*(char *const *) (other + f->offset), name) == 0)
+			diag_error(d, p, "%s \"%s\" is declared twice (also %s)", what, name,
+				   *(char *const *) (other + l->origin));
+	}
+}
+
 /* spec.managed.roles: each name once; postgres and streaming_replica are
  * pgpod's; the application owner cannot be dropped. */
 static void
@@ -224,11 +245,8 @@ rule_managed_roles(const struct spec *s, struct diag *d)
 		const struct spec_managed_role *r = &s->managed_roles[i];
 		char p[400];
 
+		check_once(&spec_managed_role_list, s->managed_roles, i, "role", d);
 		snprintf(p, sizeof(p), "%s.name", r->origin);
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(s->managed_roles[k].name, r->name) == 0)
-				diag_error(d, p, "role \"%s\" is declared twice (also %s)", r->name,
-					   s->managed_roles[k].origin);
 		if (strcmp(r->name, "postgres") == 0 || strcmp(r->name, "streaming_replica") == 0)
 			diag_error(d, p, "\"%s\" is reserved: pgpod manages it itself", r->name);
 		else if (is_absent(r->ensure) && s->app_owner != NULL
@@ -255,11 +273,8 @@ rule_users(const struct spec *s, struct diag *d)
 		const struct spec_role *r = &s->roles[i];
 		char p[400];
 
+		check_once(&spec_role_list, s->roles, i, "user", d);
 		snprintf(p, sizeof(p), "%s.name", r->origin);
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(s->roles[k].name, r->name) == 0)
-				diag_error(d, p, "user \"%s\" is declared twice (also %s)", r->name,
-					   s->roles[k].origin);
 		if (strcmp(r->name, "streaming_replica") == 0)
 			diag_error(d, p, "\"%s\" is reserved: pgpod manages it itself", r->name);
 	}
@@ -288,11 +303,7 @@ rule_databases(const struct spec *s, struct diag *d)
 		const struct spec_database *db = &s->databases[i];
 		char p[400];
 
-		snprintf(p, sizeof(p), "%s.spec.name", db->origin);
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(s->databases[k].name, db->name) == 0)
-				diag_error(d, p, "database \"%s\" is declared twice (also %s)",
-					   db->name, s->databases[k].origin);
+		check_once(&spec_database_list, s->databases, i, "database", d);
 		if (is_absent(db->ensure) && s->app_database != NULL
 		    && strcmp(db->name, s->app_database) == 0) {
 			snprintf(p, sizeof(p), "%s.spec.ensure", db->origin);

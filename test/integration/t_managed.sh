@@ -46,7 +46,8 @@ reconciled_at() {
 	http_get /pg/status | python3 -c 'import json,sys; print((json.load(sys.stdin).get("managed") or {}).get("reconciledAt"))' 2>/dev/null
 }
 
-ROLES_V1='apiVersion: postgresql.cnpg.io/v1
+# The cluster of every CloudNativePG test here, up to its managed roles.
+MG_CLUSTER='apiVersion: postgresql.cnpg.io/v1
 kind: Cluster
 metadata:
   name: mg
@@ -59,7 +60,9 @@ spec:
       secret:
         name: app-secret
   managed:
-    roles:
+    roles:'
+
+ROLES_V1="$MG_CLUSTER"'
     - name: app
       login: true
       createdb: true
@@ -86,20 +89,7 @@ spec:
     - name: hoarder
       login: true'
 
-ROLES_V2='apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: mg
-spec:
-  instances: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-      secret:
-        name: app-secret
-  managed:
-    roles:
+ROLES_V2="$MG_CLUSTER"'
     - name: app
       login: true
       createdb: true
@@ -199,20 +189,7 @@ test_managed_secret_password_change() {
 	stop_run TERM
 }
 
-DB_V1='apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: mg
-spec:
-  instances: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-      secret:
-        name: app-secret
-  managed:
-    roles:
+DB_V1="$MG_CLUSTER"'
     - name: shop_owner
 ---
 apiVersion: postgresql.cnpg.io/v1
@@ -243,20 +220,7 @@ spec:
   name: notours
   owner: app'
 
-DB_V2='apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: mg
-spec:
-  instances: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-      secret:
-        name: app-secret
-  managed:
-    roles:
+DB_V2="$MG_CLUSTER"'
     - name: shop_owner
 ---
 apiVersion: postgresql.cnpg.io/v1

@@ -196,6 +196,23 @@ test_read_password_secrets(void **state)
 	done(s, &d);
 }
 
+/* A broken spec and the error it must give. */
+struct refusal {
+	const char *text, *path, *needle;
+};
+
+static void
+expect_refusals(const struct refusal *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct diag d = { 0 };
+		struct spec *s = load_text(cases[i].text, &d);
+
+		assert_error(&d, cases[i].path, cases[i].needle);
+		done(s, &d);
+	}
+}
+
 #define CLUSTER "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: c\n" \
 	"spec:\n  instances: 1\n  bootstrap:\n    initdb:\n      owner: app\n"
 #define DATABASE(rest) "\n---\napiVersion: postgresql.cnpg.io/v1\nkind: Database\n" \
@@ -205,9 +222,7 @@ test_read_password_secrets(void **state)
 static void
 test_validation(void **state)
 {
-	static const struct {
-		const char *text, *path, *needle;
-	} cases[] = {
+	static const struct refusal cases[] = {
 		{ CLUSTER "  managed:\n    roles:\n    - name: postgres\n",
 		  "spec.managed.roles[0].name", "reserved" },
 		{ CLUSTER "  managed:\n    roles:\n    - name: streaming_replica\n      ensure: absent\n",
@@ -232,6 +247,8 @@ test_validation(void **state)
 		{ CLUSTER "  managed:\n    roles:\n    - name: a\n      comment: \"x\\u0007\"\n",
 		  "spec.managed.roles[0].comment", "control characters" },
 		{ CLUSTER DATABASE("  name: shop\n"), "Database d.spec.owner", "required" },
+		{ CLUSTER DATABASE("  name: shop\n  owner: app\n") DATABASE("  name: shop\n  owner: b\n"),
+		  "Database d.spec.name", "declared twice (also Database d)" },
 		{ CLUSTER DATABASE("  name: postgres\n  owner: app\n"), "Database d.spec.name", "reserved" },
 		{ CLUSTER DATABASE("  name: shop\n  owner: app\n  icuLocale: de\n"),
 		  "Database d.spec.icuLocale", "localeProvider is icu" },
@@ -245,13 +262,7 @@ test_validation(void **state)
 	};
 
 	(void) state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct diag d = { 0 };
-		struct spec *s = load_text(cases[i].text, &d);
-
-		assert_error(&d, cases[i].path, cases[i].needle);
-		done(s, &d);
-	}
+	expect_refusals(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 #define PGO "apiVersion: postgres-operator.crunchydata.com/v1beta1\nkind: PostgresCluster\n" \
@@ -261,9 +272,7 @@ test_validation(void **state)
 static void
 test_validation_pgo_users(void **state)
 {
-	static const struct {
-		const char *text, *path, *needle;
-	} cases[] = {
+	static const struct refusal cases[] = {
 		{ PGO "  - name: a\n    options: \"SUPERUSER; DROP TABLE x\"\n",
 		  "spec.users[0].options", "not a role option" },
 		{ PGO "  - name: a\n    options: \"LOGIN PASSWORD 'x'\"\n",
@@ -279,13 +288,7 @@ test_validation_pgo_users(void **state)
 	};
 
 	(void) state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct diag d = { 0 };
-		struct spec *s = load_text(cases[i].text, &d);
-
-		assert_error(&d, cases[i].path, cases[i].needle);
-		done(s, &d);
-	}
+	expect_refusals(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* ---- role options and verifiers ---- */
