@@ -68,10 +68,11 @@ inputs_generate_password(char *buf, size_t cap)
 bool
 inputs_generate_password_of(char *buf, size_t cap, bool ascii)
 {
-	/* printable ASCII but for quotes and the backslash, which connection
-	 * strings, shells and YAML would make the user escape */
+	/* PGO's class of printable ASCII: no blank, quote, backslash, '#',
+	 * '$', '%', '&', '!' or '~', which shells, URLs and YAML would make
+	 * the user escape */
 	return ascii ? generate_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				     "0123456789!#$%&()*+,-./:;<=>?@[]^_{|}~", buf, cap)
+				     "0123456789()*+,-./:;<=>?@[]^_{|}", buf, cap)
 		: inputs_generate_password(buf, cap);
 }
 

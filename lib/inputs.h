@@ -110,7 +110,7 @@ bool inputs_read_key(const char *dir, const char *name, const char *key, char **
 /* A strong random password: 32 characters of [A-Za-z0-9]. */
 bool inputs_generate_password(char *buf, size_t cap) __attribute__((warn_unused_result));
 
-/* The same of printable ASCII without blanks and quotes (PGO's default
+/* The same of letters, digits and ()*+,-./:;<=>?@[]^_{|} (PGO's default
  * password type, ASCII); ascii false: inputs_generate_password. */
 bool inputs_generate_password_of(char *buf, size_t cap, bool ascii)
 	__attribute__((warn_unused_result));

@@ -339,6 +339,29 @@ test_scram(void **state)
 	assert_false(scram_is_verifier("dante"));
 }
 
+/* PGO's password types: ASCII of its class, AlphaNumeric of letters and
+ * digits; 32 characters each. */
+static void
+test_generated_passwords(void **state)
+{
+	static const char ascii[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789()*+,-./:;<=>?@[]^_{|}";
+	char pw[64];
+	bool other = false;
+
+	(void) state;
+	for (int i = 0; i < 200; i++) {
+		assert_true(inputs_generate_password_of(pw, sizeof(pw), true));
+		assert_int_equal(strlen(pw), 32);
+		assert_int_equal(strspn(pw, ascii), 32);
+		other = other || strcspn(pw, ascii + 62) < 32;
+		assert_true(inputs_generate_password_of(pw, sizeof(pw), false));
+		assert_int_equal(strspn(pw, ascii), 32);
+		assert_int_equal(strcspn(pw, ascii + 62), 32);
+	}
+	assert_true(other);	/* the punctuation is drawn too */
+}
+
 /* ---- statements ---- */
 
 /* The desired state of the fixture with its Secrets. */
@@ -570,6 +593,7 @@ main(void)
 		cmocka_unit_test(test_validation_pgo_users),
 		cmocka_unit_test(test_roleopts),
 		cmocka_unit_test(test_scram),
+		cmocka_unit_test(test_generated_passwords),
 		cmocka_unit_test(test_role_created),
 		cmocka_unit_test(test_role_altered),
 		cmocka_unit_test(test_user_statements),
