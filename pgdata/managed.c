@@ -116,6 +116,7 @@ managed_want_user(const struct spec_role *u, struct managed_want *w)
 		return false;
 	if (u->options == NULL)
 		roleopts_init(&w->opts);
+	w->login_at_create = true;
 	w->pw = MANAGED_PW_GENERATE;
 	w->pw_ascii = u->password_type == NULL || strcmp(u->password_type, "AlphaNumeric") != 0;
 	w->databases = &u->databases;
@@ -224,8 +225,8 @@ role_options(const struct managed_want *w, const struct managed_have *h, struct 
 	for (int i = 0; i < ROLEOPT_NATTR; i++) {
 		int want = w->opts.attr[i];
 
-		if (i == ROLEOPT_LOGIN && want < 0 && !h->exists && w->pw == MANAGED_PW_GENERATE)
-			want = 1;	/* PGO's CREATE USER */
+		if (i == ROLEOPT_LOGIN && want < 0 && !h->exists && w->login_at_create)
+			want = 1;
 		if (want >= 0 && (!h->exists || h->attr[i] != want))
 			strbuf_printf(b, " %s%s", want ? "" : "NO", roleopt_attrs[i].keyword);
 	}

@@ -47,6 +47,8 @@ struct managed_want {
 	const char    *origin;		/* the spec path, for messages */
 	bool           absent;
 	struct roleopts opts;		/* attributes; -1: left as they are */
+	bool           login_at_create;	/* a new role logs in unless opts say NOLOGIN
+					 * (PGO's CREATE USER) */
 	bool           until_infinity;	/* no validUntil: an expiring role stops expiring */
 	bool           set_comment;
 	const char    *comment;		/* NULL: none */
