@@ -139,36 +139,33 @@ validate_valid_until(const struct spec_check_ctx *c, const void *m, const char *
 	diag_error(d, path, "must be a timestamp such as 2053-04-12T15:04:05Z, got \"%s\"", v);
 }
 
-void
-validate_role_list(const struct spec_check_ctx *c, const void *m, const char *path,
-		   struct diag *d)
+/* Each name of the list m, at <path>[i], by the check of one name. */
+static void
+each_name(const struct spec_check_ctx *c, const void *m, const char *path, struct diag *d,
+	  spec_check_fn check)
 {
 	const struct strlist *l = m;
 
-	(void) c;
 	for (size_t i = 0; i < l->n; i++) {
 		char p[512];
 
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		check_sql_name(d, p, l->items[i]);
+		check(c, &l->items[i], p, d);
 	}
+}
+
+void
+validate_role_list(const struct spec_check_ctx *c, const void *m, const char *path,
+		   struct diag *d)
+{
+	each_name(c, m, path, d, validate_sql_name);
 }
 
 void
 validate_pgo_databases(const struct spec_check_ctx *c, const void *m, const char *path,
 		       struct diag *d)
 {
-	const struct strlist *l = m;
-
-	(void) c;
-	for (size_t i = 0; i < l->n; i++) {
-		char p[512];
-
-		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		validate_check_name(d, p, "database", l->items[i]);
-		if (strcmp(l->items[i], "template0") == 0 || strcmp(l->items[i], "template1") == 0)
-			diag_error(d, p, "\"%s\" is a template database", l->items[i]);
-	}
+	each_name(c, m, path, d, validate_database);
 }
 
 void

@@ -189,16 +189,14 @@ test_managed_secret_password_change() {
 	stop_run TERM
 }
 
+# database_doc OBJECT CLUSTER: the head of a Database document naming CLUSTER.
+database_doc() {
+	printf -- '---\napiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: %s\nspec:\n  cluster:\n    name: %s' "$1" "$2"
+}
+
 DB_V1="$MG_CLUSTER"'
     - name: shop_owner
----
-apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: db-one
-spec:
-  cluster:
-    name: mg
+'"$(database_doc db-one mg)"'
   name: one
   owner: app
   encoding: UTF8
@@ -209,27 +207,13 @@ spec:
   extensions:
   - name: citext
     schema: public
----
-apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: db-other
-spec:
-  cluster:
-    name: another-cluster
+'"$(database_doc db-other another-cluster)"'
   name: notours
   owner: app'
 
 DB_V2="$MG_CLUSTER"'
     - name: shop_owner
----
-apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: db-one
-spec:
-  cluster:
-    name: mg
+'"$(database_doc db-one mg)"'
   name: one
   owner: shop_owner
   connectionLimit: 8
@@ -241,14 +225,7 @@ spec:
   extensions:
   - name: citext
     schema: sales
----
-apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: db-two
-spec:
-  cluster:
-    name: mg
+'"$(database_doc db-two mg)"'
   name: two
   owner: app
   ensure: absent'
