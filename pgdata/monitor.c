@@ -98,7 +98,7 @@ static struct {
 	struct managed_state *managed;		/* the status thread's own */
 	long long       managed_at;		/* next reconcile; 0: at once */
 	bool            was_primary;		/* the last answer was a primary's */
-	struct status_managed items[STATUS_MANAGED_MAX];	/* the last reconcile's */
+	struct status_managed *items;		/* the last reconcile's, every object */
 	size_t          nitems;
 } mon = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
 	.instances = -1 };
@@ -248,15 +248,17 @@ monitor_passwords(bool in_recovery)
 
 /* ---- managed roles and databases ---- */
 
-/* Put the items, their failures and the time into the shared status. */
+/* Put the items (the first STATUS_MANAGED_MAX), their failures and the
+ * time into the shared status. */
 static void
-managed_publish(const struct status_managed *items, size_t n, int more, bool ran)
+managed_publish(const struct status_managed *items, size_t n, bool ran)
 {
+	size_t shown = n < STATUS_MANAGED_MAX ? n : STATUS_MANAGED_MAX;
 	struct status *st = status_lock();
 
-	memcpy(st->managed, items, n * sizeof(*items));
-	st->managed_n = (int) n;
-	st->managed_more = more;
+	memcpy(st->managed, items, shown * sizeof(*items));
+	st->managed_n = (int) shown;
+	st->managed_more = (int) (n - shown);
 	st->managed_failures = 0;
 	for (size_t i = 0; i < n; i++)
 		st->managed_failures += strcmp(items[i].state, "failed") == 0;
@@ -265,22 +267,31 @@ managed_publish(const struct status_managed *items, size_t n, int more, bool ran
 	status_unlock();
 }
 
+/* One item per object of the desired state (at least one, for calloc). */
+static struct status_managed *
+managed_new_items(size_t *cap)
+{
+	*cap = mon.managed ? mon.managed->n_roles + mon.managed->n_users + mon.managed->n_dbs : 0;
+	return spec_xcalloc(*cap ? *cap : 1, sizeof(struct status_managed));
+}
+
 /* Take a newly handed desired state: its items are pending until a
  * primary has been reconciled. Called with mon.lock held. */
 static void
 managed_take(void)
 {
-	struct status_managed items[STATUS_MANAGED_MAX];
-	int more;
-	size_t n;
+	struct status_managed *items;
+	size_t cap, n;
 
 	managed_free(mon.managed);
 	mon.managed = mon.managed_next;
 	mon.managed_next = NULL;
 	mon.managed_new = false;
 	mon.managed_at = 0;
-	n = reconcile_items(mon.managed, items, STATUS_MANAGED_MAX, &more);
-	managed_publish(items, n, more, false);
+	items = managed_new_items(&cap);
+	n = reconcile_items(mon.managed, items, cap);
+	managed_publish(items, n, false);
+	free(items);
 }
 
 /* A primary is reconciled when the desired state is new, when it has just
@@ -290,11 +301,10 @@ managed_take(void)
 static void
 monitor_managed(const struct status *st)
 {
-	struct status_managed items[STATUS_MANAGED_MAX];
+	struct status_managed *items;
 	long long now = mono_ms();
 	bool primary = st->sql_ok && !st->in_recovery, lost = false;
-	int more;
-	size_t n;
+	size_t cap, n;
 
 	if (mon.managed_new)
 		managed_take();
@@ -305,16 +315,16 @@ monitor_managed(const struct status *st)
 		return;
 	mon.managed_at = now + MONITOR_MANAGED_MS;
 	pthread_mutex_unlock(&mon.lock);
-	n = reconcile_run(mon.conn, mon.set, mon.managed, mon.items, mon.nitems, items,
-			  STATUS_MANAGED_MAX, &lost);
+	items = managed_new_items(&cap);
+	n = reconcile_run(mon.conn, mon.set, mon.managed, mon.items, mon.nitems, items, cap, &lost);
 	if (lost) {
 		PQfinish(mon.conn);
 		mon.conn = NULL;
 	}
-	more = (int) (mon.managed->n_roles + mon.managed->n_users + mon.managed->n_dbs - n);
-	memcpy(mon.items, items, n * sizeof(items[0]));
+	free(mon.items);
+	mon.items = items;
 	mon.nitems = n;
-	managed_publish(items, n, more, true);
+	managed_publish(items, n, true);
 	pthread_mutex_lock(&mon.lock);
 }
 
@@ -641,4 +651,7 @@ monitor_stop(void)
 	managed_free(mon.managed_next);
 	mon.managed = mon.managed_next = NULL;
 	mon.managed_new = false;
+	free(mon.items);
+	mon.items = NULL;
+	mon.nitems = 0;
 }

@@ -502,8 +502,7 @@ item_set(struct status_managed *it, const char *kind, const char *name)
 }
 
 size_t
-reconcile_items(const struct managed_state *m, struct status_managed *items, size_t cap,
-		int *more)
+reconcile_items(const struct managed_state *m, struct status_managed *items, size_t cap)
 {
 	size_t n = 0, total = m ? m->n_roles + m->n_users + m->n_dbs : 0;
 
@@ -515,7 +514,6 @@ reconcile_items(const struct managed_state *m, struct status_managed *items, siz
 		else
 			item_set(&items[n], "database", m->dbs[i - m->n_roles - m->n_users].name);
 	}
-	*more = (int) (total - n);
 	return n;
 }
 
@@ -581,9 +579,12 @@ rc_roles(struct rc *r, const struct managed_state *m, struct status_managed *ite
 
 	for (size_t i = 0; i < nroles && i < n; i++) {
 		r->item = &items[i];
-		ok[i] = !skipped_user(m, i) && want_of(m, i, &w[i]);
-		if (ok[i])
+		if (skipped_user(m, i))
+			continue;
+		if ((ok[i] = want_of(m, i, &w[i])))
 			rc_role(r, &w[i], &h[i]);
+		else
+			rc_fail(r, "its options are not role options pgpod knows");
 	}
 	for (size_t i = 0; i < nroles && i < n; i++) {
 		struct strlist sql = { 0 };
@@ -623,21 +624,24 @@ reconcile_run(PGconn *c, const struct settings *set, const struct managed_state 
 {
 	struct rc r = { .c = c, .set = set, .prev = prev, .nprev = nprev,
 			.q = { rc_ident, rc_literal, c } };
-	int more;
-	size_t n = reconcile_items(m, items, cap, &more);
-	size_t nroles = m->n_roles + m->n_users;
+	size_t nroles = m->n_roles + m->n_users, total = nroles + m->n_dbs;
+	struct status_managed *all = spec_xcalloc(total ? total : 1, sizeof(*all));
+	size_t n = reconcile_items(m, all, total);
 	char setting[64];
 
 	snprintf(setting, sizeof(setting), "SET statement_timeout = %d", RECONCILE_STATEMENT_MS);
 	rc_session(&r, setting);
-	rc_roles(&r, m, items, n);
+	rc_roles(&r, m, all, n);
 	for (size_t i = nroles; i < n; i++) {
-		r.item = &items[i];
+		r.item = &all[i];
 		rc_database(&r, &m->dbs[i - nroles]);
 		rc_finish(&r);
 	}
 	if (!r.lost)
 		rc_session(&r, "RESET statement_timeout");
 	*lost = r.lost;
+	n = n < cap ? n : cap;
+	memcpy(items, all, n * sizeof(*all));
+	free(all);
 	return n;
 }

@@ -21,13 +21,11 @@
 #define RECONCILE_STATEMENT_MS 30000
 
 /* The items of m, all "pending", in reconcile order: managed roles, PGO
- * users, Database documents; at most cap, the number left out in *more.
- * Returns how many were written. */
-size_t reconcile_items(const struct managed_state *m, struct status_managed *items, size_t cap,
-		       int *more);
+ * users, Database documents; at most cap. Returns how many were written. */
+size_t reconcile_items(const struct managed_state *m, struct status_managed *items, size_t cap);
 
-/* Make the primary on c hold m. items (cap) get each object's outcome, in
- * the order of reconcile_items; a failure is logged when its text is new
+/* Make the primary on c hold m: every object, whatever cap is. items (cap)
+ * get the outcome of the first cap objects, in the order of reconcile_items; a failure is logged when its text is new
  * against prev (the items of the last run, nprev). Returns the count;
  * *lost: c is unusable now (a statement got no answer), PQfinish it. */
 size_t reconcile_run(PGconn *c, const struct settings *set, const struct managed_state *m,
