@@ -96,6 +96,7 @@ static const struct dialect_map cnpg_map[] = {
 	{ "spec.externalClusters", "externalClusters", 0 },
 	{ "spec.backup.barmanObjectStore", "backup.objectStore", 0 },
 	{ "spec.backup.retentionPolicy", "backup.retentionPolicy", 0 },
+	{ "spec.managed.roles", "managed.roles", 0 },
 };
 
 /* Crunchy PGO and Percona (a PGO v5 fork) share one reader. */
@@ -168,7 +169,7 @@ static const char *const cnpg_ignored[] = {
 	"spec.postgresql.syncReplicaElectionConstraint", "spec.postgresql.enableAlterSystem",
 	"spec.postgresql.extensions", "spec.replicationSlots", "spec.replica.primary",
 	"spec.replica.promotionToken", "spec.replica.self", "spec.topologySpreadConstraints",
-	"spec.managed", "spec.bootstrap.recovery.volumeSnapshots",
+	"spec.managed.services", "spec.bootstrap.recovery.volumeSnapshots",
 	"spec.bootstrap.recovery.backup.endpointCA",
 	/* chart values */
 	"type", "mode", "version", "cluster", "backups", "pooler", "poolers",
@@ -361,15 +362,16 @@ read_int(const struct spec_field *f, void *m, struct json_object *v, const struc
 	 struct diag *d)
 {
 	int64_t n;
+	int low = f->arg < 0 ? f->arg : 0;
 
-	(void) f;
 	if (!json_object_is_type(v, json_type_int)) {
 		diag_error(d, r->path, "expected an integer, got %s", yamljson_type_label(v));
 		return false;
 	}
 	n = json_object_get_int64(v);
-	if (n < 0 || n > INT_MAX) {
-		diag_error(d, r->path, "must be between 0 and %d, got %lld", INT_MAX, (long long) n);
+	if (n < low || n > INT_MAX) {
+		diag_error(d, r->path, "must be between %d and %d, got %lld", low, INT_MAX,
+			   (long long) n);
 		return false;
 	}
 	*(int *) m = (int) n;
@@ -1074,9 +1076,6 @@ dialect_finish_cnpg(struct spec *s, struct json_object *doc, enum dialect_kind k
 	(void) s;
 	if (kind == DK_CNPG && doc_get(doc, "spec") == NULL)
 		diag_error(d, "spec", "is required");
-	if (kind == DK_CNPG && doc_get(doc, "spec.managed") != NULL)
-		diag_warn(d, "spec.managed", "declarative roles and services are not applied by "
-			  "pgpod; manage them with SQL (postInitSQL or afterwards)");
 	cnpg_annotations(s, doc);
 }
 
@@ -1647,26 +1646,40 @@ backup_object(struct spec *s, struct json_object *doc, struct json_object **docs
 	json_object_put(e);
 }
 
-/* CloudNativePG's ScheduledBackup documents for this cluster
- * (spec.cluster.name), mounted in the same file. */
-static void
-scheduled_backups(struct spec *s, struct json_object **docs, size_t ndocs, struct diag *d)
-{
-	const struct spec_list *l = &spec_scheduled_list;
+/* CloudNativePG's documents that name this cluster in spec.cluster.name,
+ * mounted in the same file: each kind is read into its list. */
+static const struct {
+	const char             *kind;
+	const struct spec_list *list;
+	size_t                  items;	/* offset of the list in struct spec */
+} mounted_kinds[] = {
+	{ "ScheduledBackup", &spec_scheduled_list, offsetof(struct spec, scheduled) },
+	{ "Database", &spec_database_list, offsetof(struct spec, databases) },
+};
 
+static void
+mounted_docs(struct spec *s, struct json_object **docs, size_t ndocs, struct diag *d)
+{
 	for (size_t i = 0; i < ndocs; i++) {
 		const char *k = doc_string(docs[i], "kind");
 		const char *cl = doc_string(docs[i], "spec.cluster.name");
 		const char *name = doc_string(docs[i], "metadata.name");
-		char path[300];
 
-		if (k == NULL || strcmp(k, "ScheduledBackup") != 0 || cl == NULL || s->name == NULL
-		    || strcmp(cl, s->name) != 0)
+		if (k == NULL || cl == NULL || s->name == NULL || strcmp(cl, s->name) != 0)
 			continue;
-		snprintf(path, sizeof(path), "ScheduledBackup %s", name ? name : "(no name)");
-		s->scheduled = spec_xrealloc(s->scheduled, (s->n_scheduled + 1) * sizeof(*s->scheduled));
-		if (read_item(s, l, &s->scheduled[s->n_scheduled], docs[i], path, d))
-			s->n_scheduled++;
+		for (size_t m = 0; m < COUNT(mounted_kinds); m++) {
+			const struct spec_list *l = mounted_kinds[m].list;
+			char **items = (char **) ((char *) s + mounted_kinds[m].items);
+			size_t *n = (size_t *) ((char *) s + l->count);
+			char path[300];
+
+			if (strcmp(k, mounted_kinds[m].kind) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s %s", k, name ? name : "(no name)");
+			*items = spec_xrealloc(*items, (*n + 1) * l->size);
+			if (read_item(s, l, *items + *n * l->size, docs[i], path, d))
+				(*n)++;
+		}
 	}
 }
 
@@ -1695,7 +1708,7 @@ dialect_load(const char *path, struct spec **out, struct diag *d)
 	if (ok) {
 		percona_restore(*out, docs, ndocs, d);
 		backup_object(*out, doc, docs, ndocs, d);
-		scheduled_backups(*out, docs, ndocs, d);
+		mounted_docs(*out, docs, ndocs, d);
 		plugin_stores(*out, doc, docs, ndocs, d);
 	}
 	if (!ok && d->errors.n == 0)

@@ -35,11 +35,11 @@ inputs_read_key(const char *dir, const char *name, const char *key, char **value
 	return file_read(path, INPUT_MAX_BYTES, value, &len, err);
 }
 
-bool
-inputs_generate_password(char *buf, size_t cap)
+/* 32 characters drawn uniformly from alphabet (at most 256 long). */
+static bool
+generate_from(const char *alphabet, char *buf, size_t cap)
 {
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t len = strlen(alphabet), limit = 256 - 256 % len;
 	unsigned char raw[64];
 	size_t n = 0;
 
@@ -50,12 +50,30 @@ inputs_generate_password(char *buf, size_t cap)
 			return false;
 		/* rejection sampling keeps the distribution uniform */
 		for (size_t i = 0; i < sizeof(raw) && n < 32; i++)
-			if (raw[i] < 248)
-				buf[n++] = alphabet[raw[i] % 62];
+			if (raw[i] < limit)
+				buf[n++] = alphabet[raw[i] % len];
 	}
 	buf[n] = '\0';
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return true;
+}
+
+bool
+inputs_generate_password(char *buf, size_t cap)
+{
+	return generate_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", buf,
+			     cap);
+}
+
+bool
+inputs_generate_password_of(char *buf, size_t cap, bool ascii)
+{
+	/* PGO's class of printable ASCII: no blank, quote, backslash, '#',
+	 * '$', '%', '&', '!' or '~', which shells, URLs and YAML would make
+	 * the user escape */
+	return ascii ? generate_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				     "0123456789()*+,-./:;<=>?@[]^_{|}", buf, cap)
+		: inputs_generate_password(buf, cap);
 }
 
 static char *
@@ -106,6 +124,7 @@ enum input_use {
 	INPUT_SQL,		/* a postInit*SQLRefs entry */
 	INPUT_PGBACKREST,	/* pgBackRest INI files of a configuration projection */
 	INPUT_STORE,		/* one credential of a Barman Cloud object store */
+	INPUT_MANAGED,		/* a managed role's basic-auth passwordSecret */
 };
 
 /* One Secret (or ConfigMap) key, or basic-auth Secret, to read. */
@@ -118,7 +137,8 @@ struct input_ref {
 	const char *label;	/* INPUT_SQL: "postInitSQLRefs.secretRefs[0]" */
 	size_t      index;	/* INPUT_SOURCE: the entry; INPUT_SQL: the script list;
 				 * INPUT_PGBACKREST: the configuration list;
-				 * INPUT_STORE: 0 this cluster's, i + 1 externalClusters[i]'s */
+				 * INPUT_STORE: 0 this cluster's, i + 1 externalClusters[i]'s;
+				 * INPUT_MANAGED: the role in spec.managed.roles */
 	size_t      slot;	/* INPUT_SOURCE, INPUT_STORE: which of the keys */
 };
 
@@ -208,6 +228,23 @@ walk_auth(const struct spec *s, input_visit visit, void *ctx)
 		r.use = INPUT_SUPERUSER;
 		r.name = s->superuser_secret;
 		r.path = spec_path(s, "superuser.secret");
+		visit(&r, ctx);
+	}
+}
+
+/* The passwordSecret of every managed role that is to be present. */
+static void
+walk_managed(const struct spec *s, input_visit visit, void *ctx)
+{
+	for (size_t i = 0; i < s->n_managed_roles; i++) {
+		const struct spec_managed_role *m = &s->managed_roles[i];
+		char path[300];
+		struct input_ref r = { .use = INPUT_MANAGED, .name = m->password_secret,
+				       .path = path, .index = i };
+
+		if (m->password_secret == NULL || (m->ensure && strcmp(m->ensure, "absent") == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s.passwordSecret", m->origin);
 		visit(&r, ctx);
 	}
 }
@@ -387,6 +424,7 @@ inputs_walk(const struct spec *s, input_visit visit, void *ctx)
 			       .path = "replication secret" };
 
 	walk_auth(s, visit, ctx);
+	walk_managed(s, visit, ctx);
 	walk_sources(s, visit, ctx);
 	inputs_replication_secret(s, repl, sizeof(repl));
 	visit(&r, ctx);
@@ -477,6 +515,21 @@ load_superuser(const struct input_ref *r, struct load_ctx *c)
 	    && strcmp(user, "postgres") != 0)
 		diag_error(c->d, r->path, "secret \"%s\" has username \"%s\"; the superuser secret's "
 			   "username must be \"postgres\"", r->name, user);
+	free(user);
+}
+
+/* A managed role's Secret: CloudNativePG requires its username to be the role. */
+static void
+load_managed(const struct input_ref *r, struct load_ctx *c)
+{
+	const char *role = c->s->managed_roles[r->index].name;
+	char *user = NULL;
+
+	if (load_basic_auth(c->secrets_dir, r->name, r->path, &user,
+			    &c->in->managed_passwords[r->index], c->d)
+	    && strcmp(user, role) != 0)
+		diag_error(c->d, r->path, "secret \"%s\" has username \"%s\" but the role is \"%s\"; "
+			   "the username must be the role's name", r->name, user, role);
 	free(user);
 }
 
@@ -638,6 +691,7 @@ static void (*const loaders[])(const struct input_ref *r, struct load_ctx *c) = 
 	[INPUT_SQL] = load_sql,
 	[INPUT_PGBACKREST] = load_pgbackrest,
 	[INPUT_STORE] = load_store,
+	[INPUT_MANAGED] = load_managed,
 };
 
 /* inputs_load's visitor: the loader of the reference's use. */
@@ -701,6 +755,9 @@ inputs_load(const struct spec *s, const char *secrets_dir, const char *configmap
 		for (size_t i = 0; i < s->n_externals; i++)
 			in->sources[i].name = s->externals[i].name;
 	}
+	in->n_managed = s->n_managed_roles;
+	if (in->n_managed > 0)
+		in->managed_passwords = spec_xcalloc(in->n_managed, sizeof(char *));
 	inputs_walk(s, load_one, &c);
 	return d->errors.n == before;
 }
@@ -766,6 +823,11 @@ inputs_free(struct inputs *in)
 	}
 	free(in->sources);
 	in->sources = NULL;
+	for (size_t i = 0; i < in->n_managed; i++)
+		free_secret(&in->managed_passwords[i]);
+	free(in->managed_passwords);
+	in->managed_passwords = NULL;
+	in->n_managed = 0;
 	in->n_sources = 0;
 	free_secret(&in->replication_password);
 	texts_free(&in->pgbackrest_ini);

@@ -77,6 +77,9 @@ struct inputs {
 	struct input_texts pgbackrest_ini;	/* pgbackrest.configuration */
 	struct input_texts restore_ini;		/* bootstrap.restore.pgbackrest.configuration */
 	struct input_store backup_store;	/* spec.backup.barmanObjectStore's */
+	char **managed_passwords;	/* per spec.managed.roles entry: its passwordSecret's
+					 * password, NULL without one */
+	size_t n_managed;
 };
 
 /* The Secret name holding streaming_replica's password: "<cluster>-replication". */
@@ -88,7 +91,8 @@ const struct input_source *inputs_source(const struct inputs *in, const char *na
 #define INPUT_MAX_BYTES (16 * 1024 * 1024)
 
 /* The Secrets inputs_load reads for this spec (what the supervisor must
- * watch): the app and superuser Secrets, the replication Secret, the
+ * watch): the app and superuser Secrets, the managed roles' passwordSecrets,
+ * the replication Secret, the
  * Secrets of the external clusters in use, the pgBackRest configuration
  * Secrets and, for initdb, those of postInit*SQLRefs. Each name once, in the order inputs_load reads them;
  * appended to names. */
@@ -105,5 +109,10 @@ bool inputs_read_key(const char *dir, const char *name, const char *key, char **
 
 /* A strong random password: 32 characters of [A-Za-z0-9]. */
 bool inputs_generate_password(char *buf, size_t cap) __attribute__((warn_unused_result));
+
+/* The same of letters, digits and ()*+,-./:;<=>?@[]^_{|} (PGO's default
+ * password type, ASCII); ascii false: inputs_generate_password. */
+bool inputs_generate_password_of(char *buf, size_t cap, bool ascii)
+	__attribute__((warn_unused_result));
 
 #endif

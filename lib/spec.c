@@ -185,6 +185,79 @@ spec_item_clear(const struct spec_list *l, void *item)
 	spec_item_init(l, item);
 }
 
+static void spec_copy_member(const struct spec_field *f, void *dst, const void *src);
+
+void
+spec_item_copy(const struct spec_list *l, void *dst, const void *src)
+{
+	const char *origin = *(char *const *) ((const char *) src + l->origin);
+
+	spec_item_init(l, dst);
+	*(char **) ((char *) dst + l->origin) = origin ? spec_xstrdup(origin) : NULL;
+	for (size_t i = 0; i < l->nfields; i++)
+		spec_copy_member(&l->fields[i], dst, src);
+}
+
+/* A list of objects, item by item (dst's is empty). */
+static void
+spec_copy_list(const struct spec_field *f, void *dst, const void *src)
+{
+	const struct spec_list *l = f->list;
+	char *const *from = spec_member(f, src);
+	char **to = spec_member(f, dst);
+	size_t n = *(const size_t *) ((const char *) src + l->count);
+
+	*to = n ? spec_xcalloc(n, l->size) : NULL;
+	for (size_t i = 0; i < n; i++)
+		spec_item_copy(l, *to + i * l->size, *from + i * l->size);
+	*(size_t *) ((char *) dst + l->count) = n;
+}
+
+/* One member of an item, deep (dst's is in its initial state). */
+static void
+spec_copy_member(const struct spec_field *f, void *dst, const void *src)
+{
+	const void *m = spec_member(f, src);
+	void *t = spec_member(f, dst);
+
+	switch (f->type) {
+	case SPEC_T_STRING:
+		*(char **) t = *(char *const *) m ? spec_xstrdup(*(char *const *) m) : NULL;
+		break;
+	case SPEC_T_STRLIST:
+		for (size_t i = 0; i < ((const struct strlist *) m)->n; i++)
+			strlist_add(t, ((const struct strlist *) m)->items[i]);
+		break;
+	case SPEC_T_KVLIST:
+		for (size_t i = 0; i < ((const struct kvlist *) m)->n; i++)
+			kvlist_set(t, ((const struct kvlist *) m)->items[i].key,
+				   ((const struct kvlist *) m)->items[i].value);
+		break;
+	case SPEC_T_REF:
+		((struct spec_ref *) t)->name = ((const struct spec_ref *) m)->name
+			? spec_xstrdup(((const struct spec_ref *) m)->name) : NULL;
+		((struct spec_ref *) t)->key = ((const struct spec_ref *) m)->key
+			? spec_xstrdup(((const struct spec_ref *) m)->key) : NULL;
+		break;
+	case SPEC_T_OBJECT:
+		spec_item_copy(f->list, t, m);
+		break;
+	case SPEC_T_OBJLIST:
+		spec_copy_list(f, dst, src);
+		break;
+	case SPEC_T_INT:
+	case SPEC_T_BOOL:
+	case SPEC_T_ENUM:
+		*(int *) t = *(const int *) m;
+		break;
+	case SPEC_T_PRESENT:
+		*(bool *) t = *(const bool *) m;
+		break;
+	default:
+		break;	/* targets and ref lists are no members of items */
+	}
+}
+
 /* Free every item of a list and the list itself. */
 static void
 spec_free_list(const struct spec_field *f, void *base)

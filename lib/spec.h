@@ -144,12 +144,77 @@ struct spec_external {
 	struct spec_objstore store;	/* barmanObjectStore (destination NULL: none) */
 };
 
-/* An extra role with its databases (PGO / Percona spec.users). */
+/* A user with its databases (PGO / Percona spec.users): every one is
+ * created, its databases created and granted to it (pgdata/managed.c). */
 struct spec_role {
 	char          *origin;		/* "spec.users[0]" */
 	char          *name;
 	struct strlist databases;
-	char          *options;		/* SQL role options, e.g. "SUPERUSER" */
+	char          *options;		/* SQL role options, e.g. "SUPERUSER" (lib/roleopts.c) */
+	char          *password_type;	/* password.type: ASCII (default) or AlphaNumeric */
+};
+
+/* A role of CloudNativePG's spec.managed.roles (its RoleConfiguration).
+ * BOOL members are -1 only before defaults apply. */
+struct spec_managed_role {
+	char          *origin;		/* "spec.managed.roles[0]" */
+	char          *name;
+	char          *ensure;		/* present (default) or absent */
+	char          *comment;
+	int            login;
+	int            superuser;
+	int            createdb;
+	int            createrole;
+	int            inherit;		/* default true */
+	int            replication;
+	int            bypassrls;
+	int            connection_limit;	/* -1: no limit */
+	char          *valid_until;	/* a timestamp; NULL: never expires */
+	struct strlist in_roles;
+	char          *password_secret;	/* passwordSecret.name: a basic-auth Secret */
+	int            disable_password;	/* the password is NULL */
+};
+
+/* A Database document's extensions[] and schemas[] (CloudNativePG). */
+struct spec_db_extension {
+	char *origin;			/* "Database db-one.spec.extensions[0]" */
+	char *name;
+	char *ensure;			/* present (default) or absent */
+	char *version;
+	char *schema;
+};
+struct spec_db_schema {
+	char *origin;
+	char *name;
+	char *owner;
+	char *ensure;
+};
+
+/* A CloudNativePG Database mounted beside the Cluster (its
+ * spec.cluster.name is this cluster's). */
+struct spec_database {
+	char *origin;			/* "Database db-one" */
+	char *name;			/* spec.name: the database in PostgreSQL */
+	char *owner;
+	char *ensure;			/* present (default) or absent */
+	char *template_;		/* CREATE only, like encoding and the locales */
+	char *encoding;
+	char *locale;
+	char *lc_collate;
+	char *lc_ctype;
+	char *locale_provider;
+	char *icu_locale;
+	char *icu_rules;
+	char *builtin_locale;
+	int   is_template;		/* -1: left as it is */
+	int   allow_connections;	/* -1: left as it is */
+	int   connection_limit;		/* -1: no limit */
+	char *tablespace;
+	char *reclaim_policy;		/* databaseReclaimPolicy: retain (default), delete */
+	struct spec_db_extension *extensions;
+	size_t n_extensions;
+	struct spec_db_schema *schemas;
+	size_t n_schemas;
 };
 
 /* bootstrap.initdb.import (CloudNativePG): a logical import from an
@@ -302,6 +367,10 @@ struct spec {
 	size_t              n_instance_sets;
 	struct spec_scheduled *scheduled;	/* ScheduledBackup documents */
 	size_t              n_scheduled;
+	struct spec_managed_role *managed_roles;	/* spec.managed.roles */
+	size_t              n_managed_roles;
+	struct spec_database *databases;	/* Database documents */
+	size_t              n_databases;
 
 	/* postgres configuration */
 	struct kvlist       parameters;
@@ -369,7 +438,8 @@ struct spec_field {
 	const char    *paths[4];	/* items: document paths, first found wins */
 	bool           required;	/* items: an item without it is incomplete */
 	bool           clear;		/* KVLIST: values are no secrets (shown in the dump) */
-	int            arg;		/* TARGET: the kind this key stands for */
+	int            arg;		/* TARGET: the kind this key stands for; INT: the
+					 * lowest value read when below 0 (else 0) */
 	const char *const *names;	/* ENUM: value names */
 	const struct spec_list *list;	/* OBJECT, OBJLIST: the item description */
 };
@@ -399,6 +469,9 @@ struct spec_list {
 
 extern const struct spec_field spec_fields[];
 extern const struct spec_list spec_scheduled_list;
+extern const struct spec_list spec_database_list;
+extern const struct spec_list spec_role_list;
+extern const struct spec_list spec_managed_role_list;
 extern const struct spec_list spec_objstore_list;
 extern const size_t spec_nfields;
 
@@ -440,6 +513,8 @@ void spec_apply_defaults(struct spec *s);
 
 /* An item as read: unset ints (-1), no strings. */
 void spec_item_init(const struct spec_list *l, void *item);
+/* A deep copy of src into dst (its previous content is not freed). */
+void spec_item_copy(const struct spec_list *l, void *dst, const void *src);
 /* Free an item's members, leaving it as spec_item_init does. */
 void spec_item_clear(const struct spec_list *l, void *item);
 

@@ -114,24 +114,65 @@ static const struct spec_list spec_external_list = {
 	.missing = "\"name\" is required", .drop_incomplete = false, .dump_empty = true,
 };
 
-/* spec.users[] (PGO, Percona): roles; the first with a database owns the
+/* spec.users[] (PGO, Percona): every user is made to exist with its
+ * databases (pgdata/managed.c); the first with a database owns the
  * application database. */
-#define ROLE(k, t, m, ...) ITEM(struct spec_role, k, t, m, false, NULL, __VA_ARGS__)
+#define ROLE(k, t, m, chk, ...) ITEM(struct spec_role, k, t, m, true, chk, __VA_ARGS__)
 static const struct spec_field role_fields[] = {
 	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_role, name),
-	  .required = true, .check = validate_role_name, .paths = { "name" } },
-	ROLE("databases", SPEC_T_STRLIST, databases, "databases"),
-	ROLE("options", SPEC_T_STRING, options, "options"),
+	  .mutable_ = true, .required = true, .check = validate_role_name, .paths = { "name" } },
+	ROLE("databases", SPEC_T_STRLIST, databases, validate_pgo_databases, "databases"),
+	ROLE("options", SPEC_T_STRING, options, validate_role_options, "options"),
+	{ .key = "password.type", .type = SPEC_T_STRING,
+	  .offset = offsetof(struct spec_role, password_type), .dflt = "ASCII", .mutable_ = true,
+	  .check = validate_password_type, .paths = { "password.type" } },
 };
 #undef ROLE
-static const char *const role_ignored[] = { "password", "secretName", "grantPublicSchemaAccess" };
+static const char *const role_ignored[] = { "secretName", "grantPublicSchemaAccess" };
 
-static const struct spec_list spec_role_list = {
+const struct spec_list spec_role_list = {
 	.expect = "a list", .size = sizeof(struct spec_role),
 	.origin = offsetof(struct spec_role, origin),
 	.count = offsetof(struct spec, n_roles), .fields = NAMES(role_fields),
 	.ignored = NAMES(role_ignored), .missing = "\"name\" is required",
 	.drop_incomplete = true, .dump_empty = true, .after_item = spec_role_owner,
+};
+
+/* spec.managed.roles[] (CloudNativePG's RoleConfiguration), with its
+ * defaults: present, inherit, no connection limit. */
+#define MROLE(k, t, m, d, chk) { .key = k, .type = t, \
+	.offset = offsetof(struct spec_managed_role, m), .dflt = d, .mutable_ = true, \
+	.check = chk, .paths = { k } }
+static const struct spec_field managed_role_fields[] = {
+	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_managed_role, name),
+	  .mutable_ = true, .required = true, .check = validate_managed_role_name,
+	  .paths = { "name" } },
+	MROLE("ensure", SPEC_T_STRING, ensure, "present", validate_ensure),
+	MROLE("comment", SPEC_T_STRING, comment, NULL, validate_comment),
+	MROLE("login", SPEC_T_BOOL, login, "false", NULL),
+	MROLE("superuser", SPEC_T_BOOL, superuser, "false", NULL),
+	MROLE("createdb", SPEC_T_BOOL, createdb, "false", NULL),
+	MROLE("createrole", SPEC_T_BOOL, createrole, "false", NULL),
+	MROLE("inherit", SPEC_T_BOOL, inherit, "true", NULL),
+	MROLE("replication", SPEC_T_BOOL, replication, "false", NULL),
+	MROLE("bypassrls", SPEC_T_BOOL, bypassrls, "false", NULL),
+	{ .key = "connectionLimit", .type = SPEC_T_INT,
+	  .offset = offsetof(struct spec_managed_role, connection_limit), .dflt = "-1",
+	  .mutable_ = true, .arg = -1, .paths = { "connectionLimit" } },
+	MROLE("validUntil", SPEC_T_STRING, valid_until, NULL, validate_valid_until),
+	MROLE("inRoles", SPEC_T_STRLIST, in_roles, NULL, validate_role_list),
+	{ .key = "passwordSecret", .type = SPEC_T_STRING,
+	  .offset = offsetof(struct spec_managed_role, password_secret), .mutable_ = true,
+	  .check = validate_object_name, .paths = { "passwordSecret.name" } },
+	MROLE("disablePassword", SPEC_T_BOOL, disable_password, "false", NULL),
+};
+#undef MROLE
+
+const struct spec_list spec_managed_role_list = {
+	.expect = "a list", .size = sizeof(struct spec_managed_role),
+	.origin = offsetof(struct spec_managed_role, origin),
+	.count = offsetof(struct spec, n_managed_roles), .fields = NAMES(managed_role_fields),
+	.missing = "\"name\" is required", .drop_incomplete = true,
 };
 
 /* A pgBackRest repository: a name and one of volume, s3, gcs, azure (the
@@ -231,6 +272,89 @@ const struct spec_list spec_scheduled_list = {
 	.origin = offsetof(struct spec_scheduled, origin),
 	.count = offsetof(struct spec, n_scheduled), .fields = NAMES(scheduled_fields),
 	.ignored = NAMES(scheduled_ignored), .missing = "needs spec.schedule",
+	.drop_incomplete = true,
+};
+
+/* A Database document's extensions[] and schemas[]. */
+#define DBX(T, k, m, chk) ITEM(T, k, SPEC_T_STRING, m, true, chk, k)
+static const struct spec_field db_extension_fields[] = {
+	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_db_extension, name),
+	  .mutable_ = true, .required = true, .check = validate_sql_name, .paths = { "name" } },
+	{ .key = "ensure", .type = SPEC_T_STRING,
+	  .offset = offsetof(struct spec_db_extension, ensure), .dflt = "present", .mutable_ = true,
+	  .check = validate_ensure, .paths = { "ensure" } },
+	DBX(struct spec_db_extension, "version", version, validate_sql_text),
+	DBX(struct spec_db_extension, "schema", schema, validate_sql_name),
+};
+static const struct spec_field db_schema_fields[] = {
+	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_db_schema, name),
+	  .mutable_ = true, .required = true, .check = validate_sql_name, .paths = { "name" } },
+	{ .key = "ensure", .type = SPEC_T_STRING, .offset = offsetof(struct spec_db_schema, ensure),
+	  .dflt = "present", .mutable_ = true, .check = validate_ensure, .paths = { "ensure" } },
+	DBX(struct spec_db_schema, "owner", owner, validate_sql_name),
+};
+
+static const struct spec_list spec_db_extension_list = {
+	.expect = "a list", .size = sizeof(struct spec_db_extension),
+	.origin = offsetof(struct spec_db_extension, origin),
+	.count = offsetof(struct spec_database, n_extensions), .fields = NAMES(db_extension_fields),
+	.missing = "\"name\" is required", .drop_incomplete = true,
+};
+static const struct spec_list spec_db_schema_list = {
+	.expect = "a list", .size = sizeof(struct spec_db_schema),
+	.origin = offsetof(struct spec_db_schema, origin),
+	.count = offsetof(struct spec_database, n_schemas), .fields = NAMES(db_schema_fields),
+	.missing = "\"name\" is required", .drop_incomplete = true,
+};
+
+/* Database documents (CloudNativePG), read by dialect.c from the documents
+ * beside the Cluster. What only CREATE DATABASE takes (template, encoding,
+ * the locales) is not compared with an existing database. */
+#define DB(k, t, m, chk) ITEM(struct spec_database, k, t, m, true, chk, "spec." k)
+static const struct spec_field database_fields[] = {
+	{ .key = "name", .type = SPEC_T_STRING, .offset = offsetof(struct spec_database, name),
+	  .mutable_ = true, .required = true, .check = validate_managed_database,
+	  .paths = { "spec.name" } },
+	{ .key = "owner", .type = SPEC_T_STRING, .offset = offsetof(struct spec_database, owner),
+	  .mutable_ = true, .check = validate_sql_name, .paths = { "spec.owner" } },
+	{ .key = "ensure", .type = SPEC_T_STRING, .offset = offsetof(struct spec_database, ensure),
+	  .dflt = "present", .mutable_ = true, .check = validate_ensure, .paths = { "spec.ensure" } },
+	DB("template", SPEC_T_STRING, template_, validate_sql_name),
+	DB("encoding", SPEC_T_STRING, encoding, validate_encoding),
+	DB("locale", SPEC_T_STRING, locale, validate_sql_text),
+	DB("localeCollate", SPEC_T_STRING, lc_collate, validate_sql_text),
+	DB("localeCType", SPEC_T_STRING, lc_ctype, validate_sql_text),
+	DB("localeProvider", SPEC_T_STRING, locale_provider, validate_locale_provider),
+	DB("icuLocale", SPEC_T_STRING, icu_locale, validate_sql_text),
+	DB("icuRules", SPEC_T_STRING, icu_rules, validate_sql_text),
+	DB("builtinLocale", SPEC_T_STRING, builtin_locale, validate_sql_text),
+	DB("isTemplate", SPEC_T_BOOL, is_template, NULL),
+	DB("allowConnections", SPEC_T_BOOL, allow_connections, NULL),
+	{ .key = "connectionLimit", .type = SPEC_T_INT,
+	  .offset = offsetof(struct spec_database, connection_limit), .mutable_ = true, .arg = -1,
+	  .paths = { "spec.connectionLimit" } },
+	DB("tablespace", SPEC_T_STRING, tablespace, validate_sql_name),
+	{ .key = "databaseReclaimPolicy", .type = SPEC_T_STRING,
+	  .offset = offsetof(struct spec_database, reclaim_policy), .dflt = "retain",
+	  .mutable_ = true, .check = validate_reclaim_policy,
+	  .paths = { "spec.databaseReclaimPolicy" } },
+	{ .key = "extensions", .type = SPEC_T_OBJLIST,
+	  .offset = offsetof(struct spec_database, extensions), .mutable_ = true,
+	  .list = &spec_db_extension_list, .paths = { "spec.extensions" } },
+	{ .key = "schemas", .type = SPEC_T_OBJLIST, .offset = offsetof(struct spec_database, schemas),
+	  .mutable_ = true, .list = &spec_db_schema_list, .paths = { "spec.schemas" } },
+};
+#undef DB
+#undef DBX
+static const char *const database_ignored[] = {
+	"apiVersion", "kind", "metadata", "status", "spec.cluster",
+};
+
+const struct spec_list spec_database_list = {
+	.expect = "documents", .size = sizeof(struct spec_database),
+	.origin = offsetof(struct spec_database, origin),
+	.count = offsetof(struct spec, n_databases), .fields = NAMES(database_fields),
+	.ignored = NAMES(database_ignored), .missing = "needs spec.name",
 	.drop_incomplete = true,
 };
 
@@ -354,7 +478,8 @@ const struct spec_field spec_fields[] = {
 	F("startDelay", SPEC_T_INT, start_delay, "3600", true),
 	FX("probes.readiness.maximumLag", SPEC_T_STRING, max_lag, NULL, true, validate_size),
 	FL("externalClusters", SPEC_T_OBJLIST, externals, &spec_external_list, true),
-	FL("roles", SPEC_T_OBJLIST, roles, &spec_role_list, false),
+	FL("roles", SPEC_T_OBJLIST, roles, &spec_role_list, true),
+	FL("managed.roles", SPEC_T_OBJLIST, managed_roles, &spec_managed_role_list, true),
 	FL("repos", SPEC_T_OBJLIST, repos, &spec_repo_list, true),
 	FL("pgbackrest.configuration", SPEC_T_OBJLIST, pgbackrest_config,
 	   &spec_pgbackrest_config_list, true),
@@ -363,6 +488,7 @@ const struct spec_field spec_fields[] = {
 	FL("bootstrap.restore.repo", SPEC_T_OBJECT, restore_repo, &spec_repo_list, false),
 	FL("instanceSets", SPEC_T_OBJLIST, instance_sets, &spec_instance_set_list, true),
 	FL("scheduledBackups", SPEC_T_OBJLIST, scheduled, &spec_scheduled_list, true),
+	FL("databases", SPEC_T_OBJLIST, databases, &spec_database_list, true),
 };
 #undef RESTORE_TARGET
 #undef FL

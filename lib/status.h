@@ -65,6 +65,16 @@ enum status_code {
 	SCODE_COUNT
 };
 
+/* One managed role or database (pgdata/reconcile.c): bounded, the
+ * status being shared memory of fixed size. */
+#define STATUS_MANAGED_MAX 48
+struct status_managed {
+	char kind[12];			/* role, database */
+	char name[64];
+	char state[12];			/* pending, reconciled, failed */
+	char error[240];		/* why it failed; "" when it did not */
+};
+
 struct status {
 	/* identity, set once */
 	char      pod[256];
@@ -130,6 +140,13 @@ struct status {
 	double    last_backup_end;	/* Unix time the last backup ended; 0 none */
 	double    last_backup_duration_s;
 	double    last_backup_success;	/* Unix time of the last successful one; 0 none */
+
+	/* managed roles and databases (the status thread); managed_n 0: none */
+	struct status_managed managed[STATUS_MANAGED_MAX];
+	int       managed_n;
+	int       managed_more;		/* items beyond STATUS_MANAGED_MAX, not shown */
+	int       managed_failures;	/* items whose last reconcile failed */
+	double    managed_at;		/* Unix time of the last reconcile; 0 none yet */
 
 	/* HTTP counters: filled in by status_get (kept apart, atomically) */
 	unsigned long long requests[SPATH_COUNT][SCODE_COUNT];

@@ -44,8 +44,8 @@ validate_instances(const struct spec_check_ctx *c, const void *m, const char *pa
 }
 
 /* A role or database name PostgreSQL will accept and pgpod may manage. */
-static void
-check_name(struct diag *d, const char *path, const char *what, const char *name)
+void
+validate_check_name(struct diag *d, const char *path, const char *what, const char *name)
 {
 	if (name == NULL)
 		return;
@@ -61,7 +61,7 @@ validate_role_name(const struct spec_check_ctx *c, const void *m, const char *pa
 		   struct diag *d)
 {
 	(void) c;
-	check_name(d, path, "role", *(char *const *) m);
+	validate_check_name(d, path, "role", *(char *const *) m);
 }
 
 void
@@ -71,7 +71,7 @@ validate_database(const struct spec_check_ctx *c, const void *m, const char *pat
 	const char *db = *(char *const *) m;
 
 	(void) c;
-	check_name(d, path, "database", db);
+	validate_check_name(d, path, "database", db);
 	if (db && (strcmp(db, "template0") == 0 || strcmp(db, "template1") == 0))
 		diag_error(d, path, "\"%s\" is a template database; "
 			   "choose another name (the default is \"app\")", db);
@@ -83,7 +83,7 @@ validate_owner(const struct spec_check_ctx *c, const void *m, const char *path, 
 	const char *owner = *(char *const *) m;
 
 	(void) c;
-	check_name(d, path, "role", owner);
+	validate_check_name(d, path, "role", owner);
 	if (owner && (strcmp(owner, "postgres") == 0 || strcmp(owner, "streaming_replica") == 0))
 		diag_error(d, path, "\"%s\" is reserved for pgpod; the application "
 			   "owner must be an unprivileged role", owner);
@@ -888,6 +888,7 @@ static void (*const rules[])(const struct spec *, int, struct diag *) = {
 	rule_standby,
 	rule_repos,
 	rule_misc,
+	validate_rule_managed,
 };
 
 static void validate_field(const struct spec_check_ctx *c, const struct spec_field *f,

@@ -19,6 +19,14 @@ void validate_spec(const struct spec *s, int pg_major, struct diag *d);
 /* Settings pgpod owns; users may not set them in postgresql.parameters. */
 bool validate_is_managed_parameter(const char *name);
 
+/* A role or database name: 1 to 63 bytes, usable as a file name (pgpod
+ * keeps generated passwords in files named after roles). */
+void validate_check_name(struct diag *d, const char *path, const char *what, const char *name);
+
+/* The rules of managed roles, PGO users and Database documents that relate
+ * several fields (validate_managed.c). */
+void validate_rule_managed(const struct spec *s, int major, struct diag *d);
+
 /* Single-field checks (spec_check_fn), referenced by the field tables. */
 void validate_instances(const struct spec_check_ctx *c, const void *m, const char *path,
 			struct diag *d);
@@ -88,6 +96,31 @@ void validate_retention_policy(const struct spec_check_ctx *c, const void *m, co
 			       struct diag *d);
 void validate_object_name(const struct spec_check_ctx *c, const void *m, const char *path,
 			  struct diag *d);
+/* Managed roles, PGO users, Database documents (validate_managed.c). */
+void validate_managed_role_name(const struct spec_check_ctx *c, const void *m, const char *path,
+				struct diag *d);
+void validate_ensure(const struct spec_check_ctx *c, const void *m, const char *path,
+		     struct diag *d);
+void validate_comment(const struct spec_check_ctx *c, const void *m, const char *path,
+		      struct diag *d);
+void validate_valid_until(const struct spec_check_ctx *c, const void *m, const char *path,
+			  struct diag *d);
+void validate_role_list(const struct spec_check_ctx *c, const void *m, const char *path,
+			struct diag *d);
+void validate_role_options(const struct spec_check_ctx *c, const void *m, const char *path,
+			   struct diag *d);
+void validate_password_type(const struct spec_check_ctx *c, const void *m, const char *path,
+			    struct diag *d);
+void validate_pgo_databases(const struct spec_check_ctx *c, const void *m, const char *path,
+			    struct diag *d);
+void validate_sql_name(const struct spec_check_ctx *c, const void *m, const char *path,
+		       struct diag *d);
+void validate_sql_text(const struct spec_check_ctx *c, const void *m, const char *path,
+		       struct diag *d);
+void validate_managed_database(const struct spec_check_ctx *c, const void *m, const char *path,
+			       struct diag *d);
+void validate_reclaim_policy(const struct spec_check_ctx *c, const void *m, const char *path,
+			     struct diag *d);
 /* Why pgpod sets the pgBackRest option key itself; NULL when it does not. */
 const char *validate_pgbackrest_owned(const char *key);
 /* key looks like a pgBackRest option name (repo1-retention-full). */

@@ -19,6 +19,7 @@
 #include "identity.h"
 #include "log.h"
 #include "pgconn.h"
+#include "reconcile.h"
 #include "status.h"
 #include "upstream.h"
 
@@ -33,6 +34,7 @@
 #define MONITOR_SLOT_WAIT_MS 3000	/* a standby not streaming this long checks its slot */
 #define MONITOR_SLOT_CONNECT "2"	/* seconds, to the primary */
 #define MONITOR_MAX_STALE   16
+#define MONITOR_MANAGED_MS  60000	/* managed roles and databases are compared this often */
 
 /* One round trip for everything /pg/status shows. Functions that fail on
  * a standby (pg_current_wal_lsn, pg_walfile_name) are behind CASE. */
@@ -91,6 +93,13 @@ static struct {
 	char            pod_prefix[256];	/* this pod's name without "-<ordinal>"; "": none */
 	struct stale_slot stale[MONITOR_MAX_STALE];
 	size_t          nstale;
+	struct managed_state *managed_next;	/* handed over by monitor_set_managed */
+	bool            managed_new;		/* managed_next is to be taken */
+	struct managed_state *managed;		/* the status thread's own */
+	long long       managed_at;		/* next reconcile; 0: at once */
+	bool            was_primary;		/* the last answer was a primary's */
+	struct status_managed *items;		/* the last reconcile's, every object */
+	size_t          nitems;
 } mon = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
 	.instances = -1 };
 
@@ -129,6 +138,7 @@ monitor_connect(void)
 		mon.warned = true;
 		return false;
 	}
+	mon.was_primary = false;	/* a new session: postgres (re)started, reconcile */
 	if (mon.warned)
 		log_info("status queries: connected again");
 	mon.warned = false;
@@ -234,6 +244,88 @@ monitor_passwords(bool in_recovery)
 		}
 		break;
 	}
+}
+
+/* ---- managed roles and databases ---- */
+
+/* Put the items (the first STATUS_MANAGED_MAX), their failures and the
+ * time into the shared status. */
+static void
+managed_publish(const struct status_managed *items, size_t n, bool ran)
+{
+	size_t shown = n < STATUS_MANAGED_MAX ? n : STATUS_MANAGED_MAX;
+	struct status *st = status_lock();
+
+	memcpy(st->managed, items, shown * sizeof(*items));
+	st->managed_n = (int) shown;
+	st->managed_more = (int) (n - shown);
+	st->managed_failures = 0;
+	for (size_t i = 0; i < n; i++)
+		st->managed_failures += strcmp(items[i].state, "failed") == 0;
+	if (ran)
+		st->managed_at = (double) time(NULL);
+	status_unlock();
+}
+
+/* One item per object of the desired state (at least one, for calloc). */
+static struct status_managed *
+managed_new_items(size_t *cap)
+{
+	*cap = mon.managed ? mon.managed->n_roles + mon.managed->n_users + mon.managed->n_dbs : 0;
+	return spec_xcalloc(*cap ? *cap : 1, sizeof(struct status_managed));
+}
+
+/* Take a newly handed desired state: its items are pending until a
+ * primary has been reconciled. Called with mon.lock held. */
+static void
+managed_take(void)
+{
+	struct status_managed *items;
+	size_t cap, n;
+
+	managed_free(mon.managed);
+	mon.managed = mon.managed_next;
+	mon.managed_next = NULL;
+	mon.managed_new = false;
+	mon.managed_at = 0;
+	items = managed_new_items(&cap);
+	n = reconcile_items(mon.managed, items, cap);
+	managed_publish(items, n, false);
+	free(items);
+}
+
+/* A primary is reconciled when the desired state is new, when it has just
+ * become a primary (a start, a promotion), and every MONITOR_MANAGED_MS
+ * (what someone changed by hand is put back). Called with mon.lock held;
+ * the SQL runs without it. */
+static void
+monitor_managed(const struct status *st)
+{
+	struct status_managed *items;
+	long long now = mono_ms();
+	bool primary = st->sql_ok && !st->in_recovery, lost = false;
+	size_t cap, n;
+
+	if (mon.managed_new)
+		managed_take();
+	if (primary && !mon.was_primary)
+		mon.managed_at = 0;
+	mon.was_primary = primary;
+	if (!primary || mon.managed == NULL || now < mon.managed_at)
+		return;
+	mon.managed_at = now + MONITOR_MANAGED_MS;
+	pthread_mutex_unlock(&mon.lock);
+	items = managed_new_items(&cap);
+	n = reconcile_run(mon.conn, mon.set, mon.managed, mon.items, mon.nitems, items, cap, &lost);
+	if (lost) {
+		PQfinish(mon.conn);
+		mon.conn = NULL;
+	}
+	free(mon.items);
+	mon.items = items;
+	mon.nitems = n;
+	managed_publish(items, n, true);
+	pthread_mutex_lock(&mon.lock);
 }
 
 /* ---- replication slots ---- */
@@ -435,6 +527,8 @@ monitor_main(void *arg)
 		if (up && mon.conn != NULL) {
 			status_get(&st);
 			monitor_passwords(st.in_recovery || !st.sql_ok);
+			if (mon.conn != NULL)
+				monitor_managed(&st);
 			if (st.sql_ok && mon.conn != NULL)
 				monitor_slots(&st);
 		}
@@ -510,6 +604,18 @@ monitor_set_password(const char *role, const char *password)
 }
 
 void
+monitor_set_managed(struct managed_state *m)
+{
+	pthread_mutex_lock(&mon.lock);
+	managed_free(mon.managed_next);
+	mon.managed_next = m;
+	mon.managed_new = true;
+	mon.nudged = true;
+	pthread_cond_signal(&mon.cond);
+	pthread_mutex_unlock(&mon.lock);
+}
+
+void
 monitor_release(void)
 {
 	pthread_mutex_lock(&mon.lock);
@@ -541,4 +647,11 @@ monitor_stop(void)
 	for (size_t i = 0; i < mon.npw; i++)
 		pending_free(&mon.pw[i]);
 	mon.npw = 0;
+	managed_free(mon.managed);
+	managed_free(mon.managed_next);
+	mon.managed = mon.managed_next = NULL;
+	mon.managed_new = false;
+	free(mon.items);
+	mon.items = NULL;
+	mon.nitems = 0;
 }

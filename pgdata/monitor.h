@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "managed.h"
 #include "settings.h"
 
 bool monitor_start(const struct settings *set) __attribute__((warn_unused_result));
@@ -27,6 +28,12 @@ void monitor_set_password(const char *role, const char *password);
  * unused for 30 s; a standby that does not stream re-creates its own slot
  * on the primary when it is missing. */
 void monitor_set_instances(int instances);
+
+/* The desired managed roles and databases (pgdata/managed.h; NULL:
+ * none), owned by the status thread from now on. A primary is reconciled
+ * at once, after every start and promotion, and every minute; a standby
+ * never (its items stay pending). */
+void monitor_set_managed(struct managed_state *m);
 
 /* A stop began: close pgpod's own session at once and open none again
  * (a smart shutdown waits for every session, pgpod's too). */

@@ -228,6 +228,38 @@ backups_json(struct render_doc *d, const struct status *st)
 	return o;
 }
 
+/* Managed roles and databases: each with its state and, failed, why. */
+static struct json_object *
+managed_json(struct render_doc *d, const struct status *st)
+{
+	struct json_object *o, *roles, *dbs;
+
+	if (st->managed_n == 0)
+		return NULL;
+	o = need(d, json_object_new_object());
+	roles = need(d, json_object_new_array());
+	dbs = need(d, json_object_new_array());
+	for (int i = 0; i < st->managed_n && i < STATUS_MANAGED_MAX; i++) {
+		const struct status_managed *m = &st->managed[i];
+		struct json_object *it = need(d, json_object_new_object());
+
+		add(d, it, "name", need(d, json_object_new_string(m->name)));
+		add(d, it, "state", need(d, json_object_new_string(m->state)));
+		add(d, it, "error", str_or_null(d, m->error));
+		if (it != NULL && json_object_array_add(strcmp(m->kind, "database") == 0 ? dbs : roles,
+							it) != 0) {
+			json_object_put(it);
+			d->oom = true;
+		}
+	}
+	add(d, o, "roles", roles);
+	add(d, o, "databases", dbs);
+	add(d, o, "failures", need(d, json_object_new_int(st->managed_failures)));
+	add(d, o, "notShown", need(d, json_object_new_int(st->managed_more)));
+	add(d, o, "reconciledAt", time_or_null(d, st->managed_at));
+	return o;
+}
+
 char *
 render_status_json(const struct status *st)
 {
@@ -243,6 +275,7 @@ render_status_json(const struct status *st)
 	/* added later: after the keys that were there first */
 	add(&d, o, "archive", archive_json(&d, st));
 	add(&d, o, "backups", backups_json(&d, st));
+	add(&d, o, "managed", managed_json(&d, st));
 	return render_text(&d, o, "/pg/status");
 }
 
@@ -397,6 +430,11 @@ render_metrics(const struct status *st)
 	}
 	render_sql_metrics(&t, st);
 	render_archive_metrics(&t, st);
+	if (st->managed_n > 0) {
+		family(&t, "pgpod_managed_failures", "gauge", "Managed roles and databases whose last "
+		       "reconcile failed");
+		text_printf(&t, "pgpod_managed_failures %d\n", st->managed_failures);
+	}
 	family(&t, "pgpod_http_requests_total", "counter", "HTTP requests served, by path and code");
 	for (int p = 0; p < SPATH_COUNT; p++)
 		for (int c = 0; c < SCODE_COUNT; c++)

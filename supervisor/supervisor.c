@@ -562,6 +562,7 @@ sup_adopt(struct sup *s, struct spec *ns, struct inputs *nin, const char *hash)
 	s->spec = ns;
 	s->in = *nin;
 	monitor_set_instances(s->spec->instances);
+	monitor_set_managed(managed_build(s->spec, &s->in));
 	st = status_lock();
 	snprintf(st->config_hash, sizeof(st->config_hash), "%s", hash);
 	st->max_lag_bytes = sup_max_lag(s);
@@ -894,6 +895,7 @@ sup_serve(struct sup *s, enum pgdata_state state)
 		return EXIT_RUNTIME;
 	}
 	monitor_set_instances(s->spec->instances);
+	monitor_set_managed(managed_build(s->spec, &s->in));
 	if (!monitor_start(s->set)) {
 		http_stop(docs);
 		http_stop(http);

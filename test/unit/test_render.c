@@ -118,7 +118,7 @@ test_status_keys_in_order(void **state)
 		"isPrimary", "inRecovery", "timeline", "systemId", "currentLsn", "receivedLsn",
 		"replayLsn", "replayLagBytes", "archiveLagBytes", "streaming", "pendingRestart",
 		"pendingRestartParameters", "serverVersion", "bootstrap", "configHash",
-		"dataDirectory", "failure", "archive", "backups",
+		"dataDirectory", "failure", "archive", "backups", "managed",
 	};
 	struct json_object *o;
 	struct status st;
@@ -288,8 +288,42 @@ test_archive_and_backups(void **state)
 	st.repo_stanza[0] = '\0';
 	st.backup_tool[0] = '\0';
 	doc = render_status_json(&st);
-	assert_non_null(strstr(doc, "\"backups\":null}"));
+	assert_non_null(strstr(doc, "\"backups\":null,"));
 	free(doc);
+}
+
+/* Managed roles and databases: each with its state and error, the count
+ * of failures in /pg/status and /metrics; null and no metric without any. */
+static void
+test_managed(void **state)
+{
+	struct status st;
+	char *doc, *text;
+
+	(void) state;
+	status_fill(&st);
+	doc = render_status_json(&st);
+	assert_non_null(strstr(doc, "\"managed\":null}"));
+	free(doc);
+	text = render_metrics(&st);
+	assert_null(strstr(text, "pgpod_managed_failures"));
+	free(text);
+	st.managed_n = 3;
+	st.managed[0] = (struct status_managed) { "role", "dante", "reconciled", "" };
+	st.managed[1] = (struct status_managed) { "role", "hoarder", "failed", "it owns 1 object" };
+	st.managed[2] = (struct status_managed) { "database", "one", "pending", "" };
+	st.managed_failures = 1;
+	st.managed_at = 1700000000;
+	doc = render_status_json(&st);
+	assert_non_null(strstr(doc, "\"managed\":{\"roles\":[{\"name\":\"dante\",\"state\":"
+			       "\"reconciled\",\"error\":null},{\"name\":\"hoarder\",\"state\":"
+			       "\"failed\",\"error\":\"it owns 1 object\"}],\"databases\":[{\"name\":"
+			       "\"one\",\"state\":\"pending\",\"error\":null}],\"failures\":1,"
+			       "\"notShown\":0,\"reconciledAt\":\"2023-11-14T22:13:20Z\"}}"));
+	free(doc);
+	text = render_metrics(&st);
+	assert_non_null(strstr(text, "\npgpod_managed_failures 1\n"));
+	free(text);
 }
 
 int
@@ -305,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_metrics_duration),
 		cmocka_unit_test(test_archive_and_backups),
 		cmocka_unit_test(test_archive_lag),
+		cmocka_unit_test(test_managed),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);

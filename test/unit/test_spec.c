@@ -1603,9 +1603,9 @@ test_pgo_repo_two_kinds_refused(void **state)
 	done(s, &d);
 }
 
-/* initdb.import is refused; spec.managed is warned about, not ignored. */
+/* initdb.import and spec.managed are read, nothing warned about them. */
 static void
-test_cnpg_import_read_managed_warned(void **state)
+test_cnpg_import_and_managed_read(void **state)
 {
 	struct diag d = { 0 };
 	struct spec *s = NULL;
@@ -1617,7 +1617,9 @@ test_cnpg_import_read_managed_warned(void **state)
 			      "\"bootstrap\":{\"initdb\":{\"import\":{\"type\":\"microservice\"}}}}}",
 			      &s, &d));
 	assert_str(s->import.type, "microservice");
-	assert_warning(&d, "spec.managed", "not applied");
+	/* declarative roles are applied now: nothing is said about them */
+	for (size_t i = 0; i < d.warnings.n; i++)
+		assert_null(strstr(d.warnings.items[i], "spec.managed"));
 	done(s, &d);
 }
 
@@ -2038,8 +2040,8 @@ test_changed_immutable(void **state)
 	done(b, &d2);
 }
 
-/* PGO users are roles made at bootstrap: a changed or added user is listed
- * by its item path; the restore target of a bootstrap too. */
+/* PGO users are reconciled on the running primary: a changed or added
+ * user is no bootstrap-only change; the restore target of a bootstrap is. */
 static void
 test_changed_immutable_items(void **state)
 {
@@ -2054,11 +2056,11 @@ test_changed_immutable_items(void **state)
 	b->instance_sets[0].replicas = 7;
 	b->restore.target.kind = SPEC_TARGET_IMMEDIATE;
 	spec_changed_immutable(a, b, &paths);
-	if (paths.n != 3)
+	if (paths.n != 2)
 		for (size_t i = 0; i < paths.n; i++)
 			print_error("changed: %s\n", paths.items[i]);
-	assert_int_equal(paths.n, 3);
-	assert_true(strlist_has(&paths, "spec.users[0].options"));
+	assert_int_equal(paths.n, 2);
+	assert_false(strlist_has(&paths, "spec.users[0].options"));
 	assert_true(strlist_has(&paths, "bootstrap.restore.target.type"));
 	assert_true(strlist_has(&paths, "bootstrap.restore.target.immediate"));
 	strlist_free(&paths);
@@ -2069,9 +2071,7 @@ test_changed_immutable_items(void **state)
 	b->roles[b->n_roles++].name = strdup("giraffe");
 	b->restore.target.kind = SPEC_TARGET_NONE;
 	spec_changed_immutable(a, b, &paths);
-	assert_true(strlist_has(&paths, "spec.users[2]"));
-	assert_true(strlist_has(&paths, "spec.users[0].options"));
-	assert_int_equal(paths.n, 2);
+	assert_int_equal(paths.n, 0);
 	strlist_free(&paths);
 	done(a, &d);
 	done(b, &d2);
@@ -2140,7 +2140,7 @@ main(void)
 		cmocka_unit_test(test_pgo_datasource_repo_modelled),
 		cmocka_unit_test(test_dump_redacts_all_secret_keys),
 		cmocka_unit_test(test_pgo_repo_two_kinds_refused),
-		cmocka_unit_test(test_cnpg_import_read_managed_warned),
+		cmocka_unit_test(test_cnpg_import_and_managed_read),
 		cmocka_unit_test(test_cnpg_item_origin_and_unknown_fields),
 		cmocka_unit_test(test_chart_item_origin),
 		cmocka_unit_test(test_external_path_without_list),
