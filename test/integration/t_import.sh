@@ -210,6 +210,50 @@ streamed_import() {
 	pg_stop "$PGDATA"
 }
 
+# sample_spec FILE SCHEMA-ONLY JOBS AUTH [SUBSCRIPTION]: the shape of
+# CloudNativePG's import samples (cluster-import-schema-only-basicauth,
+# -snapshot-basicauth, -snapshot-tls, cluster-example-logical-destination
+# with its Subscription document).
+sample_spec() {
+	{
+		printf 'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: cluster-pgdump\n'
+		printf 'spec:\n  instances: 3\n  bootstrap:\n    initdb:\n      import:\n        type: microservice\n'
+		[ "$2" = yes ] && printf '        schemaOnly: true\n'
+		printf '        databases:\n          - app\n        source:\n          externalCluster: cluster-example\n'
+		[ "$3" = yes ] && printf "        pgDumpExtraOptions:\n        - '--jobs=2'\n        pgRestoreExtraOptions:\n        - '--jobs=2'\n"
+		printf '  storage:\n    size: 1Gi\n  externalClusters:\n    - name: cluster-example\n'
+		printf '      connectionParameters:\n        host: cluster-example-rw.default.svc\n        user: app\n        dbname: app\n'
+		if [ "$4" = tls ]; then
+			printf '      sslKey:\n        name: cluster-example-app-tls\n        key: tls.key\n'
+			printf '      sslCert:\n        name: cluster-example-app-tls\n        key: tls.crt\n'
+			printf '      sslRootCert:\n        name: cluster-example-ca\n        key: ca.crt\n'
+		else
+			printf '      password:\n        name: cluster-example-app\n        key: password\n'
+		fi
+		[ -z "${5:-}" ] || printf -- '---\napiVersion: postgresql.cnpg.io/v1\nkind: Subscription\nmetadata:\n  name: dest-sub\nspec:\n  cluster:\n    name: cluster-pgdump\n  name: sub\n  dbname: app\n  publicationName: pub\n  externalClusterName: cluster-example\n'
+	} >"$1"
+}
+
+# The four upstream import samples' shapes pass spec check, with no warning.
+test_import_samples_spec_check() {
+	local f
+	make_secret cluster-example-app password not-checked
+	make_secret cluster-example-app-tls tls.crt not-checked
+	make_secret cluster-example-app-tls tls.key not-checked
+	make_secret cluster-example-ca ca.crt not-checked
+	sample_spec "$T/schema-only.yaml" yes no password
+	sample_spec "$T/snapshot-basicauth.yaml" no yes password
+	sample_spec "$T/snapshot-tls.yaml" no no tls
+	sample_spec "$T/logical-destination.yaml" yes no password subscription
+	for f in schema-only snapshot-basicauth snapshot-tls logical-destination; do
+		use_spec "$T/$f.yaml"
+		pgpod_spec_check
+		expect_rc "spec check of the $f sample" 0 $?
+		expect_no_grep "$f: no warning" '"level":"warn"' "$LAST_ERR"
+		expect_grep "$f: the import in the dump" '"type":"microservice"' "$LAST_OUT"
+	done
+}
+
 # refused before anything is written: a database the source lacks, a source
 # newer than this pod's PostgreSQL (a --pg-bin whose postgres says 14).
 test_import_refusals() {
