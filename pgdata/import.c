@@ -674,6 +674,8 @@ section_options(const struct spec_import *im, int sec)
 	return own->n > 0 ? own : &im->restore_options;
 }
 
+/* pg_restore of database i: section sec (-1: all), from archive (NULL:
+ * standard input, a stream, one job). */
 static void
 restore_args(struct boot *b, size_t i, int sec, const char *archive, struct argv *a)
 {
@@ -694,9 +696,9 @@ restore_args(struct boot *b, size_t i, int sec, const char *archive, struct argv
 		argv_add(a, "--no-privileges");
 		argv_addf(a, "--role=%s", b->s->app_owner);
 	}
-	if (sec >= 0 && !has_jobs(opts))
+	if (archive != NULL && !has_jobs(opts))
 		argv_addf(a, "--jobs=%d", jobs());
-	add_options(a, opts, sec < 0);
+	add_options(a, opts, archive == NULL);
 	argv_add(a, "--dbname");
 	target_conninfo(b, micro ? b->s->app_database : create ? "postgres" : run.db[i], a);
 	if (archive != NULL)
@@ -789,7 +791,15 @@ stream_database(struct boot *b, size_t i, const char *fifo)
 	return ok;
 }
 
-/* Database i by a dump directory: pg_dump, then pg_restore by section. */
+/* The spec gives a section options of its own: restore by section. */
+static bool
+by_section(const struct spec_import *im)
+{
+	return im->predata_options.n > 0 || im->data_options.n > 0 || im->postdata_options.n > 0;
+}
+
+/* Database i by a dump directory: pg_dump, then pg_restore (by section
+ * when the spec gives a section options of its own). */
 static bool
 directory_database(struct boot *b, size_t i, const char *dir)
 {
@@ -802,6 +812,15 @@ directory_database(struct boot *b, size_t i, const char *dir)
 	ok = tool_run(b, &a, "pg_dump", &pr);
 	argv_free(&a);
 	pr.dir = NULL;
+	if (ok && !by_section(&b->s->import)) {
+		/* one run: its jobs load data and build indexes side by side */
+		pr.phase = "restore";
+		restore_args(b, i, -1, dir, &a);
+		ok = tool_run(b, &a, "pg_restore", &pr);
+		argv_free(&a);
+		remove_dump(dir);
+		return ok;
+	}
 	for (int sec = 0; ok && sec < 3; sec++) {
 		if (sec == 1 && b->s->import.schema_only == 1)
 			continue;
