@@ -177,9 +177,12 @@ status_names(char names[][40], size_t max)
 	struct dirent *e;
 	size_t n = 0;
 
-	while (d != NULL && n < max && (e = readdir(d)) != NULL)
-		if (strlen(e->d_name) < 40 && strstr(e->d_name, ".ready") != NULL)
-			snprintf(names[n++], 40, "%s", e->d_name);
+	while (d != NULL && n < max && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len < 40 && strstr(e->d_name, ".ready") != NULL)
+			memcpy(names[n++], e->d_name, len + 1);
+	}
 	if (d != NULL)
 		closedir(d);
 	return n;
