@@ -77,19 +77,10 @@ served_serial() {
 # file_serial FILE: the serial of the certificate in FILE.
 file_serial() { openssl x509 -in "$1" -noout -serial 2>/dev/null; }
 
-# psql_ssl USER PASSWORD DB SQL: over TCP with sslmode=verify-full against
-# the test's CA (a 0600 passfile as psql_tcp).
+# psql_ssl USER PASSWORD DB SQL: psql_tcp with sslmode=verify-full against
+# the test's CA.
 psql_ssl() {
-	local pf rc
-	pf=$(mktemp "$T/pgpass.XXXXXX")
-	chmod 0600 "$pf"
-	printf '127.0.0.1:%s:*:%s:%s\n' "$PORT" "$1" "$2" >"$pf"
-	timeout -k 5 "$IT_TIMEOUT_SQL" "$PG_BIN/psql" -w \
-		"host=127.0.0.1 port=$PORT user=$1 dbname=$3 passfile=$pf sslmode=verify-full sslrootcert=$T/certs/ca.crt connect_timeout=10" \
-		-XAtq -v ON_ERROR_STOP=1 -c "$4"
-	rc=$?
-	rm -f "$pf"
-	return $rc
+	IT_TCP_SSL="sslmode=verify-full sslrootcert=$T/certs/ca.crt" psql_tcp "$@"
 }
 
 postmaster_pid() { head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null; }
@@ -104,6 +95,20 @@ wait_serial() {
 	return 1
 }
 
+# tls_cluster INSTANCES [SAN]: certificates (make_certs, the server's names
+# SAN), their Secrets, app-secret (APP_PW) and the spec of "tc" with
+# INSTANCES; instance 1 started and ready (false when it is not).
+tls_cluster() {
+	make_certs "$T/certs" streaming_replica "${2:-}" || return
+	tls_secrets "$T/certs"
+	make_basic_auth app-secret app APP_PW
+	tls_spec "$T/tc.yaml" "$1"
+	use_spec "$T/tc.yaml"
+	nodes_alloc "$1" || return
+	start_node 1 tc-1
+	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1
+}
+
 # ------------------------------------------------------------------ tests
 
 # A primary with spec.certificates: ssl on, a client verifies the server
@@ -111,14 +116,7 @@ wait_serial() {
 # before every password line.
 test_primary_serves_tls_with_copies_0600() {
 	local APP_PW rules
-	make_certs "$T/certs" || return
-	tls_secrets "$T/certs"
-	make_basic_auth app-secret app APP_PW
-	tls_spec "$T/tc.yaml"
-	use_spec "$T/tc.yaml"
-	nodes_alloc 1 || return
-	start_node 1 tc-1
-	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1 || return
+	tls_cluster 1 || return
 	expect_eq "SHOW ssl" on "$(psql_su postgres "SHOW ssl")"
 	expect_eq "ssl with verify-full" t \
 		"$(psql_ssl app "$APP_PW" app "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()" 2>&1)"
@@ -147,14 +145,7 @@ host replication streaming_replica all scram-sha-256" "$(printf '%s\n' "$rules" 
 # the last good one stays served and copied.
 test_rotated_certificate_reloaded_bad_one_refused() {
 	local APP_PW pid i
-	make_certs "$T/certs" || return
-	tls_secrets "$T/certs"
-	make_basic_auth app-secret app APP_PW
-	tls_spec "$T/tc.yaml"
-	use_spec "$T/tc.yaml"
-	nodes_alloc 1 || return
-	start_node 1 tc-1
-	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1 || return
+	tls_cluster 1 || return
 	pid=$(postmaster_pid)
 	expect_eq "the first certificate" "serial=1001" "$(served_serial)"
 	resign "$T/certs" rotated 2002
@@ -207,15 +198,8 @@ test_expired_certificate_is_a_spec_error() {
 # CN streaming_replica, which has no password.
 test_replica_joins_with_client_certificate_no_password() {
 	local APP_PW conninfo
-	make_certs "$T/certs" || return
-	tls_secrets "$T/certs"
-	make_basic_auth app-secret app APP_PW
-	tls_spec "$T/tc.yaml" 2
-	use_spec "$T/tc.yaml"
+	tls_cluster 2 || return
 	check "no replication Secret" test ! -e "$SECRETS/tc-replication"
-	nodes_alloc 2 || return
-	start_node 1 tc-1
-	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1 || return
 	start_node 2 tc-2
 	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 2 || return
 	expect_eq "the replica streams over TLS as its certificate" "tc-2|t|/CN=streaming_replica" \
@@ -240,14 +224,7 @@ test_replica_joins_with_client_certificate_no_password() {
 # checks the CA only (verify-ca) and streams all the same.
 test_replica_verify_ca_when_the_host_is_not_named() {
 	local APP_PW
-	make_certs "$T/certs" streaming_replica "DNS:tc-rw" || return
-	tls_secrets "$T/certs"
-	make_basic_auth app-secret app APP_PW
-	tls_spec "$T/tc.yaml" 2
-	use_spec "$T/tc.yaml"
-	nodes_alloc 2 || return
-	start_node 1 tc-1
-	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 1 || return
+	tls_cluster 2 "DNS:tc-rw" || return
 	start_node 2 tc-2
 	expect_ready "$(ms_now)" "$IT_TIMEOUT_START" 2 || return
 	expect_grep "verify-ca" "sslmode='verify-ca'" <(nsql 2 postgres "SHOW primary_conninfo")
