@@ -447,8 +447,9 @@ walk_pgbackrest(const struct spec *s, input_visit visit, void *ctx)
  * Every Secret and ConfigMap key the spec makes pgpod read, in the order
  * they are read: the app Secret, the superuser Secret (when superuser access
  * is on), the Secrets of the external clusters in use, the replication
- * Secret, the certificates' Secrets, the pgBackRest configuration files, then (initdb only) the postInit*SQLRefs, Secrets before ConfigMaps
- * as CloudNativePG runs them. The one place that decides what is read.
+ * Secret, the certificates' Secrets, the pgBackRest configuration files,
+ * then (initdb only) the postInit*SQLRefs, Secrets before ConfigMaps as
+ * CloudNativePG runs them. The one place that decides what is read.
  */
 static void
 inputs_walk(const struct spec *s, input_visit visit, void *ctx)
@@ -748,8 +749,8 @@ load_one(const struct input_ref *r, void *ctx)
 	loaders[r->use](r, ctx);
 }
 
-/* A certificate and its key from the Secret at field, checked; each
- * fault names the Secret and the key it is in. */
+/* A certificate and its key from secret (named at path), checked; a fault
+ * names the Secret and the key it is in. */
 static bool
 check_pair(const char *path, const char *secret, const char *cert, const char *key,
 	   struct diag *d)
@@ -766,6 +767,7 @@ check_pair(const char *path, const char *secret, const char *cert, const char *k
 	return f == CERTS_OK;
 }
 
+/* A CA bundle (key ca.crt) from secret, likewise. */
 static void
 check_ca(const char *path, const char *secret, const char *pem, struct diag *d)
 {
