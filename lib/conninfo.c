@@ -108,17 +108,12 @@ put_file(const char *dir, const char *name, const char *text, const char *key,
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (text == NULL) {
-		if (unlink(path) != 0 && errno != ENOENT) {
-			log_error("cannot remove \"%s\": %s", path, strerror(errno));
-			return false;
-		}
-		return true;
-	}
-	if (!file_write_atomic(path, text, strlen(text), 0600))
+	if (!file_put_in(dir, name, text))
 		return false;	/* errors have already been logged */
-	conninfo_add(c, key, path);
+	if (text != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		conninfo_add(c, key, path);
+	}
 	return true;
 }
 

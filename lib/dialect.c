@@ -88,6 +88,11 @@ static const struct dialect_map cnpg_map[] = {
 	{ "spec.postgresql.pg_hba", "postgresql.pg_hba", 0 },
 	{ "spec.postgresql.shared_preload_libraries", "postgresql.shared_preload_libraries", 0 },
 	{ "spec.superuserSecret.name", "superuser.secret", 0 },
+	{ "spec.certificates.serverTLSSecret", "certificates.serverTLSSecret", 0 },
+	{ "spec.certificates.serverCASecret", "certificates.serverCASecret", 0 },
+	{ "spec.certificates.clientCASecret", "certificates.clientCASecret", 0 },
+	{ "spec.certificates.replicationTLSSecret", "certificates.replicationTLSSecret", 0 },
+	{ "spec.certificates.serverAltDNSNames", "certificates.serverAltDNSNames", 0 },
 	{ "spec.enableSuperuserAccess", "superuser.enableAccess", 0 },
 	{ "spec.smartShutdownTimeout", "smartShutdownTimeout", 0 },
 	{ "spec.stopDelay", "stopDelay", 0 },
@@ -132,6 +137,12 @@ static const struct dialect_map pgo_map[] = {
 	{ "spec.backups.pgbackrest.repos", "repos", 0 },
 	{ "spec.dataSource.pgbackrest.repo", "bootstrap.restore.repo", 0 },
 	{ "spec.users", "roles", 0 },
+	/* one Secret with the server's certificate, its key and the CA that
+	 * signed it, which also signs the clients' (PGO's rule) */
+	{ "spec.customTLSSecret.name", "certificates.serverTLSSecret", 0 },
+	{ "spec.customTLSSecret.name", "certificates.serverCASecret", 0 },
+	{ "spec.customTLSSecret.name", "certificates.clientCASecret", 0 },
+	{ "spec.customReplicationTLSSecret.name", "certificates.replicationTLSSecret", 0 },
 };
 
 /* Fields of the document that belong to the operator (scheduling, storage,
@@ -151,7 +162,7 @@ static const char *const cnpg_ignored[] = {
 	"spec.imageCatalogRef", "spec.imagePullPolicy", "spec.imagePullSecrets",
 	"spec.storage", "spec.walStorage", "spec.tablespaces", "spec.resources",
 	"spec.affinity", "spec.topologySpreadConstraints", "spec.monitoring",
-	"spec.backup.target", "spec.backup.volumeSnapshot", "spec.certificates", "spec.env",
+	"spec.backup.target", "spec.backup.volumeSnapshot", "spec.env",
 	"spec.envFrom", "spec.description", "spec.inheritedMetadata",
 	"spec.logLevel", "spec.nodeMaintenanceWindow", "spec.primaryUpdateStrategy",
 	"spec.primaryUpdateMethod", "spec.priorityClassName",
@@ -193,7 +204,7 @@ static const char *const pgo_ignored[] = {
 	"spec.dataSource.pgbackrest.tolerations", "spec.dataSource.volumes",
 	"spec.port", "spec.service", "spec.replicaService", "spec.proxy",
 	"spec.monitoring", "spec.pmm", "spec.shutdown", "spec.paused",
-	"spec.openshift", "spec.customTLSSecret", "spec.customReplicationTLSSecret",
+	"spec.openshift",
 	"spec.crVersion", "spec.userInterface", "spec.extensions", "spec.expose",
 	"spec.exposeReplicas", "spec.autoCreateUserSchema", "spec.secrets",
 	"spec.disableDefaultPodScheduling", "spec.postGISVersion",

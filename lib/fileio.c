@@ -175,6 +175,17 @@ file_remove_in(const char *dir, const char *name)
 }
 
 bool
+file_put_in(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+
+	if (text == NULL)
+		return file_remove_in(dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return file_write_atomic(path, text, strlen(text), 0600);
+}
+
+bool
 file_name_safe(const char *name)
 {
 	size_t n = strlen(name);

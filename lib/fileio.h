@@ -48,6 +48,10 @@ enum file_dir_state file_dir_state(const char *path);
 /* Remove dir/name when it is there; false (logged) when it cannot go. */
 bool file_remove_in(const char *dir, const char *name) MUSTCHECK;
 
+/* dir/name holds text (written atomically, 0600), or, text NULL, is not
+ * there: a credential file that follows its Secret. Logs failures. */
+bool file_put_in(const char *dir, const char *name, const char *text) MUSTCHECK;
+
 /* Whether name can be one component of a path pgpod builds: 1..255
  * bytes, no '/' or '\\', no "..", not ".", no control characters. Every
  * file name made from spec text is checked with it. */

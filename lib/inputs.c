@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certs.h"
 #include "fileio.h"
 
 bool
@@ -125,6 +126,7 @@ enum input_use {
 	INPUT_PGBACKREST,	/* pgBackRest INI files of a configuration projection */
 	INPUT_STORE,		/* one credential of a Barman Cloud object store */
 	INPUT_MANAGED,		/* a managed role's basic-auth passwordSecret */
+	INPUT_TLS,		/* one key of a certificates' Secret */
 };
 
 /* One Secret (or ConfigMap) key, or basic-auth Secret, to read. */
@@ -181,6 +183,24 @@ static const struct {
 	STORE_KEY("googleCredentials.applicationCredentials", google_creds, false),
 };
 #undef STORE_KEY
+
+/* The keys of the certificates' Secrets: the field naming the Secret, the
+ * key (Kubernetes' fixed names), where the PEM text goes. */
+#define TLS_KEY(f, m, k, v) { f, offsetof(struct spec, m), k, offsetof(struct input_tls, v) }
+static const struct {
+	const char *field;
+	size_t      secret;
+	const char *key;
+	size_t      value;
+} tls_keys[] = {
+	TLS_KEY("certificates.serverTLSSecret", tls_server_secret, "tls.crt", server_cert),
+	TLS_KEY("certificates.serverTLSSecret", tls_server_secret, "tls.key", server_key),
+	TLS_KEY("certificates.serverCASecret", tls_server_ca_secret, "ca.crt", server_ca),
+	TLS_KEY("certificates.clientCASecret", tls_client_ca_secret, "ca.crt", client_ca),
+	TLS_KEY("certificates.replicationTLSSecret", tls_replication_secret, "tls.crt", repl_cert),
+	TLS_KEY("certificates.replicationTLSSecret", tls_replication_secret, "tls.key", repl_key),
+};
+#undef TLS_KEY
 
 /* postInit*SQLRefs: the refs and the scripts they become. */
 static const struct {
@@ -321,6 +341,20 @@ walk_stores(const struct spec *s, input_visit visit, void *ctx)
 			walk_store(&s->externals[i].store, i + 1, visit, ctx);
 }
 
+/* The keys of the certificates' Secrets that the spec names. */
+static void
+walk_tls(const struct spec *s, input_visit visit, void *ctx)
+{
+	for (size_t k = 0; k < sizeof(tls_keys) / sizeof(tls_keys[0]); k++) {
+		struct input_ref r = { .use = INPUT_TLS, .key = tls_keys[k].key,
+				       .path = spec_path(s, tls_keys[k].field), .slot = k };
+
+		r.name = *(char *const *) ((const char *) s + tls_keys[k].secret);
+		if (r.name != NULL)
+			visit(&r, ctx);
+	}
+}
+
 /* One list of refs (Secrets or ConfigMaps) of a postInit*SQLRefs. */
 static void
 walk_sql_list(const struct spec *s, size_t group, bool configmap, input_visit visit, void *ctx)
@@ -413,8 +447,9 @@ walk_pgbackrest(const struct spec *s, input_visit visit, void *ctx)
  * Every Secret and ConfigMap key the spec makes pgpod read, in the order
  * they are read: the app Secret, the superuser Secret (when superuser access
  * is on), the Secrets of the external clusters in use, the replication
- * Secret, the pgBackRest configuration files, then (initdb only) the postInit*SQLRefs, Secrets before ConfigMaps
- * as CloudNativePG runs them. The one place that decides what is read.
+ * Secret, the certificates' Secrets, the pgBackRest configuration files,
+ * then (initdb only) the postInit*SQLRefs, Secrets before ConfigMaps as
+ * CloudNativePG runs them. The one place that decides what is read.
  */
 static void
 inputs_walk(const struct spec *s, input_visit visit, void *ctx)
@@ -428,6 +463,7 @@ inputs_walk(const struct spec *s, input_visit visit, void *ctx)
 	walk_sources(s, visit, ctx);
 	inputs_replication_secret(s, repl, sizeof(repl));
 	visit(&r, ctx);
+	walk_tls(s, visit, ctx);
 	walk_pgbackrest(s, visit, ctx);
 	walk_stores(s, visit, ctx);
 	if (s->bootstrap != SPEC_BOOTSTRAP_INITDB)
@@ -583,6 +619,17 @@ load_replication(const struct input_ref *r, struct load_ctx *c)
 	strip_newline(c->in->replication_password);
 }
 
+/* One key of a certificates' Secret: a PEM text, kept verbatim. */
+static void
+load_tls(const struct input_ref *r, struct load_ctx *c)
+{
+	char **out = (char **) ((char *) &c->in->tls + tls_keys[r->slot].value);
+	int err;
+
+	if (!inputs_read_key(c->secrets_dir, r->name, r->key, out, &err))
+		report_missing(c->d, r->path, "secret", c->secrets_dir, r->name, r->key, err);
+}
+
 /* One postInit*SQLRefs script, appended to its list. */
 static void
 load_sql(const struct input_ref *r, struct load_ctx *c)
@@ -692,6 +739,7 @@ static void (*const loaders[])(const struct input_ref *r, struct load_ctx *c) = 
 	[INPUT_PGBACKREST] = load_pgbackrest,
 	[INPUT_STORE] = load_store,
 	[INPUT_MANAGED] = load_managed,
+	[INPUT_TLS] = load_tls,
 };
 
 /* inputs_load's visitor: the loader of the reference's use. */
@@ -699,6 +747,70 @@ static void
 load_one(const struct input_ref *r, void *ctx)
 {
 	loaders[r->use](r, ctx);
+}
+
+/* A certificate and its key from secret (named at path), checked; a fault
+ * names the Secret and the key it is in. */
+static bool
+check_pair(const char *path, const char *secret, const char *cert, const char *key,
+	   struct diag *d)
+{
+	char why[300];
+	enum certs_fault f;
+
+	if (cert == NULL || key == NULL)
+		return false;	/* missing: reported when loaded */
+	f = certs_check_pair(cert, key, why, sizeof(why));
+	if (f != CERTS_OK)
+		diag_error(d, path, "secret \"%s\" key \"%s\": %s", secret,
+			   f == CERTS_CERT ? "tls.crt" : "tls.key", why);
+	return f == CERTS_OK;
+}
+
+/* A CA bundle (key ca.crt) from secret, likewise. */
+static void
+check_ca(const char *path, const char *secret, const char *pem, struct diag *d)
+{
+	char why[300];
+
+	if (pem != NULL && !certs_check_ca(pem, why, sizeof(why)))
+		diag_error(d, path, "secret \"%s\" key \"ca.crt\": %s", secret, why);
+}
+
+/* What postgres and libpq would refuse later, refused now: a certificate
+ * that is not PEM, expired or not yet valid, a key that does not fit it, a
+ * CA bundle without a valid certificate; a replication certificate for
+ * another user than streaming_replica (cert authentication maps the CN). */
+static void
+inputs_check_tls(const struct spec *s, const struct inputs *in, struct diag *d)
+{
+	const struct input_tls *t = &in->tls;
+	char cn[256];
+
+	(void) check_pair(spec_path(s, "certificates.serverTLSSecret"), s->tls_server_secret,
+			  t->server_cert, t->server_key, d);
+	check_ca(spec_path(s, "certificates.serverCASecret"), s->tls_server_ca_secret, t->server_ca, d);
+	check_ca(spec_path(s, "certificates.clientCASecret"), s->tls_client_ca_secret, t->client_ca, d);
+	if (check_pair(spec_path(s, "certificates.replicationTLSSecret"), s->tls_replication_secret,
+		       t->repl_cert, t->repl_key, d)) {
+		certs_common_name(t->repl_cert, cn, sizeof(cn));
+		if (strcmp(cn, "streaming_replica") != 0)
+			diag_error(d, spec_path(s, "certificates.replicationTLSSecret"), "secret \"%s\" "
+				   "key \"tls.crt\": the certificate is for CN \"%s\"; replicas log in as "
+				   "streaming_replica, which must be its CN", s->tls_replication_secret, cn);
+	}
+	for (size_t i = 0; t->server_cert != NULL && i < s->tls_alt_dns_names.n; i++)
+		if (!certs_names_host(t->server_cert, s->tls_alt_dns_names.items[i]))
+			diag_warn(d, spec_path(s, "certificates.serverAltDNSNames"), "\"%s\" is not "
+				  "a name of the certificate in secret \"%s\" key \"tls.crt\"; clients "
+				  "that connect by it with sslmode=verify-full are refused",
+				  s->tls_alt_dns_names.items[i], s->tls_server_secret);
+}
+
+bool
+inputs_replication_by_cert(const struct inputs *in)
+{
+	return in->tls.repl_cert != NULL && in->tls.repl_key != NULL && in->tls.server_ca != NULL;
 }
 
 void
@@ -759,6 +871,7 @@ inputs_load(const struct spec *s, const char *secrets_dir, const char *configmap
 	if (in->n_managed > 0)
 		in->managed_passwords = spec_xcalloc(in->n_managed, sizeof(char *));
 	inputs_walk(s, load_one, &c);
+	inputs_check_tls(s, in, d);
 	return d->errors.n == before;
 }
 
@@ -830,6 +943,12 @@ inputs_free(struct inputs *in)
 	in->n_managed = 0;
 	in->n_sources = 0;
 	free_secret(&in->replication_password);
+	free(in->tls.server_cert);
+	free_secret(&in->tls.server_key);
+	free(in->tls.server_ca);
+	free(in->tls.client_ca);
+	free(in->tls.repl_cert);
+	free_secret(&in->tls.repl_key);
 	texts_free(&in->pgbackrest_ini);
 	texts_free(&in->restore_ini);
 	in->app_username = NULL;

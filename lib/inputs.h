@@ -62,6 +62,17 @@ struct input_texts {
 	size_t             n;
 };
 
+/* The PEM texts of the certificates' Secrets (NULL when not given),
+ * checked when loaded (lib/certs.h). */
+struct input_tls {
+	char *server_cert;	/* serverTLSSecret tls.crt */
+	char *server_key;	/* serverTLSSecret tls.key */
+	char *server_ca;	/* serverCASecret ca.crt */
+	char *client_ca;	/* clientCASecret ca.crt */
+	char *repl_cert;	/* replicationTLSSecret tls.crt */
+	char *repl_key;		/* replicationTLSSecret tls.key */
+};
+
 struct inputs {
 	char *app_username;	/* from the app Secret, NULL when generated */
 	char *app_password;
@@ -74,6 +85,7 @@ struct inputs {
 	struct input_source *sources;	/* one per spec.externalClusters entry */
 	size_t          n_sources;
 	char *replication_password;	/* Secret <cluster>-replication key password */
+	struct input_tls tls;
 	struct input_texts pgbackrest_ini;	/* pgbackrest.configuration */
 	struct input_texts restore_ini;		/* bootstrap.restore.pgbackrest.configuration */
 	struct input_store backup_store;	/* spec.backup.barmanObjectStore's */
@@ -85,6 +97,10 @@ struct inputs {
 /* The Secret name holding streaming_replica's password: "<cluster>-replication". */
 void inputs_replication_secret(const struct spec *s, char *buf, size_t cap);
 
+/* Whether replicas log in to the primary with a client certificate (a
+ * replication certificate and the CA that signed the server's). */
+bool inputs_replication_by_cert(const struct inputs *in);
+
 /* The loaded values of the external cluster name; NULL if none. */
 const struct input_source *inputs_source(const struct inputs *in, const char *name);
 
@@ -92,7 +108,7 @@ const struct input_source *inputs_source(const struct inputs *in, const char *na
 
 /* The Secrets inputs_load reads for this spec (what the supervisor must
  * watch): the app and superuser Secrets, the managed roles' passwordSecrets,
- * the replication Secret, the
+ * the replication Secret, the certificates' Secrets, the
  * Secrets of the external clusters in use, the pgBackRest configuration
  * Secrets and, for initdb, those of postInit*SQLRefs. Each name once, in the order inputs_load reads them;
  * appended to names. */

@@ -378,6 +378,16 @@ struct spec {
 	struct strlist      shared_preload_libraries;
 	int                 postgres_version;	/* major the spec asks for, -1 unset */
 
+	/* TLS: CloudNativePG's spec.certificates, PGO's/Percona's customTLSSecret
+	 * (all three from it) and customReplicationTLSSecret. Secret names; the
+	 * keys are Kubernetes' fixed ones (tls.crt, tls.key, ca.crt). */
+	char               *tls_server_secret;	/* tls.crt, tls.key: postgres' own */
+	char               *tls_server_ca_secret;	/* ca.crt: replicas verify the primary with it */
+	char               *tls_client_ca_secret;	/* ca.crt: postgres checks client certificates */
+	char               *tls_replication_secret;	/* tls.crt, tls.key: streaming_replica's
+						 * client certificate */
+	struct strlist      tls_alt_dns_names;	/* serverAltDNSNames */
+
 	/* superuser */
 	char               *superuser_secret;
 	int                 enable_superuser_access; /* -1 unset */

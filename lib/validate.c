@@ -871,6 +871,44 @@ rule_misc(const struct spec *s, int major, struct diag *d)
 		diag_warn(d, P("superuser.secret"), "is ignored because enableSuperuserAccess is false");
 }
 
+/* pgpod makes no certificate (CloudNativePG's operator does when a
+ * Secret is not given): every TLS field needs the server's own, and a
+ * replica's client certificate needs the CA the primary checks it with and
+ * the one the replica checks the primary with. */
+static void
+rule_tls(const struct spec *s, int major, struct diag *d)
+{
+	const struct {
+		const char *key;
+		bool        given;
+	} others[] = {
+		{ "certificates.serverCASecret", s->tls_server_ca_secret != NULL },
+		{ "certificates.clientCASecret", s->tls_client_ca_secret != NULL },
+		{ "certificates.replicationTLSSecret", s->tls_replication_secret != NULL },
+		{ "certificates.serverAltDNSNames", s->tls_alt_dns_names.n > 0 },
+	};
+	static const char *const ssl_params[] = {
+		"ssl", "ssl_cert_file", "ssl_key_file", "ssl_ca_file",
+	};
+
+	(void) major;
+	for (size_t i = 0; s->tls_server_secret == NULL && i < sizeof(others) / sizeof(others[0]); i++)
+		if (others[i].given)
+			diag_error(d, P(others[i].key), "needs certificates.serverTLSSecret: pgpod makes "
+				   "no certificate, the server's must be given");
+	if (s->tls_replication_secret != NULL && s->tls_client_ca_secret == NULL)
+		diag_error(d, P("certificates.replicationTLSSecret"), "needs clientCASecret: the "
+			   "primary checks the replicas' certificate with that CA");
+	if (s->tls_replication_secret != NULL && s->tls_server_ca_secret == NULL)
+		diag_error(d, P("certificates.replicationTLSSecret"), "needs serverCASecret: replicas "
+			   "check the primary's certificate with that CA");
+	for (size_t i = 0; s->tls_server_secret != NULL && i < sizeof(ssl_params) / sizeof(ssl_params[0]);
+	     i++)
+		if (kvlist_get(&s->parameters, ssl_params[i]) != NULL)
+			diag_error(d, P("postgresql.parameters"), "sets %s, which pgpod sets from %s",
+				   ssl_params[i], P("certificates.serverTLSSecret"));
+}
+
 static void
 rule_import(const struct spec *s, int major, struct diag *d)
 {
@@ -888,6 +926,7 @@ static void (*const rules[])(const struct spec *, int, struct diag *) = {
 	rule_standby,
 	rule_repos,
 	rule_misc,
+	rule_tls,
 	validate_rule_managed,
 };
 

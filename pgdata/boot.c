@@ -123,6 +123,10 @@ boot_temp_args(const struct settings *set, struct argv *extra)
 	argv_addf(extra, "port=%d", set->pg_port);
 	argv_add(extra, "-c");
 	argv_add(extra, "archive_mode=off");
+	/* no TCP, so no TLS: the certificates' copies are written only by the
+	 * supervisor's configuration (upstream_configure) */
+	argv_add(extra, "-c");
+	argv_add(extra, "ssl=off");
 }
 
 bool

@@ -766,7 +766,7 @@ clone_check_join(const struct settings *set, const struct spec *s, const struct 
 {
 	char secret[300];
 
-	if (in->replication_password != NULL)
+	if (in->replication_password != NULL || inputs_replication_by_cert(in))
 		return true;
 	inputs_replication_secret(s, secret, sizeof(secret));
 	log_error("a replica logs in to the primary as \"%s\" with the password in Secret \"%s\" "

@@ -17,6 +17,7 @@
 #include "pgbackrest.h"
 #include "pglog.h"
 #include "strbuf.h"
+#include "tls.h"
 #include "validate.h"
 
 #define INCLUDE_LINE "include '" CONFIG_FILE "'\t# managed by pgpod: do not remove\n"
@@ -122,6 +123,28 @@ render_archive(struct strbuf *b, const struct settings *set, const struct spec *
 	render_setting(b, "archive_command", cmd);
 }
 
+/* TLS from the certificates' copies in the run dir (after the user's
+ * parameters: validation refuses ssl settings there anyway). */
+static void
+render_ssl(struct strbuf *b, const struct settings *set, const struct spec *s)
+{
+	char path[PATH_MAX];
+
+	if (s->tls_server_secret == NULL)
+		return;
+	strbuf_printf(b, "# TLS: %s, copied into %s/" TLS_DIR "\n",
+		      spec_path(s, "certificates.serverTLSSecret"), set->run_dir);
+	render_setting(b, "ssl", "on");
+	tls_path(set, TLS_SERVER_CERT, path, sizeof(path));
+	render_setting(b, "ssl_cert_file", path);
+	tls_path(set, TLS_SERVER_KEY, path, sizeof(path));
+	render_setting(b, "ssl_key_file", path);
+	if (s->tls_client_ca_secret == NULL)
+		return;
+	tls_path(set, TLS_CLIENT_CA, path, sizeof(path));
+	render_setting(b, "ssl_ca_file", path);
+}
+
 char *
 config_render(const struct settings *set, const struct spec *s, const struct config_recovery *rec)
 {
@@ -151,6 +174,7 @@ config_render(const struct settings *set, const struct spec *s, const struct con
 		render_setting(&b, "shared_preload_libraries", libs);
 	for (size_t i = 0; i < s->parameters.n; i++)
 		render_setting(&b, s->parameters.items[i].key, s->parameters.items[i].value);
+	render_ssl(&b, set, s);
 	render_archive(&b, set, s);
 	render_recovery(&b, rec);
 	return b.data;
@@ -164,6 +188,12 @@ config_render_hba(const struct spec *s)
 	strbuf_printf(&b, "# Managed by pgpod; changes here are overwritten.\n"
 		   "# TYPE  DATABASE  USER  ADDRESS  METHOD\n"
 		   "local all postgres peer map=pgpod\n");
+	/* as CloudNativePG: before the user's lines, so that a replica's
+	 * certificate is never asked for a password instead */
+	if (s->tls_replication_secret != NULL && s->tls_client_ca_secret != NULL)
+		strbuf_printf(&b, "# replicas log in with a client certificate (CN streaming_replica)\n"
+			      "hostssl replication streaming_replica all cert\n"
+			      "hostssl all streaming_replica all cert\n");
 	if (s->pg_hba.n > 0)
 		strbuf_printf(&b, "# spec.postgresql.pg_hba\n");
 	for (size_t i = 0; i < s->pg_hba.n; i++)

@@ -20,6 +20,8 @@
 #include "pgdata.h"
 #include "status.h"
 #include "roles.h"
+#include "tls.h"
+#include "certs.h"
 
 static void
 describe_auth(struct upstream *u, const struct conn_files *f)
@@ -112,6 +114,27 @@ upstream_create_slot(PGconn *c, const char *where, const char *slot, enum log_le
 	return ok;
 }
 
+/* A replica with a client certificate checks the primary's with the
+ * server CA: its name too when the certificate (the same Secret is mounted
+ * on every instance) names the host the replica connects to. */
+static void
+upstream_primary_tls(const struct inputs *in, const char *host, struct conn_files *f,
+		     struct conninfo *c)
+{
+	bool named;
+
+	if (!inputs_replication_by_cert(in))
+		return;
+	f->ssl_cert = in->tls.repl_cert;
+	f->ssl_key = in->tls.repl_key;
+	f->ssl_root_cert = in->tls.server_ca;
+	named = in->tls.server_cert != NULL && certs_names_host(in->tls.server_cert, host);
+	conninfo_add(c, "sslmode", named ? "verify-full" : "verify-ca");
+	if (!named)
+		log_debug("the server certificate does not name \"%s\": replicas check it with "
+			  "sslmode=verify-ca (the CA only)", host);
+}
+
 bool
 upstream_primary(const struct settings *set, const struct spec *s, const struct inputs *in,
 		 struct upstream *u)
@@ -128,13 +151,14 @@ upstream_primary(const struct settings *set, const struct spec *s, const struct 
 	snprintf(port, sizeof(port), "%d", set->primary_port);
 	snprintf(u->name, sizeof(u->name), "primary %s:%s", host, port);
 	snprintf(u->user, sizeof(u->user), "%s", ROLES_REPLICATION_USER);
-	describe_auth(u, &f);
 	identity_slot_name(set->pod_name, u->slot, sizeof(u->slot));
 	conninfo_add(&u->conn, "host", host);
 	conninfo_add(&u->conn, "port", port);
 	conninfo_add(&u->conn, "user", ROLES_REPLICATION_USER);
 	conninfo_add(&u->conn, "dbname", "postgres");
 	conninfo_add(&u->conn, "application_name", set->pod_name);
+	upstream_primary_tls(in, host, &f, &u->conn);
+	describe_auth(u, &f);
 	snprintf(dir, sizeof(dir), "%s/replication", set->run_dir);
 	if (!conninfo_write_files(dir, &f, &u->conn)) {
 		log_error("cannot write the connection files of the replica's primary");
@@ -300,7 +324,7 @@ upstream_configure(const struct settings *set, const struct spec *s, const struc
 
 	ok = upstream_recovery(set, s, in, pgdata_has(set->pgdata, "standby.signal"), &u, &rec)
 		&& pgbr_write_conf(set, s, in) && barman_write_own(set, s, in)
-		&& config_write_all(set, s, &rec, hash);
+		&& tls_write_server(set, in) && config_write_all(set, s, &rec, hash);
 	if (ok) {
 		struct status *st = status_lock();
 

@@ -337,14 +337,15 @@ psql_su() {
 }
 
 # psql_tcp USER PASSWORD DB SQL: over TCP to 127.0.0.1:$PORT with a 0600
-# passfile holding PASSWORD (never argv, never the environment).
+# passfile holding PASSWORD (never argv, never the environment); without
+# TLS unless IT_TCP_SSL gives the ssl parameters ("sslmode=verify-full ...").
 psql_tcp() {
 	local pf
 	pf=$(mktemp "$T/pgpass.XXXXXX")
 	chmod 0600 "$pf"
 	printf '127.0.0.1:%s:*:%s:%s\n' "$PORT" "$1" "$2" >"$pf"
 	timeout -k 5 "$IT_TIMEOUT_SQL" "$PG_BIN/psql" -w \
-		"host=127.0.0.1 port=$PORT user=$1 dbname=$3 passfile=$pf sslmode=disable connect_timeout=10" \
+		"host=127.0.0.1 port=$PORT user=$1 dbname=$3 passfile=$pf ${IT_TCP_SSL:-sslmode=disable} connect_timeout=10" \
 		-XAtq -v ON_ERROR_STOP=1 -c "$4"
 	local rc=$?
 	rm -f "$pf"

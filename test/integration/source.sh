@@ -37,7 +37,7 @@
 #   source_bg VAR CMD...                run CMD as postgres in the background, PID in VAR
 #   pgbench_fingerprint_sql             SQL: count and md5 of pgbench_accounts
 #   make_secret NAME KEY VALUE          a Secret key file under $SECRETS
-#   make_certs DIR [CLIENT_CN]          CA, server and client certificates
+#   make_certs DIR [CLIENT_CN] [SAN]    CA, server and client certificates
 
 # source_init NAME [INITDB-ARGS...]: initdb (as postgres, --no-sync, UTF8, C
 # locale, scram-sha-256 over TCP) a source in $T/src-NAME with a new port, the
@@ -214,14 +214,15 @@ make_secret() {
 	chmod 0644 "$SECRETS/$1/$2"
 }
 
-# make_certs DIR [CLIENT_CN]: with openssl, into DIR (created):
+# make_certs DIR [CLIENT_CN] [SAN]: with openssl, into DIR (created):
 #   ca.crt, ca.key          a self-signed CA
-#   server.crt, server.key  CN=localhost, SAN IP:127.0.0.1 and DNS:localhost
+#   server.crt, server.key  CN=localhost, subjectAltName SAN (default
+#                           IP:127.0.0.1,DNS:localhost)
 #   client.crt, client.key  CN=CLIENT_CN (default streaming_replica), for cert auth
 # EC P-256 keys, 2 days. Keys are 0600; DIR and everything in it belong to
 # postgres (when root), so a server can use server.key directly.
 make_certs() {
-	local d=$1 cn=${2:-streaming_replica} log
+	local d=$1 cn=${2:-streaming_replica} san=${3:-IP:127.0.0.1,DNS:localhost} log
 	mkdir -p "$d" || return 1
 	log=$d/openssl.log
 	(
@@ -232,7 +233,7 @@ make_certs() {
 			-keyout ca.key -out ca.crt -days 2 -subj "/CN=pgpod-it-ca" \
 			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 		printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-			"extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >server.ext
+			"extendedKeyUsage=serverAuth" "subjectAltName=$san" >server.ext
 		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 			-keyout server.key -out server.csr -subj "/CN=localhost"
 		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -set_serial 0x1001 -days 2 \

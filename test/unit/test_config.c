@@ -324,6 +324,60 @@ test_hba_order(void **state)
 	spec_free(s);
 }
 
+/* With a replication certificate and a client CA: streaming_replica by
+ * certificate, before the user's lines and every password line. */
+static void
+test_hba_replication_by_certificate(void **state)
+{
+	struct spec *s = load(FIX("cnpg/certificates.yaml"));
+	char lines[16][128];
+	char *hba = config_render_hba(s);
+
+	(void) state;
+	assert_int_equal(rules(hba, lines, 16), 6);
+	assert_string_equal(lines[0], "local all postgres peer map=pgpod");
+	assert_string_equal(lines[1], "hostssl replication streaming_replica all cert");
+	assert_string_equal(lines[2], "hostssl all streaming_replica all cert");
+	assert_string_equal(lines[3], "host replication streaming_replica all scram-sha-256");
+	free(hba);
+	spec_free(s);
+	/* without certificates, no hostssl line at all */
+	s = load(FIX("cnpg/minimal.yaml"));
+	hba = config_render_hba(s);
+	assert_int_equal(count(hba, "hostssl"), 0);
+	free(hba);
+	spec_free(s);
+}
+
+/* ssl on with the copies in the run dir, the client CA when given. */
+static void
+test_render_ssl(void **state)
+{
+	struct settings set;
+	struct spec *s = load(FIX("cnpg/certificates.yaml"));
+	char *conf;
+
+	(void) state;
+	settings_init(&set);
+	conf = config_render(&set, s, NULL);
+	(void) line_at(conf, "ssl = 'on'");
+	(void) line_at(conf, "ssl_cert_file = '/run/pgpod/tls/server.crt'");
+	(void) line_at(conf, "ssl_key_file = '/run/pgpod/tls/server.key'");
+	(void) line_at(conf, "ssl_ca_file = '/run/pgpod/tls/client-ca.crt'");
+	free(conf);
+	free(s->tls_client_ca_secret);
+	s->tls_client_ca_secret = NULL;
+	conf = config_render(&set, s, NULL);
+	assert_int_equal(count(conf, "ssl_ca_file"), 0);
+	free(conf);
+	spec_free(s);
+	s = load(FIX("cnpg/minimal.yaml"));
+	conf = config_render(&set, s, NULL);
+	assert_int_equal(count(conf, "ssl"), 0);
+	free(conf);
+	spec_free(s);
+}
+
 static void
 test_hba_defaults_only(void **state)
 {
@@ -517,6 +571,8 @@ main(void)
 		cmocka_unit_test(test_render_preload_parameter_wins),
 		cmocka_unit_test(test_hba_order),
 		cmocka_unit_test(test_hba_defaults_only),
+		cmocka_unit_test(test_hba_replication_by_certificate),
+		cmocka_unit_test(test_render_ssl),
 		cmocka_unit_test(test_initdb_args_defaults),
 		cmocka_unit_test(test_initdb_args_checksums_encoding),
 		cmocka_unit_test(test_initdb_args_lc_collate_ctype),

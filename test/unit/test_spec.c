@@ -327,6 +327,47 @@ test_cnpg_basebackup_tls(void **state)
 	done(s, &d);
 }
 
+/* spec.certificates: four Secret names and the alt names, each with its
+ * path; nothing of it is a warning any more. */
+static void
+test_cnpg_certificates(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("cnpg/certificates.yaml"), &d);
+
+	(void) state;
+	assert_str(s->tls_server_secret, "tls-server");
+	assert_str(s->tls_server_ca_secret, "tls-ca");
+	assert_str(s->tls_client_ca_secret, "tls-ca");
+	assert_str(s->tls_replication_secret, "tls-repl");
+	assert_int_equal(s->tls_alt_dns_names.n, 1);
+	assert_string_equal(s->tls_alt_dns_names.items[0], "pg-rw");
+	assert_string_equal(spec_path(s, "certificates.serverTLSSecret"),
+			    "spec.certificates.serverTLSSecret");
+	assert_string_equal(spec_path(s, "certificates.replicationTLSSecret"),
+			    "spec.certificates.replicationTLSSecret");
+	done(s, &d);
+}
+
+/* PGO's customTLSSecret is the server's Secret and both CAs' (its
+ * ca.crt); customReplicationTLSSecret the replicas' certificate. */
+static void
+test_pgo_custom_tls(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = load_clean(FIX("pgo/custom_tls.yaml"), &d);
+
+	(void) state;
+	assert_str(s->tls_server_secret, "pgo-tls");
+	assert_str(s->tls_server_ca_secret, "pgo-tls");
+	assert_str(s->tls_client_ca_secret, "pgo-tls");
+	assert_str(s->tls_replication_secret, "pgo-repl");
+	assert_string_equal(spec_path(s, "certificates.clientCASecret"), "spec.customTLSSecret.name");
+	assert_string_equal(spec_path(s, "certificates.replicationTLSSecret"),
+			    "spec.customReplicationTLSSecret.name");
+	done(s, &d);
+}
+
 /* database/owner/secret under pg_basebackup, with their own paths. */
 static void
 test_cnpg_basebackup_app_db(void **state)
@@ -2155,6 +2196,8 @@ main(void)
 		cmocka_unit_test(test_pgo_pitr_target),
 		cmocka_unit_test(test_cnpg_recovery_dump),
 		cmocka_unit_test(test_pgo_options_unterminated_quote),
+		cmocka_unit_test(test_cnpg_certificates),
+		cmocka_unit_test(test_pgo_custom_tls),
 		cmocka_unit_test(test_changed_immutable),
 		cmocka_unit_test(test_changed_immutable_items),
 	};

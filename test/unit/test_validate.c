@@ -1117,6 +1117,134 @@ test_inputs_secret_names(void **state)
 	done(s, &d);
 }
 
+/* ---- certificates ----
+ *
+ * The tls-*, pgo-tls and pgo-repl Secrets of the fixtures were made once
+ * with openssl (EC P-256, 100 years, one CA: tls-ca/ca.crt): tls-server
+ * for CN localhost with SAN DNS:localhost, DNS:pg-rw, IP:127.0.0.1;
+ * tls-repl for CN streaming_replica, tls-repl-app for CN app; tls-expired
+ * valid from 2020-01-01 to 2020-01-02 (openssl ca -startdate/-enddate);
+ * tls-mismatch the server's certificate with another key; tls-not-pem no
+ * certificate at all. */
+
+/* Read, validate and load a TLS fixture: its errors in d. */
+static bool
+tls_load(const char *path, struct spec **s, struct inputs *in, struct diag *d)
+{
+	*s = load(path, d);
+	validate_spec(*s, 15, d);
+	return inputs_load(*s, SECRETS, CONFIGMAPS, in, d) && d->errors.n == 0;
+}
+
+/* Every certificate fits: the PEM texts are loaded, replicas log in with
+ * their certificate, and the certificates' Secrets are watched. */
+static void
+test_tls_loaded(void **state)
+{
+	static const char *const names[] = { "tls-replication", "tls-server", "tls-ca", "tls-repl" };
+	struct diag d = { 0 };
+	struct spec *s;
+	struct inputs in;
+
+	(void) state;
+	assert_true(tls_load(FIX("cnpg/certificates.yaml"), &s, &in, &d));
+	assert_no_errors(&d);
+	assert_int_equal(d.warnings.n, 0);
+	assert_non_null(strstr(in.tls.server_cert, "BEGIN CERTIFICATE"));
+	assert_non_null(strstr(in.tls.server_key, "PRIVATE KEY"));
+	assert_non_null(in.tls.server_ca);
+	assert_non_null(in.tls.client_ca);
+	assert_non_null(in.tls.repl_key);
+	assert_true(inputs_replication_by_cert(&in));
+	assert_secret_names(FIX("cnpg/certificates.yaml"), names, 4);
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* PGO's one Secret gives the server's pair and both CAs. */
+static void
+test_tls_pgo_loaded(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s;
+	struct inputs in;
+
+	(void) state;
+	assert_true(tls_load(FIX("pgo/custom_tls.yaml"), &s, &in, &d));
+	assert_non_null(in.tls.server_cert);
+	assert_non_null(in.tls.server_ca);
+	assert_non_null(in.tls.client_ca);
+	assert_true(inputs_replication_by_cert(&in));
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* What postgres would refuse is an error naming the Secret and the key. */
+static void
+test_tls_bad_files(void **state)
+{
+	static const struct {
+		const char *fixture;
+		const char *needle;
+	} bad[] = {
+		{ "invalid/tls_expired.yaml", "secret \"tls-expired\" key \"tls.crt\": the certificate "
+		  "expired on Jan  2 00:00:00 2020 GMT" },
+		{ "invalid/tls_key_mismatch.yaml", "secret \"tls-mismatch\" key \"tls.key\": is not the "
+		  "key of the certificate" },
+		{ "invalid/tls_not_pem.yaml", "secret \"tls-not-pem\" key \"tls.crt\": is not a PEM "
+		  "certificate" },
+	};
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct diag d = { 0 };
+		char path[256];
+		struct spec *s;
+		struct inputs in;
+
+		snprintf(path, sizeof(path), FIX("%s"), bad[i].fixture);
+		assert_false(tls_load(path, &s, &in, &d));
+		assert_only_error(&d, "spec.certificates.serverTLSSecret", bad[i].needle);
+		inputs_free(&in);
+		done(s, &d);
+	}
+}
+
+/* A replication certificate for another CN, a missing alt name. */
+static void
+test_tls_replication_cn_and_alt_names(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s;
+	struct inputs in;
+
+	(void) state;
+	assert_false(tls_load(FIX("invalid/tls_replication_wrong_cn.yaml"), &s, &in, &d));
+	assert_only_error(&d, "spec.certificates.replicationTLSSecret", "for CN \"app\"");
+	assert_warning(&d, "spec.certificates.serverAltDNSNames", "\"pg-ro\" is not a name");
+	assert_int_equal(d.warnings.n, 1);
+	inputs_free(&in);
+	done(s, &d);
+}
+
+/* pgpod makes no certificate: the fields that need others say which. */
+static void
+test_tls_rules(void **state)
+{
+	struct diag d = { 0 };
+	struct spec *s = check(FIX("invalid/tls_without_server.yaml"), 15, &d);
+
+	(void) state;
+	assert_error(&d, "spec.certificates.clientCASecret", "needs certificates.serverTLSSecret");
+	assert_error(&d, "spec.certificates.replicationTLSSecret", "needs certificates.serverTLSSecret");
+	done(s, &d);
+	s = check(FIX("invalid/tls_replication_without_cas.yaml"), 15, &d);
+	assert_error(&d, "spec.certificates.replicationTLSSecret", "needs clientCASecret");
+	assert_error(&d, "spec.certificates.replicationTLSSecret", "needs serverCASecret");
+	assert_int_equal(d.errors.n, 2);
+	done(s, &d);
+}
+
 /* The Secrets listed are the ones inputs_load reads: a replica cluster's
  * source is read and listed; without the replica it is neither. */
 static void
@@ -1206,6 +1334,11 @@ main(void)
 		cmocka_unit_test(test_checks_on_the_table),
 		cmocka_unit_test(test_inputs_secret_names),
 		cmocka_unit_test(test_inputs_secret_names_follow_use),
+		cmocka_unit_test(test_tls_loaded),
+		cmocka_unit_test(test_tls_pgo_loaded),
+		cmocka_unit_test(test_tls_bad_files),
+		cmocka_unit_test(test_tls_replication_cn_and_alt_names),
+		cmocka_unit_test(test_tls_rules),
 	};
 	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }
