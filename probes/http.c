@@ -303,8 +303,9 @@ http_start(const char *addr, unsigned serves, const char *tls_cert, const char *
 	s->sweeping = rc == 0;
 	if (rc != 0)
 		log_warn("no sweeper of slow HTTP clients on %s: %s", addr, strerror(rc));
-	log_info("serving %s on %s (%s%s%s)", tls_cert != NULL ? "HTTPS" : "HTTP", addr, serves & HTTP_PROBES ? "/healthz /startupz "
-		 "/readyz" : "", serves == (HTTP_PROBES | HTTP_DOCS) ? " " : "",
+	log_info("serving %s on %s (%s%s%s)", tls_cert != NULL ? "HTTPS" : "HTTP", addr,
+		 serves & HTTP_PROBES ? "/healthz /startupz /readyz" : "",
+		 serves == (HTTP_PROBES | HTTP_DOCS) ? " " : "",
 		 serves & HTTP_DOCS ? "/pg/status /metrics" : "");
 	*out = s;
 	return true;

@@ -120,7 +120,7 @@ test_https_client_against_plain_server() {
 # the front keeps — are dropped at the handshake deadline (3 s), and
 # meanwhile every probe is answered.
 test_https_silent_clients_dropped_probes_answered() {
-	local i ok=0 held
+	local i ok=0 held t0 t1
 	start_https_run || return
 	python3 - "$HTTP_PORT" 300 >"$T/silent.out" 2>&1 <<'EOF' &
 import socket, sys, time, select
@@ -157,6 +157,28 @@ EOF
 	python3 -c 'import sys; l=open(sys.argv[1]).read().split(); sys.exit(0 if float(l[3]) < 4.5 else 1)' "$T/silent.out" ||
 		fail "silent clients held too long: $(cat "$T/silent.out")"
 	expect_eq "/healthz after the silent clients" 200 "$(https_code "https://127.0.0.1:$HTTP_PORT/healthz")"
+	# one that shakes hands and then sends no request is dropped by the
+	# guard's request-head deadline (3 s), as on plain HTTP
+	t0=$(ms_now)
+	timeout 15 openssl s_client -ign_eof -connect "127.0.0.1:$HTTP_PORT" </dev/null >"$T/idle.out" 2>&1
+	t1=$(ms_now)
+	[ $((t1 - t0)) -lt 4500 ] || fail "an idle TLS client was held $((t1 - t0)) ms"
+	expect_grep "the idle TLS client shook hands" "serial=" <(openssl x509 -noout -serial <"$T/idle.out" 2>&1)
+	stop_run TERM
+}
+
+# Without the options: plain HTTP as ever, and no TLS on the port.
+test_https_off_plain_http() {
+	local APP_PW
+	use_spec run-hba.yaml
+	make_basic_auth app-secret app APP_PW
+	SOCK=$RUN
+	pgpod_run_bg
+	wait_code /readyz 200 "$IT_TIMEOUT_START" || fail "/readyz not 200 over plain HTTP$(LAST_OUT=$RUN_OUT LAST_ERR=$RUN_ERR last_output_tail)"
+	[ "$(https_code "https://127.0.0.1:$HTTP_PORT/readyz")" = 000 ] || fail "TLS was served without --tls-cert"
+	pgpod_cmd probe readiness
+	expect_rc "pgpod probe readiness over plain HTTP" 0 $?
+	expect_grep "serving plain HTTP" "serving HTTP on 127.0.0.1:$HTTP_PORT" "$RUN_OUT"
 	stop_run TERM
 }
 
