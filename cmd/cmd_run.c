@@ -27,7 +27,10 @@ run_check_tls(const struct settings *set)
 		return EXIT_BAD_USAGE;
 	}
 	if (!tls_server_ctx(set->tls_cert, set->tls_key, &ctx, err, sizeof(err))) {
-		log_error("%s", err);
+		if (set->was_root)
+			log_error("%s (read as %s, after dropping root)", err, set->os_user);
+		else
+			log_error("%s", err);
 		return EXIT_BAD_USAGE;
 	}
 	SSL_CTX_free(ctx);

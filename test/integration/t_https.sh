@@ -230,6 +230,13 @@ test_https_bad_pair_refused() {
 	log_msgs error "$LAST_OUT" | grep -qF 'no PEM certificate' || fail "no error about PEM$(last_output_tail)"
 	pgpod_cmd run --tls-cert "$T/tls/a.crt"
 	expect_rc "run with --tls-cert alone" 2 $?
+	if [ "$IS_ROOT" = 1 ]; then	# a key only root reads: refused now, not at its first rotation
+		cp -p "$T/tls/a.key" "$T/tls/root.key" && chown root: "$T/tls/root.key"
+		pgpod_cmd run --tls-cert "$T/tls/a.crt" --tls-key "$T/tls/root.key"
+		expect_rc "run with a key only root reads" 2 $?
+		log_msgs error "$LAST_OUT" | grep -F -- "--tls-key $T/tls/root.key" | grep -qF 'read as postgres' ||
+			fail "no error naming the key and the user reading it$(last_output_tail)"
+	fi
 	[ -e "$PGDATA/PG_VERSION" ] && fail "PGDATA was bootstrapped despite a bad TLS pair"
 	return 0
 }
