@@ -175,9 +175,12 @@ tls_server_ctx(const char *cert, const char *key, SSL_CTX **out, char *err, size
 		return false;
 	}
 	SSL_CTX_set_default_passwd_cb(ctx, tls_no_password);
-	/* no renegotiation (a client could make the server work for ever);
-	 * buffers released while a connection idles */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* no renegotiation (a client could make the server work for ever); a
+	 * client that closes its side without close_notify after its request
+	 * still gets the answer (a truncated GET is no threat here); buffers
+	 * released while a connection idles */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE
+			    | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE
 			 | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (!tls_load_cert(ctx, cert, err, errcap) || !tls_load_key(ctx, key, cert, err, errcap)) {

@@ -271,7 +271,9 @@ tlsfront_pump(struct tlsfront *f, struct tlsfront_conn *c, long long now)
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 			return true;
 		if (e != SSL_ERROR_NONE) {
-			if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST)
+			unsigned long err = ERR_peek_error();
+
+			if (ERR_GET_LIB(err) == ERR_LIB_SSL && ERR_GET_REASON(err) == SSL_R_HTTP_REQUEST)
 				tlsfront_refuse_plain(c->net);
 			return false;
 		}
