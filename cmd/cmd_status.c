@@ -1,6 +1,6 @@
 /*
  * cmd_status.c — `pgpod status` and `pgpod probe startup|liveness|readiness`:
- * ask the running pgpod over HTTP (--listen). With no pgpod running,
+ * ask the running pgpod over HTTP (--listen; HTTPS with --tls-cert). With no pgpod running,
  * status computes the document from PGDATA, and a probe fails.
  */
 #include <signal.h>
@@ -64,17 +64,21 @@ cmd_status(struct settings *set, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	if (httpc_get(set->status_listen[0] ? set->status_listen : set->listen, "/pg/status",
-		      STATUS_TIMEOUT_MS, &code, body, BODY_MAX, &refused,
-		      err, sizeof(err)) && code == 200) {
+		      set->tls_cert[0] ? set->tls_cert : NULL, STATUS_TIMEOUT_MS, &code, body,
+		      BODY_MAX, &refused, err, sizeof(err)) && code == 200) {
 		printf("%s\n", body);
 		free(body);
 		return EXIT_OK;
 	}
-	free(body);
 	if (!refused) {
-		log_error("%s", code ? "pgpod answered /pg/status with an error" : err);
+		if (code != 0)
+			log_error("pgpod answered /pg/status with HTTP %d: %.400s", code, body);
+		else
+			log_error("%s", err);
+		free(body);
 		return EXIT_RUNTIME;
 	}
+	free(body);
 	body = status_local(set);
 	if (body == NULL) {
 		log_error("out of memory");
@@ -108,8 +112,8 @@ cmd_probe(struct settings *set, int argc, char **argv)
 		log_error("usage: pgpod probe startup|liveness|readiness");
 		return EXIT_BAD_USAGE;
 	}
-	if (!httpc_get(set->listen, path, PROBE_TIMEOUT_MS, &code, body, sizeof(body), &refused, err,
-		       sizeof(err))) {
+	if (!httpc_get(set->listen, path, set->tls_cert[0] ? set->tls_cert : NULL, PROBE_TIMEOUT_MS,
+		       &code, body, sizeof(body), &refused, err, sizeof(err))) {
 		printf("%s\n", err);
 		return EXIT_RUNTIME;
 	}

@@ -48,6 +48,8 @@ static const struct command commands[] = {
 	{ "wal-restore", cmd_wal_restore, 2, false },
 };
 
+static void usage_options(FILE *out);
+
 void
 cmd_usage(FILE *out)
 {
@@ -70,7 +72,15 @@ cmd_usage(FILE *out)
 		"  status       print the instance status JSON (from the running pgpod, else from PGDATA)\n"
 		"  probe startup|liveness|readiness\n"
 		"               exit 0 when healthy, 1 when not, printing one reason line\n"
-		"\n"
+		"\n");
+	usage_options(out);
+}
+
+/* The options part of the usage. */
+static void
+usage_options(FILE *out)
+{
+	fprintf(out,
 		"Options (environment variable, default):\n"
 		"  --spec FILE            PGPOD_SPEC, /etc/pgpod/cluster.yaml\n"
 		"  --secrets-dir DIR      PGPOD_SECRETS_DIR, /etc/pgpod/secrets\n"
@@ -81,6 +91,9 @@ cmd_usage(FILE *out)
 		"  --listen ADDR:PORT     PGPOD_LISTEN, 0.0.0.0:8000\n"
 		"  --status-listen ADDR:PORT PGPOD_STATUS_LISTEN, --listen (/pg/status and /metrics\n"
 		"                         there instead, e.g. 127.0.0.1:8001: they show paths and LSNs)\n"
+		"  --tls-cert FILE        PGPOD_TLS_CERT, unset (with --tls-key: HTTPS on --listen and\n"
+		"                         --status-listen; status and probe trust this certificate)\n"
+		"  --tls-key FILE         PGPOD_TLS_KEY, unset (PEM, readable by --user)\n"
 		"  --pg-port PORT         PGPOD_PG_PORT, 5432\n"
 		"  --pg-listen ADDRS      PGPOD_PG_LISTEN, *\n"
 		"  --user NAME            PGPOD_USER, postgres (used only when started as root)\n"
@@ -293,6 +306,8 @@ parse_options(struct settings *set, int argc, char **argv)
 		{ "listen", "PGPOD_LISTEN", "0.0.0.0:8000", set->listen, sizeof(set->listen) },
 		{ "status-listen", "PGPOD_STATUS_LISTEN", "", set->status_listen,
 		  sizeof(set->status_listen) },
+		{ "tls-cert", "PGPOD_TLS_CERT", "", set->tls_cert, sizeof(set->tls_cert) },
+		{ "tls-key", "PGPOD_TLS_KEY", "", set->tls_key, sizeof(set->tls_key) },
 		{ "type", "PGPOD_BACKUP_TYPE", "incr", set->backup_type, sizeof(set->backup_type) },
 		{ "repo", "PGPOD_BACKUP_REPO", "", set->backup_repo, sizeof(set->backup_repo) },
 		{ "pg-port", "PGPOD_PG_PORT", "5432", t.pg_port, sizeof(t.pg_port) },

@@ -24,6 +24,8 @@ struct settings {
 	char run_dir[SETTINGS_PATH_MAX];
 	char listen[256];
 	char status_listen[256];	/* "" = --listen serves /pg/status and /metrics too */
+	char tls_cert[SETTINGS_PATH_MAX];	/* "" = plain HTTP; else HTTPS with tls_key */
+	char tls_key[SETTINGS_PATH_MAX];
 	int  pg_port;
 	char pg_listen[1024];
 	char user[64];

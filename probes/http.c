@@ -21,6 +21,7 @@
 #include "netaddr.h"
 #include "render.h"
 #include "status.h"
+#include "tlsfront.h"
 
 #define HTTP_THREADS     2
 #define HTTP_CONNECTIONS 12288	/* the server's own limit, above the guard's soft cap */
@@ -31,6 +32,7 @@
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct tlsfront   *tls;		/* HTTPS: accepts and hands over; NULL plain HTTP */
 	unsigned           serves;	/* HTTP_PROBES | HTTP_DOCS */
 	struct guard       guard;
 	pthread_t          sweeper;
@@ -246,24 +248,30 @@ http_listen(const char *addr, int *fd, bool *v6)
 	return true;
 }
 
+/* Plain HTTP: the daemon accepts on fd itself. HTTPS: it has no listen
+ * socket and is handed each connection once its handshake is done
+ * (tlsfront.h), so the listen option ends the list early. */
 static struct MHD_Daemon *
-http_daemon(struct http_server *s, int fd, bool v6)
+http_daemon(struct http_server *s, int fd, bool v6, bool tls)
 {
 	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG
-				| (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, http_handle, s,
+				| (v6 ? MHD_USE_IPv6 : 0)
+				| (tls ? MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC : 0),
+				0, NULL, NULL, http_handle, s,
 				MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, NULL,
-				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned) HTTP_THREADS,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_CONNECTIONS,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_CONNECTION_MEMORY,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) HTTP_TIMEOUT_S,
 				MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, s,
 				MHD_OPTION_NOTIFY_COMPLETED, http_notify_completed, s,
+				tls ? MHD_OPTION_END : MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_END);
 }
 
 bool
-http_start(const char *addr, unsigned serves, struct http_server **out)
+http_start(const char *addr, unsigned serves, const char *tls_cert, const char *tls_key,
+	   struct http_server **out)
 {
 	struct http_server *s;
 	bool v6;
@@ -281,18 +289,23 @@ http_start(const char *addr, unsigned serves, struct http_server **out)
 	guard_init(&s->guard, GUARD_HEAD_MS, GUARD_SOFT_CAP, http_drop);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
-	if ((s->daemon = http_daemon(s, fd, v6)) == NULL) {
+	if ((s->daemon = http_daemon(s, fd, v6, tls_cert != NULL)) == NULL) {
 		log_error("cannot start the HTTP server on %s (libmicrohttpd)", addr);
 		close(fd);
 		http_stop(s);
+		return false;
+	}
+	if (tls_cert != NULL && !tlsfront_start(fd, addr, tls_cert, tls_key, s->daemon, &s->tls)) {
+		http_stop(s);	/* errors have already been logged */
 		return false;
 	}
 	rc = pthread_create(&s->sweeper, NULL, http_sweeper, s);
 	s->sweeping = rc == 0;
 	if (rc != 0)
 		log_warn("no sweeper of slow HTTP clients on %s: %s", addr, strerror(rc));
-	log_info("serving HTTP on %s (%s%s%s)", addr, serves & HTTP_PROBES ? "/healthz /startupz "
-		 "/readyz" : "", serves == (HTTP_PROBES | HTTP_DOCS) ? " " : "",
+	log_info("serving %s on %s (%s%s%s)", tls_cert != NULL ? "HTTPS" : "HTTP", addr,
+		 serves & HTTP_PROBES ? "/healthz /startupz /readyz" : "",
+		 serves == (HTTP_PROBES | HTTP_DOCS) ? " " : "",
 		 serves & HTTP_DOCS ? "/pg/status /metrics" : "");
 	*out = s;
 	return true;
@@ -310,6 +323,7 @@ http_stop(struct http_server *s)
 		pthread_mutex_unlock(&s->lock);
 		pthread_join(s->sweeper, NULL);
 	}
+	tlsfront_stop(s->tls);	/* before the daemon it hands connections to */
 	if (s->daemon != NULL)
 		MHD_stop_daemon(s->daemon);
 	pthread_mutex_destroy(&s->lock);

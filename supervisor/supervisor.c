@@ -872,11 +872,13 @@ static bool
 sup_http(const struct settings *set, struct http_server **probes, struct http_server **docs)
 {
 	bool apart = set->status_listen[0] && strcmp(set->status_listen, set->listen) != 0;
+	const char *cert = set->tls_cert[0] ? set->tls_cert : NULL;
+	const char *key = set->tls_cert[0] ? set->tls_key : NULL;
 
 	*docs = NULL;
-	if (!http_start(set->listen, apart ? HTTP_PROBES : HTTP_PROBES | HTTP_DOCS, probes))
+	if (!http_start(set->listen, apart ? HTTP_PROBES : HTTP_PROBES | HTTP_DOCS, cert, key, probes))
 		return false;	/* errors have already been logged */
-	if (apart && !http_start(set->status_listen, HTTP_DOCS, docs)) {
+	if (apart && !http_start(set->status_listen, HTTP_DOCS, cert, key, docs)) {
 		http_stop(*probes);
 		*probes = NULL;
 		return false;

@@ -61,7 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_init(null >= 0 ? null : 2, LOG_ERROR);
 	status_init("fuzz-1", "/var/lib/postgresql/data", 16 * 1024 * 1024);
 	snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
-	if (!http_start(listen, HTTP_PROBES | HTTP_DOCS, &srv))
+	if (!http_start(listen, HTTP_PROBES | HTTP_DOCS, NULL, NULL, &srv))
 		abort();
 	server.sin_family = AF_INET;
 	server.sin_port = htons(port);
