@@ -7,6 +7,8 @@
 #   make fuzz       libFuzzer targets (clang), each for FUZZ_SECONDS (default 60)
 #   make install    install to $(DESTDIR)$(PREFIX)/bin
 #   make SANITIZE=1 build with ASan/UBSan
+#   make static     ./pgpod-static: one static executable (musl), its libraries
+#                   built from pinned Debian source packages (scripts/static.sh)
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -16,10 +18,11 @@ PG_LIB  := $(shell pg_config --libdir 2>/dev/null)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS  ?= -O2 -g
-COMMON_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+# what every build of pgpod's own code shares; the system's headers come after
+PGPOD_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
-           -I. -Ilib -I$(PG_INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
-           -DPGPOD_VERSION='"$(VERSION)"'
+           -I. -Ilib -DPGPOD_VERSION='"$(VERSION)"'
+COMMON_CFLAGS := $(PGPOD_CFLAGS) -I$(PG_INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  += $(COMMON_CFLAGS)
 LDLIBS  += -L$(PG_LIB) -lpq $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -36,7 +39,7 @@ CMD_OBJ    := $(CMD_SRC:.c=.o)
 UNIT_SRC   := $(wildcard test/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:.c=)
 
-.PHONY: all check unit integration shape fuzz fuzz-short deps install clean
+.PHONY: all check unit integration shape fuzz fuzz-short deps install clean static static-libs
 all: pgpod
 
 pgpod: $(CMD_OBJ) libpgpod.a
@@ -92,6 +95,40 @@ fuzz: $(FUZZ_BIN)
 fuzz-short: $(FUZZ_BIN)
 	@test/fuzz/run.sh 10 $(FUZZ_BIN)
 
+# The static executable: scripts/static.sh builds the libraries once into
+# build/static/prefix (stamps make a second run quick), then pgpod's sources
+# are compiled again by musl-gcc into build/static/obj/ and linked -static.
+STATIC_DIR    := build/static
+STATIC_PREFIX := $(STATIC_DIR)/prefix
+STATIC_CC     ?= musl-gcc
+MUSL_VERSION  := $(shell /lib/ld-musl-x86_64.so.1 2>&1 | sed -n 's/^Version //p')
+STATIC_CFLAGS := -O2 $(PGPOD_CFLAGS) -I$(STATIC_PREFIX)/include \
+                 -DPGPOD_STATIC -DPGPOD_LIBC='"musl $(MUSL_VERSION)"'
+# musl's default thread stack is 128 KiB (glibc's 8 MiB); the size in
+# PT_GNU_STACK raises it for every thread, libmicrohttpd's included.
+STATIC_LDFLAGS := -static -s -Wl,-z,stack-size=1048576 -Wl,--gc-sections
+STATIC_LIBS   := -L$(STATIC_PREFIX)/lib -lpq -lpgcommon_shlib -lpgport_shlib \
+                 -lssl -lcrypto -ljson-c -lyaml -lmicrohttpd -lpthread
+STATIC_OBJ    := $(addprefix $(STATIC_DIR)/obj/,$(CMD_SRC:.c=.o) $(LIB_SRC:.c=.o))
+STATIC_STAMPS := $(addprefix $(STATIC_DIR)/stamp/,openssl libpq json-c libyaml libmicrohttpd)
+
+static:
+	@scripts/static.sh
+	@$(MAKE) --no-print-directory pgpod-static
+
+static-libs:
+	@scripts/static.sh
+
+$(STATIC_STAMPS):
+	@scripts/static.sh
+
+$(STATIC_DIR)/obj/%.o: %.c $(STATIC_STAMPS)
+	@mkdir -p $(dir $@)
+	$(STATIC_CC) $(STATIC_CFLAGS) -MMD -MP -c -o $@ $<
+
+pgpod-static: $(STATIC_OBJ)
+	$(STATIC_CC) $(STATIC_LDFLAGS) -o $@ $(STATIC_OBJ) $(STATIC_LIBS)
+
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory shape
@@ -106,6 +143,7 @@ install: pgpod
 clean:
 	rm -f pgpod libpgpod.a $(LIB_OBJ) $(CMD_OBJ) $(UNIT_BIN) \
 	      $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
-	rm -rf $(FUZZ_DIR)
+	rm -rf $(FUZZ_DIR) $(STATIC_DIR)/obj
+	rm -f pgpod-static
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(STATIC_OBJ:.o=.d)
