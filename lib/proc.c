@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -384,7 +385,6 @@ proc_reader(void *arg)
 	return NULL;
 }
 
-/* In the child: never returns. */
 /* The core-size limit pgpod had before proc_protect_secrets lowered it:
  * children (postgres) get it back. */
 static struct rlimit proc_core_limit;
@@ -405,6 +405,29 @@ proc_protect_secrets(void)
 	}
 }
 
+/* Close every descriptor from lowfd up, in a forked child (async-signal-safe):
+ * glibc has closefrom(); musl (`make static`) has not, so there the
+ * close_range system call (Linux 5.9), and on an older kernel a loop up to
+ * the descriptor limit. */
+static void
+proc_closefrom(int lowfd)
+{
+#if defined(__GLIBC__)
+	closefrom(lowfd);
+#else
+	struct rlimit rl;
+	long max = 65536;
+
+	if (syscall(SYS_close_range, (unsigned) lowfd, ~0U, 0) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = (long) rl.rlim_cur;
+	for (long fd = lowfd; fd < max; fd++)
+		(void) close((int) fd);
+#endif
+}
+
+/* In the child: never returns. */
 static void __attribute__((noreturn))
 proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 	   bool new_pgroup, pid_t parent, const char *in_path)
@@ -429,7 +452,7 @@ proc_child(const struct argv *args, const struct argv *envp, int out_fd,
 	devnull = open(in_path != NULL ? in_path : "/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
 		_exit(127);
-	closefrom(3);
+	proc_closefrom(3);
 	execve(args->v[0], args->v, envp->v);
 	{
 		int code = (errno == ENOENT) ? 127 : 126;
