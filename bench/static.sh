@@ -44,22 +44,35 @@ for b in "$dyn" "$sta"; do
 		"$(file -b "$b" | cut -d, -f1-5)"
 done
 
-# mean wall time of one `pgpod version` in microseconds, over $runs runs
-# (`version` also runs `postgres --version` when it finds PostgreSQL)
-declare -A total=([dyn]=0 [sta]=0)
-for ((i = 0; i < runs; i++)); do
-	for k in dyn sta; do
-		b=$dyn
-		[ "$k" = sta ] && b=$sta
-		t0=$(date +%s%N)
-		"$b" version >/dev/null
-		t1=$(date +%s%N)
-		total[$k]=$((total[$k] + t1 - t0))
+# the shared libraries the dynamic one loads (ldd's resolved paths, sizes of
+# the files they point to)
+libs=$(ldd "$dyn" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+printf '%-14s %d shared libraries (ldd), %d bytes of files\n' "$(basename "$dyn")" \
+	"$(wc -l <<<"$libs")" "$(xargs stat -L -c %s <<<"$libs" | awk '{ t += $1 } END { print t }')"
+
+# mean wall time of one run of `pgpod ARGS` in microseconds over $runs runs,
+# the two binaries alternating
+startup() {
+	local k b t0 t1
+	declare -A total=([dyn]=0 [sta]=0)
+	for ((i = 0; i < runs; i++)); do
+		for k in dyn sta; do
+			b=$dyn
+			[ "$k" = sta ] && b=$sta
+			t0=$(date +%s%N)
+			"$b" "$@" >/dev/null
+			t1=$(date +%s%N)
+			total[$k]=$((total[$k] + t1 - t0))
+		done
 	done
-done
-echo "== start-up: \`pgpod version\`, mean of $runs runs each, alternating"
-printf '%-14s %6d us\n' "$(basename "$dyn")" $((total[dyn] / runs / 1000)) \
-	"$(basename "$sta")" $((total[sta] / runs / 1000))
+	echo "== start-up: \`pgpod $*\`, mean of $runs runs each, alternating"
+	printf '%-14s %6d us\n' "$(basename "$dyn")" $((total[dyn] / runs / 1000)) \
+		"$(basename "$sta")" $((total[sta] / runs / 1000))
+}
+# `version` also runs `postgres -V` when it finds PostgreSQL; `--help` starts
+# and exits with nothing else
+startup version
+startup --help
 
 mkdir -p "$work/secrets/app-secret"
 printf 'app' >"$work/secrets/app-secret/username"
