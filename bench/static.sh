@@ -101,7 +101,11 @@ for ((i = 0; i < 600; i++)); do
 	ready 1 && ready 2 && break
 	sleep 0.2
 done
-ready 1 && ready 2 || { tail -5 "$work"/1/log "$work"/2/log; echo "static-bench: not ready after 120 s" >&2; exit 1; }
+if ! { ready 1 && ready 2; }; then
+	tail -5 "$work"/1/log "$work"/2/log
+	echo "static-bench: not ready after 120 s" >&2
+	exit 1
+fi
 sleep 2	# the first status round done in both
 echo "== \`pgpod run\` on the example spec, /readyz 200, side by side"
 n=1

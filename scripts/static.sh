@@ -132,6 +132,7 @@ unpack() {
 # providers or DSOs; the configuration and CA paths are Debian's (openssl.cnf
 # in /usr/lib/ssl, certificates in /etc/ssl/certs through its links).
 build_openssl() {
+	# shellcheck disable=SC2086 # LIB_CFLAGS: flags, split on purpose
 	CC=$MUSL_CC ./Configure linux-x86_64 --prefix="$PREFIX" --libdir=lib \
 		--openssldir=/usr/lib/ssl \
 		no-shared no-module no-dso no-engine no-tests no-afalgeng no-devcryptoeng \
