@@ -101,8 +101,8 @@ fuzz-short: $(FUZZ_BIN)
 STATIC_DIR    := build/static
 STATIC_PREFIX := $(STATIC_DIR)/prefix
 STATIC_CC     ?= musl-gcc
-MUSL_VERSION  := $(shell /lib/ld-musl-x86_64.so.1 2>&1 | sed -n 's/^Version //p')
-STATIC_CFLAGS := -O2 $(PGPOD_CFLAGS) -I$(STATIC_PREFIX)/include \
+MUSL_VERSION   = $(shell /lib/ld-musl-x86_64.so.1 2>&1 | sed -n 's/^Version //p')
+STATIC_CFLAGS  = -O2 $(PGPOD_CFLAGS) -I$(STATIC_PREFIX)/include \
                  -DPGPOD_STATIC -DPGPOD_LIBC='"musl $(MUSL_VERSION)"'
 # musl's default thread stack is 128 KiB (glibc's 8 MiB); the size in
 # PT_GNU_STACK raises it for every thread, libmicrohttpd's included.
