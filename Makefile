@@ -6,6 +6,8 @@
 #   make shape      no include cycle within a folder, no function over 60 lines
 #   make fuzz       libFuzzer targets (clang), each for FUZZ_SECONDS (default 60)
 #   make install    install to $(DESTDIR)$(PREFIX)/bin
+#   make static     ./pgpod-static: one static executable (musl, pinned Debian sources)
+#   make check-static  the static executable as PID 1 in an empty root, and integration files
 #   make SANITIZE=1 build with ASan/UBSan
 #   make static     ./pgpod-static: one static executable (musl), its libraries
 #                   built from pinned Debian source packages (scripts/static.sh)
@@ -39,7 +41,7 @@ CMD_OBJ    := $(CMD_SRC:.c=.o)
 UNIT_SRC   := $(wildcard test/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:.c=)
 
-.PHONY: all check unit integration shape fuzz fuzz-short deps install clean static static-libs
+.PHONY: all check unit integration shape fuzz fuzz-short deps install clean static static-libs check-static
 all: pgpod
 
 pgpod: $(CMD_OBJ) libpgpod.a
@@ -118,6 +120,13 @@ static:
 
 static-libs:
 	@scripts/static.sh
+
+# The static executable held to tests (root): it runs as PID 1 in an empty
+# root (test/static/run_anywhere.sh), then integration files against it.
+check-static: static
+	bash test/static/run_anywhere.sh ./pgpod-static
+	PGPOD_BIN=$(CURDIR)/pgpod-static test/integration/run.sh t_run.sh t_initdb_examples.sh \
+		t_https.sh t_tls.sh t_import.sh
 
 $(STATIC_STAMPS):
 	@scripts/static.sh
