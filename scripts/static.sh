@@ -236,7 +236,7 @@ build_one() {
 }
 
 main() {
-	local name pkg ver file sum line want=("$@") todo=()
+	local name pkg ver file sum line want=("$@") missing=()
 	mkdir -p "$DL" "$SRC" "$PREFIX" "$STAMPS" "$LOGS"
 	while read -r name pkg ver file sum; do
 		case $name in '' | '#'*) continue ;; esac
@@ -248,15 +248,15 @@ main() {
 		if [ "$(cat "$STAMPS/$name" 2>/dev/null)" = "${KEY[$name]}" ]; then
 			continue
 		fi
-		todo+=("$line ${KEY[$name]}")
+		missing+=("$line ${KEY[$name]}")
 	done <"$SOURCES"
-	if [ "${#todo[@]}" -eq 0 ]; then
+	if [ "${#missing[@]}" -eq 0 ]; then
 		say "libraries up to date in ${PREFIX#"$ROOT"/}"
 		return 0
 	fi
 	ensure_tools
 	make_compiler
-	for line in "${todo[@]}"; do
+	for line in "${missing[@]}"; do
 		# shellcheck disable=SC2086 # the fields of one line
 		build_one $line
 	done

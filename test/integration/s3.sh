@@ -29,6 +29,13 @@
 # the rule "passwords never go through the environment" holds anyway: write
 # them to a 0600 configuration file.
 
+# boto3 (barman-cloud) takes settings from AWS_* variables too: only the
+# files a test writes count.
+for _v in $(compgen -e); do
+	case $_v in AWS_*) unset "$_v" ;; esac
+done
+unset _v
+
 # Where scripts/deps.sh installs s3rver (keep the two in step).
 IT_S3RVER_PREFIX=${IT_S3RVER_PREFIX:-/opt/pgpod-test/s3rver}
 IT_TIMEOUT_S3=${IT_TIMEOUT_S3:-30} # s3rver start until it answers

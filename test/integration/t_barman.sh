@@ -8,12 +8,6 @@
 . "$(dirname "$0")/source.sh"
 . "$(dirname "$0")/s3.sh"
 
-# boto3 takes settings from AWS_* variables too: only our files count.
-for _v in $(compgen -e); do
-	case $_v in AWS_*) unset "$_v" ;; esac
-done
-unset _v
-
 BUCKET=pgpod-barman
 
 # cnpg_spec FILE [PARALLEL]: Cluster "wal-arch" archiving to s3://$BUCKET/,
@@ -295,6 +289,21 @@ replica_spec() {
 	sed -i '/^      recoveryTarget:$/d; /^        {}$/d' "$1"
 }
 
+# replica_setup: A (spec.yaml) running with row 1 in a backup and row 2
+# after it (a_pid, A_RUN, A_PORT); then PGDATA, RUN, ports and r.yaml for
+# the replica cluster.
+replica_setup() {
+	pgpod_run_bg
+	a_pid=$RUN_PID A_RUN=$RUN A_PORT=$PORT
+	wait_code /readyz 200 60 || { fail "A not ready$(last_output_tail)"; return 1; }
+	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null
+	base_backup || return 1
+	a_sql "INSERT INTO t VALUES (2)" >/dev/null
+	PGDATA=$T/r/pgdata RUN=$T/rrun SOCK=$T/rrun
+	alloc_port PORT && alloc_port HTTP_PORT || return 1
+	replica_spec "$T/r.yaml"
+}
+
 archive_lag_is() { [ "$(status_json .archiveLagBytes)" = "$1" ]; }
 a_sql() { as_pg "$PG_BIN/psql" -X -q -At -h "$A_RUN" -p "$A_PORT" -U postgres -d postgres -c "$1"; }
 r_rows() { psql_su postgres "SELECT coalesce(string_agg(x::text, ',' ORDER BY x), '') FROM t" 2>/dev/null; }
@@ -307,16 +316,7 @@ test_replica_cluster_from_object_store() {
 	local seg a_pid
 	store_up || return
 	cnpg_spec "$T/spec.yaml" 4
-	pgpod_run_bg
-	a_pid=$RUN_PID A_RUN=$RUN A_PORT=$PORT
-	wait_code /readyz 200 60 || { fail "A not ready$(last_output_tail)"; return; }
-	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null
-	base_backup || return
-	a_sql "INSERT INTO t VALUES (2)" >/dev/null
-
-	PGDATA=$T/r/pgdata RUN=$T/rrun SOCK=$T/rrun
-	alloc_port PORT && alloc_port HTTP_PORT || return
-	replica_spec "$T/r.yaml"
+	replica_setup || return
 	expect_grep "the sample's shape" "source: origin" "$T/r.yaml"
 	pgpod_run_bg
 	wait_code /readyz 200 120 || { fail "the replica cluster is not ready$(last_output_tail)"; return; }
@@ -351,16 +351,7 @@ test_replica_cluster_from_store_and_streaming() {
 	store_up || return
 	cnpg_spec "$T/spec.yaml" 4
 	sed -i 's/^  instances: 1$/  instances: 1\n  postgresql:\n    pg_hba:\n      - local replication postgres peer map=pgpod/' "$T/spec.yaml"
-	pgpod_run_bg
-	a_pid=$RUN_PID A_RUN=$RUN A_PORT=$PORT
-	wait_code /readyz 200 60 || { fail "A not ready$(last_output_tail)"; return; }
-	a_sql "CREATE TABLE t (x int); INSERT INTO t VALUES (1)" >/dev/null
-	base_backup || return
-	a_sql "INSERT INTO t VALUES (2)" >/dev/null
-
-	PGDATA=$T/r/pgdata RUN=$T/rrun SOCK=$T/rrun
-	alloc_port PORT && alloc_port HTTP_PORT || return
-	replica_spec "$T/r.yaml"
+	replica_setup || return
 	sed -i "s|^    - name: origin$|    - name: origin\n      connectionParameters:\n        host: $A_RUN\n        port: \"$A_PORT\"\n        user: postgres\n        dbname: postgres|" "$T/r.yaml"
 	pgpod_run_bg
 	wait_code /readyz 200 120 || { fail "the replica cluster is not ready$(last_output_tail)"; return; }

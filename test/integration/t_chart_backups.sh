@@ -8,12 +8,6 @@
 . "$(dirname "$0")/source.sh"
 . "$(dirname "$0")/s3.sh"
 
-# boto3 takes settings from AWS_* variables too: only our files count.
-for _v in $(compgen -e); do
-	case $_v in AWS_*) unset "$_v" ;; esac
-done
-unset _v
-
 BUCKET=pgpod-chart
 NAME=chart-arch
 
