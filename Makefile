@@ -8,9 +8,9 @@
 #   make install    install to $(DESTDIR)$(PREFIX)/bin
 #   make static     ./pgpod-static: one static executable (musl, pinned Debian sources)
 #   make check-static  the static executable as PID 1 in an empty root, and integration files
+#   make image      the OCI image (container/build.sh: mmdebstrap + buildah, pgpod-static)
+#   make check-image the image run with podman as `docker run` runs it
 #   make SANITIZE=1 build with ASan/UBSan
-#   make static     ./pgpod-static: one static executable (musl), its libraries
-#                   built from pinned Debian source packages (scripts/static.sh)
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -41,7 +41,7 @@ CMD_OBJ    := $(CMD_SRC:.c=.o)
 UNIT_SRC   := $(wildcard test/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:.c=)
 
-.PHONY: all check unit integration shape fuzz fuzz-short deps install clean static static-libs check-static
+.PHONY: all check unit integration shape fuzz fuzz-short deps install clean static static-libs check-static image check-image
 all: pgpod
 
 pgpod: $(CMD_OBJ) libpgpod.a
@@ -127,6 +127,15 @@ check-static: static
 	bash test/static/run_anywhere.sh ./pgpod-static
 	PGPOD_BIN=$(CURDIR)/pgpod-static test/integration/run.sh t_run.sh t_initdb_examples.sh \
 		t_https.sh t_tls.sh t_import.sh
+
+# The OCI image over a Debian 12 root, and its test with podman (root or sudo)
+IMAGE ?= localhost/pgpod:latest
+
+image: static
+	bash container/build.sh $(IMAGE)
+
+check-image: image
+	bash test/container/run_image.sh $(IMAGE)
 
 $(STATIC_STAMPS):
 	@scripts/static.sh

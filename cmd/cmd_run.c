@@ -37,6 +37,20 @@ run_check_tls(const struct settings *set)
 	return EXIT_OK;
 }
 
+/* pgpod gives up before the supervisor starts (a spec error, a missing
+ * Secret, an unusable --run-dir): the termination log says why, as the
+ * supervisor's own giving up does. */
+static int
+run_refused(const struct settings *set, int rc)
+{
+	char reason[700];
+
+	snprintf(reason, sizeof(reason), "pgpod run refused to start (exit %d): %s", rc,
+		 log_first_error()[0] ? log_first_error() : "see the container's log");
+	log_termination(set->termination_log, reason);
+	return rc;
+}
+
 int
 cmd_run(struct settings *set, int argc, char **argv)
 {
@@ -50,17 +64,17 @@ cmd_run(struct settings *set, int argc, char **argv)
 		return EXIT_BAD_USAGE;
 	}
 	if ((set->tls_cert[0] != 0) != (set->tls_key[0] != 0))
-		return run_check_tls(set);	/* a usage error, before anything is read */
+		return run_refused(set, run_check_tls(set));	/* before anything is read */
 	rc = cmd_load_spec(set, &spec, &in);
 	if (rc != EXIT_OK)
-		return rc;
+		return run_refused(set, rc);
 	rc = cmd_drop_privileges(set);
 	if (rc == EXIT_OK)
 		rc = run_check_tls(set);
 	if (rc != EXIT_OK) {
 		inputs_free(&in);
 		spec_free(spec);
-		return rc;
+		return run_refused(set, rc);
 	}
 	return supervisor_run(set, spec, &in);
 }

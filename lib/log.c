@@ -5,6 +5,8 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 static int log_fd = 1;
 static enum log_level log_min = LOG_INFO;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char log_first[512];	/* the first error of pgpod's own, under log_lock */
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
 
@@ -156,6 +160,16 @@ log_msg(enum log_level level, const char *logger, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
+	if (level == LOG_ERROR) {
+		pthread_mutex_lock(&log_lock);
+		if (log_first[0] == '\0') {
+			size_t k = (size_t) n < sizeof(log_first) ? (size_t) n : sizeof(log_first) - 1;
+
+			memcpy(log_first, msg, k);
+			log_first[k] = '\0';
+		}
+		pthread_mutex_unlock(&log_lock);
+	}
 	log_emit(level, logger, msg, (size_t) n < sizeof(msg) ? (size_t) n : sizeof(msg) - 1, NULL, 0);
 }
 
@@ -174,4 +188,31 @@ log_fields(enum log_level level, const char *logger, const struct log_field *fie
 	if (level < log_min)
 		return;
 	log_emit(level, logger, text, len, fields, nfields);
+}
+
+const char *
+log_first_error(void)
+{
+	return log_first;
+}
+
+void
+log_termination(const char *path, const char *reason)
+{
+	bool dflt = strcmp(path, "/dev/termination-log") == 0;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | (dflt ? 0 : O_CREAT), 0644);
+	size_t len = strlen(reason);
+	bool ok;
+
+	if (fd < 0) {
+		if (!dflt || errno != ENOENT)
+			log_warn("cannot open the termination log %s: %s", path, strerror(errno));
+		return;
+	}
+	ok = write(fd, reason, len) == (ssize_t) len && write(fd, "\n", 1) == 1
+		&& (fsync(fd) == 0 || errno == EINVAL || errno == EROFS);
+	if (!ok)
+		log_warn("cannot write the termination log %s: %s", path, strerror(errno));
+	if (close(fd) != 0)
+		log_warn("cannot close the termination log %s: %s", path, strerror(errno));
 }

@@ -42,6 +42,15 @@ void log_fields(enum log_level level, const char *logger, const struct log_field
  * never writing past cap (the output is truncated instead). */
 size_t log_json_escape(char *buf, size_t len, size_t cap, const char *s, size_t slen);
 
+/* The first error pgpod logged of its own (not a child's line), "" when
+ * none: what a command that gives up early says in the termination log. */
+const char *log_first_error(void);
+
+/* Write reason to the termination log at path, where `kubectl describe
+ * pod` shows why the container ended. Kubernetes' default path,
+ * /dev/termination-log, is used only when it exists; another is created. */
+void log_termination(const char *path, const char *reason);
+
 #define log_debug(...) log_msg(LOG_DEBUG, "pgpod", __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, "pgpod", __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, "pgpod", __VA_ARGS__)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/deps.sh — install every Debian 12 package that building and testing
-# pgpod needs, and the en_US (UTF-8) locale the integration tests use.
+# pgpod needs (the static build's musl and the image's mmdebstrap, buildah
+# and podman included), and the en_US (UTF-8) locale the integration tests use.
 #
 # Idempotent and quick: when everything is present it prints one line and
 # exits 0 (`make check` calls it every time). Otherwise it installs only what
@@ -24,6 +25,9 @@ PACKAGES=(
 	valgrind python3 jq curl wrk hyperfine
 	clang libclang-rt-14-dev
 	nodejs npm
+	musl-tools linux-libc-dev cmake
+	podman buildah mmdebstrap runc crun conmon netavark aardvark-dns fuse-overlayfs
+	uidmap slirp4netns catatonit containernetworking-plugins
 )
 LOCALE_NAME=en_US		# exact name, as `locale -a` prints it; codeset UTF-8
 CREATECLUSTER=/etc/postgresql-common/createcluster.conf

@@ -97,31 +97,6 @@ sup_max_lag(const struct sup *s)
 
 /* ---- giving up ---- */
 
-/* Write why pgpod gives up where `kubectl describe pod` shows it. The
- * default path is used only when Kubernetes made it; a path the user
- * chose is created. */
-static void
-sup_termination_log(const struct sup *s, const char *reason)
-{
-	const char *path = s->set->termination_log;
-	bool dflt = strcmp(path, "/dev/termination-log") == 0;
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | (dflt ? 0 : O_CREAT), 0644);
-	size_t len = strlen(reason);
-	bool ok;
-
-	if (fd < 0) {
-		if (!dflt || errno != ENOENT)
-			log_warn("cannot open the termination log %s: %s", path, strerror(errno));
-		return;
-	}
-	ok = write(fd, reason, len) == (ssize_t) len && write(fd, "\n", 1) == 1
-		&& (fsync(fd) == 0 || errno == EINVAL || errno == EROFS);
-	if (!ok)
-		log_warn("cannot write the termination log %s: %s", path, strerror(errno));
-	if (close(fd) != 0)
-		log_warn("cannot close the termination log %s: %s", path, strerror(errno));
-}
-
 static void
 sup_give_up(struct sup *s, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -135,7 +110,7 @@ sup_give_up(struct sup *s, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	sup_termination_log(s, reason);
+	log_termination(s->set->termination_log, reason);
 	st = status_lock();
 	snprintf(st->failure, sizeof(st->failure), "%s", reason);
 	status_unlock();

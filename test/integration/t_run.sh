@@ -54,4 +54,16 @@ test_run_on_bootstrapped_pgdata_stops_on_sigint() {
 	stop_run TERM
 }
 
+# pgpod run refused before the supervisor starts (here the spec's Secret is
+# not mounted): exit 2, nothing written to PGDATA, and the termination log
+# (a path given here; Kubernetes' /dev/termination-log in a pod) says why.
+test_run_refused_says_why_in_the_termination_log() {
+	use_spec run-hba.yaml
+	pgpod_cmd run --termination-log "$T/termination-log"
+	expect_rc "pgpod run without its Secret" 2 $?
+	expect_grep "the termination log" 'pgpod run refused to start (exit 2): spec.bootstrap.initdb.secret.name: secret "app-secret" does not exist' "$T/termination-log"
+	[ -e "$PGDATA" ] && [ -n "$(ls -A "$PGDATA")" ] && fail "PGDATA was written: $(ls -A "$PGDATA")"
+	return 0
+}
+
 run_tests
