@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -408,6 +409,52 @@ test_file_name_safe(void **state)
 	assert_false(file_name_safe("nl\n"));
 }
 
+/* The first error pgpod logs is kept (for the termination log); later
+ * ones and warnings do not replace it. The termination log is created at a
+ * path of the user's, holds the reason and a newline, and Kubernetes'
+ * default path is never created where it does not exist. */
+static void
+test_log_first_error_and_termination(void **state)
+{
+	char dir[] = "/tmp/pgpod-unit-term.XXXXXX", path[64], buf[128];
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	FILE *f;
+	size_t n;
+
+	(void) state;
+	assert_true(devnull >= 0);
+	log_init(devnull, LOG_INFO);
+	assert_string_equal(log_first_error(), "");
+	log_warn("a warning is not an error");
+	assert_string_equal(log_first_error(), "");
+	log_error("secret \"%s\" does not exist", "app");
+	log_error("the spec is invalid (1 error)");
+	assert_string_equal(log_first_error(), "secret \"app\" does not exist");
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/term", dir);
+	log_termination(path, log_first_error());
+	assert_non_null(f = fopen(path, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_string_equal(buf, "secret \"app\" does not exist\n");
+	log_termination(path, "shorter");	/* truncated, not appended */
+	assert_non_null(f = fopen(path, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_string_equal(buf, "shorter\n");
+	unlink(path);
+	rmdir(dir);
+	if (access("/dev/termination-log", F_OK) != 0) {
+		log_termination("/dev/termination-log", "never created");
+		assert_int_not_equal(access("/dev/termination-log", F_OK), 0);
+	}
+	log_init(1, LOG_INFO);
+	close(devnull);
+}
+
 int
 main(void)
 {
@@ -429,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_netaddr),
 		cmocka_unit_test(test_file_read_regular_only),
 		cmocka_unit_test(test_file_name_safe),
+		cmocka_unit_test(test_log_first_error_and_termination),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
