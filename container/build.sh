@@ -47,7 +47,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 [ -x pgpod-static ] || die "./pgpod-static is missing: run make static first (make image does)"
-file -b pgpod-static 2>/dev/null | grep -q 'statically linked' ||
+# static: no program interpreter, no shared library needed (binutils' readelf)
+headers=$(readelf -l -d pgpod-static 2>&1) || die "./pgpod-static is not an ELF executable: run make static again"
+! grep -q -e 'INTERP' -e '(NEEDED)' <<<"$headers" ||
 	die "./pgpod-static is not a static executable: run make static again"
 
 mkdir -p "$WORK/debs"
