@@ -20,6 +20,23 @@
 #      to a raw postgres on the same PGDATA (the goal: <= 1.5x).
 #
 #   bench/supervisor.sh [-d SECONDS] [-n KILLS]
+#   bench/supervisor.sh -b BIN [-d SECONDS] [-n ROUNDS] [-c SCALE]
+#
+# With -b, two builds side by side in one run instead (e.g. -b ./pgpod-static
+# against PGPOD, default ./pgpod; both copied into the work directory first),
+# each `pgpod run` on a PGDATA and ports of its own, both running at once:
+# VmRSS and RssAnon once /readyz is 200 (and again after the HTTP load); the
+# start-up time of `pgpod version` (mean of STARTUP_RUNS, default 100); /readyz
+# req/s with wrk at the two loads above (median of ROUNDS runs); kill -9 of the
+# postmaster until /readyz is 200 (median of ROUNDS); a clean stop, SIGTERM
+# until pgpod has exited (median of ROUNDS; pgpod is started again after
+# each). The builds alternate run by run (A B, then B A) so that both share
+# the machine's disturbances. Then bench/clone.sh runs once per build
+# (PGPOD=BIN, -s SCALE -n ROUNDS -j ROUNDS; default scale 50, -c 0 skips it):
+# each run measures its pgpod against bare pg_basebackup in that run, so the
+# ratios are what compares. A table at the end: a column per build and the
+# ratio of the second to the first. No raw postgres, no hostile clients, no
+# Patroni in this mode.
 #
 # Patroni is compared when `patroni` and python3-pysyncobj are installed
 # (apt-get install patroni python3-pysyncobj): it runs with its built-in
@@ -33,17 +50,29 @@ cd "$(dirname "$0")/.."
 
 DURATION=5
 KILLS=5
-while getopts d:n: o; do
+BIN2=
+CLONE_SCALE=50
+while getopts d:n:b:c: o; do
 	case $o in
 	d) DURATION=$OPTARG ;;
 	n) KILLS=$OPTARG ;;
-	*) echo "usage: $0 [-d SECONDS] [-n KILLS]" >&2; exit 2 ;;
+	b) BIN2=$OPTARG ;;
+	c) CLONE_SCALE=$OPTARG ;;
+	*) echo "usage: $0 [-d SECONDS] [-n KILLS] | -b BIN [-d SECONDS] [-n ROUNDS] [-c SCALE]" >&2; exit 2 ;;
 	esac
 done
+[[ $KILLS =~ ^[1-9][0-9]*$ ]] || { echo "-n wants a positive integer" >&2; exit 2; }
+[[ $CLONE_SCALE =~ ^[0-9]+$ ]] || { echo "-c wants a non-negative integer" >&2; exit 2; }
 PGPOD=${PGPOD:-$PWD/pgpod}
 PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
 command -v wrk >/dev/null || { echo "wrk is missing (scripts/deps.sh installs it)" >&2; exit 1; }
 [ -x "$PGPOD" ] || make -s
+# BIN relative to where the script was started (cd above set OLDPWD)
+case $BIN2 in '' | /*) ;; *) BIN2=$OLDPWD/$BIN2 ;; esac
+if [ -n "$BIN2" ] && [ ! -x "$BIN2" ]; then
+	echo "$BIN2 is not an executable (make static builds ./pgpod-static)" >&2
+	exit 1
+fi
 
 W=$(mktemp -d /tmp/pgpod-bench.XXXXXX)
 chmod 755 "$W"
@@ -51,10 +80,14 @@ PID=
 RAW=
 PATRONI=
 SLOW=
+CLONE=
+declare -A RUN=()	# -b: the `pgpod run` of each build, by A and B
 cleanup() {
 	local p f
-	for p in $PID $PATRONI; do
-		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	# a child stopped by SIGTERM may exit 143: under set -e that would end
+	# the cleanup before the work directory goes
+	for p in $PID $PATRONI "${RUN[@]}" $CLONE; do
+		{ kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; } || true
 	done
 	# a raw postgres still running: immediate stop, by its postmaster.pid
 	f=$W/data/pgdata/postmaster.pid
@@ -74,10 +107,12 @@ chmod 644 "$W/spec.yaml"
 
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1"; }
+# wait_ready [PORT [TRIES]]: /readyz 200 on PORT (default $HTTP), asked
+# every 10 ms, at most TRIES (default 600) times
 wait_ready() {
 	local i
-	for i in $(seq 1 600); do
-		[ "$(code "$HTTP/readyz")" = 200 ] && return 0
+	for i in $(seq 1 "${2:-600}"); do
+		[ "$(code "${1:-$HTTP}/readyz")" = 200 ] && return 0
 		sleep 0.01
 	done
 	return 1
@@ -111,7 +146,7 @@ mem_line() {
 	pss=$(awk '/^Pss:/ {print $2}' "/proc/$2/smaps_rollup" 2>/dev/null || echo "?")
 	awk -v who="$1" -v pss="$pss" '
 		/^VmRSS/ {rss = $2} /^VmHWM/ {hwm = $2} /^RssAnon/ {anon = $2} /^Threads/ {thr = $2}
-		END {printf "%-11s VmRSS %6d kB  VmHWM %6d kB  RssAnon %6d kB  Pss %6s kB  threads %d\n",
+		END {printf "%-13s VmRSS %6d kB  VmHWM %6d kB  RssAnon %6d kB  Pss %6s kB  threads %d\n",
 			who, rss, hwm, anon, pss, thr}' "/proc/$2/status"
 }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
@@ -153,6 +188,216 @@ while time.time() < end:
 ' "$HTTP" "$1" "$2" &
 	SLOW=$!
 }
+
+# ---- -b BIN: two builds side by side ----------------------------------------
+if [ -n "$BIN2" ]; then
+	STARTUP_RUNS=${STARTUP_RUNS:-100}
+	[[ $STARTUP_RUNS =~ ^[1-9][0-9]*$ ]] || { echo "STARTUP_RUNS wants a positive integer" >&2; exit 2; }
+	declare -A BIN=() NAME=() SPORT=() SHTTP=() VAL=()
+	mkdir -p "$W/A/bin" "$W/B/bin"
+	# copies: a rebuild during the run does not change what is measured
+	cp "$PGPOD" "$W/A/bin/"
+	cp "$BIN2" "$W/B/bin/"
+	BIN[A]=$W/A/bin/$(basename "$PGPOD")
+	BIN[B]=$W/B/bin/$(basename "$BIN2")
+	NAME[A]=$(basename "$PGPOD")
+	NAME[B]=$(basename "$BIN2")
+	[ "${NAME[A]}" != "${NAME[B]}" ] || { NAME[A]="A ${NAME[A]}"; NAME[B]="B ${NAME[B]}"; }
+	SPORT[A]=$PORT
+	SPORT[B]=$((PORT + 1))
+	SHTTP[A]=$HTTP
+	SHTTP[B]=$((HTTP + 1))
+
+	now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "${t#0}"; }
+	median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+	# order I: the builds in round I, A first in odd rounds, B first in even
+	order() { if [ $(($1 % 2)) = 1 ]; then echo A B; else echo B A; fi; }
+	# start_build K [TRIES]: `pgpod run` of build K until /readyz is 200
+	start_build() {
+		"${BIN[$1]}" run --spec "$W/spec.yaml" --secrets-dir "$W/secrets" --configmaps-dir "$W/$1/cm" \
+			--pgdata "$W/$1/data/pgdata" --run-dir "$W/$1/run" --pg-port "${SPORT[$1]}" \
+			--pg-listen 127.0.0.1 --listen "127.0.0.1:${SHTTP[$1]}" --restart-max 1000 \
+			--restart-interval 0 >>"$W/$1/pgpod.log" 2>&1 </dev/null &
+		RUN[$1]=$!
+		if ! wait_ready "${SHTTP[$1]}" "${2:-600}"; then
+			echo "${NAME[$1]} did not become ready; its log:" >&2
+			tail -n 20 "$W/$1/pgpod.log" >&2
+			exit 1
+		fi
+	}
+	# stop_build K: SIGTERM, then wait for pgpod to exit (at most 60 s, then
+	# SIGKILL); the time in STOP_US, its exit status in STOP_RC
+	stop_build() {
+		local pid=${RUN[$1]} wd who='' t0 rc=0
+		sleep 60 &
+		wd=$!
+		t0=$(now_us)
+		kill -TERM "$pid"
+		wait -n -p who "$pid" "$wd" || rc=$?
+		STOP_US=$(($(now_us) - t0))
+		STOP_RC=$rc
+		if [ "$who" = "$wd" ]; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+			RUN[$1]=
+			echo "${NAME[$1]} did not exit within 60 s of SIGTERM" >&2
+			exit 1
+		fi
+		kill "$wd" 2>/dev/null || true
+		wait "$wd" 2>/dev/null || true
+		RUN[$1]=
+	}
+	# add KEY VALUE: VALUE appended to the list VAL[KEY]
+	add() { VAL[$1]="${VAL[$1]:-} $2"; }
+
+	echo "bench/supervisor.sh -b: ${NAME[A]} [$("${BIN[A]}" version 2>/dev/null | sed -n 2p)] and" \
+		"${NAME[B]} [$("${BIN[B]}" version 2>/dev/null | sed -n 2p)] side by side;" \
+		"$(nproc) cpus, $KILLS rounds, wrk ${DURATION}s a run"
+
+	echo "== start-up: \`pgpod version\` (it also runs \`postgres -V\`), $STARTUP_RUNS runs each, alternating"
+	for i in $(seq 1 "$STARTUP_RUNS"); do
+		for k in $(order "$i"); do
+			t0=$(now_us)
+			"${BIN[$k]}" version >/dev/null 2>&1
+			add "startup.$k" $(($(now_us) - t0))
+		done
+	done
+	for k in A B; do
+		# shellcheck disable=SC2086 # a list of numbers
+		VAL[startup.$k]=$(printf '%s\n' ${VAL[startup.$k]} | awk '{t += $1} END {printf "%.1f", t / NR / 1000}')
+		printf '%-14s mean %6s ms\n' "${NAME[$k]}" "${VAL[startup.$k]}"
+	done
+
+	# both at once, each bootstrapping its own PGDATA (initdb): up to 120 s
+	mkdir -p "$W/A" "$W/B"
+	start_build A 6000
+	start_build B 6000
+	sleep 2	# the first status round done in both
+	echo "== memory of \`pgpod run\` once /readyz is 200, both running"
+	for k in A B; do
+		mem_line "${NAME[$k]}" "${RUN[$k]}"
+		VAL[rss.$k]=$(status_kb "${RUN[$k]}" VmRSS)
+		VAL[anon.$k]=$(status_kb "${RUN[$k]}" RssAnon)
+	done
+	for k in A B; do
+		echo "${NAME[$k]} VmRSS $(ratio "${VAL[rss.$k]}" 1024 %.1f) MiB (goal < 8 MiB)," \
+			"RssAnon $(ratio "${VAL[anon.$k]}" 1024 %.1f) MiB"
+	done
+
+	echo "== /readyz with wrk ($KILLS rounds, the builds alternating)"
+	for i in $(seq 1 "$KILLS"); do
+		for load in "1 8" "2 32"; do
+			for k in $(order "$i"); do
+				# shellcheck disable=SC2086 # two numbers
+				wrk_line "${NAME[$k]} /readyz" "http://127.0.0.1:${SHTTP[$k]}/readyz" $load
+				add "rps${load% *}.$k" "$LAST_RPS"
+			done
+		done
+	done
+	echo "== memory after the HTTP load"
+	for k in A B; do
+		mem_line "${NAME[$k]}" "${RUN[$k]}"
+		VAL[rss2.$k]=$(status_kb "${RUN[$k]}" VmRSS)
+		VAL[anon2.$k]=$(status_kb "${RUN[$k]}" RssAnon)
+	done
+
+	echo "== kill -9 of the postmaster until /readyz is 200 again ($KILLS rounds, alternating)"
+	for i in $(seq 1 "$KILLS"); do
+		for k in $(order "$i"); do
+			pm=$(head -n 1 "$W/$k/data/pgdata/postmaster.pid")
+			t0=$(now_us)
+			kill -KILL "$pm"
+			sleep 0.02
+			wait_ready "${SHTTP[$k]}" || { echo "${NAME[$k]}: not ready again" >&2; exit 1; }
+			t=$((($(now_us) - t0) / 1000))
+			add "kill.$k" "$t"
+			echo "round $i: ${NAME[$k]} ${t} ms"
+			sleep 0.5	# the end of recovery settles before the other one's kill
+		done
+	done
+
+	echo "== clean stop: SIGTERM until pgpod has exited ($KILLS rounds, alternating; started again after each)"
+	for i in $(seq 1 "$KILLS"); do
+		for k in $(order "$i"); do
+			sleep 1.5	# a status query or two: pgpod's own session is open
+			stop_build "$k"
+			t=$((STOP_US / 1000))
+			add "stop.$k" "$t"
+			echo "round $i: ${NAME[$k]} ${t} ms (exit $STOP_RC)"
+			start_build "$k"
+		done
+	done
+	for k in A B; do
+		stop_build "$k"
+	done
+
+	# clone_field FILE WHAT: from bench/clone.sh's output, the median of
+	# a table row (seconds) or a ratio line
+	clone_field() {
+		case $2 in
+		clone) awk -F ' [|] ' '$1 == "| pgpod clone" {sub(/ s$/, "", $2); print $2}' "$1" ;;
+		bare) awk -F ' [|] ' '$1 == "| pg_basebackup -X stream -c fast" {sub(/ s$/, "", $2); print $2}' "$1" ;;
+		cratio) sed -n 's/^headline: pgpod clone \/ pg_basebackup = \([0-9.]*\).*/\1/p' "$1" ;;
+		join) awk -F ' [|] ' '$1 ~ /^[|] pgpod run bench-2/ {sub(/ s$/, "", $2); print $2}' "$1" ;;
+		raw) awk -F ' [|] ' '$1 ~ /^[|] pg_basebackup -R/ {sub(/ s$/, "", $2); print $2}' "$1" ;;
+		jratio) sed -n 's/^joining replica: pgpod \/ raw = \([0-9.]*\).*/\1/p' "$1" ;;
+		esac
+	}
+	if [ "$CLONE_SCALE" -gt 0 ]; then
+		for k in A B; do
+			echo "== bench/clone.sh -s $CLONE_SCALE -n $KILLS -j $KILLS with ${NAME[$k]} (at most an hour)"
+			PGPOD=${BIN[$k]} timeout 3600 bench/clone.sh -s "$CLONE_SCALE" -n "$KILLS" -j "$KILLS" \
+				>"$W/clone.$k.out" 2>&1 </dev/null &
+			CLONE=$!
+			rc=0
+			wait "$CLONE" || rc=$?
+			CLONE=
+			sed 's/^/  /' "$W/clone.$k.out"
+			[ "$rc" = 0 ] || { echo "bench/clone.sh with ${NAME[$k]} exited $rc" >&2; exit 1; }
+			for f in clone bare cratio join raw jratio; do
+				VAL[$f.$k]=$(clone_field "$W/clone.$k.out" "$f")
+				[ -n "${VAL[$f.$k]}" ] || { echo "no $f figure in bench/clone.sh's output" >&2; exit 1; }
+			done
+		done
+	fi
+
+	# row LABEL A B [UNIT]: a table row, the ratio B/A
+	row() {
+		printf '| %s | %s%s | %s%s | %s |\n' "$1" "$2" "${4:+ $4}" "$3" "${4:+ $4}" "$(ratio "$3" "$2")"
+	}
+	# mrow LABEL KEY UNIT: a row of the medians of VAL[KEY.A] and VAL[KEY.B]
+	mrow() {
+		# shellcheck disable=SC2086 # lists of numbers
+		row "$1" "$(median ${VAL[$2.A]})" "$(median ${VAL[$2.B]})" "$3"
+	}
+	echo
+	echo "## ${NAME[A]} and ${NAME[B]} side by side, one run, $(nproc) cpus"
+	echo
+	echo "| | ${NAME[A]} | ${NAME[B]} | ${NAME[B]} / ${NAME[A]} |"
+	echo "|---|---|---|---|"
+	row "\`pgpod run\` once \`/readyz\` is 200: VmRSS" "${VAL[rss.A]}" "${VAL[rss.B]}" kB
+	row "the same: RssAnon" "${VAL[anon.A]}" "${VAL[anon.B]}" kB
+	row "after the \`/readyz\` load: VmRSS" "${VAL[rss2.A]}" "${VAL[rss2.B]}" kB
+	row "the same: RssAnon" "${VAL[anon2.A]}" "${VAL[anon2.B]}" kB
+	row "\`pgpod version\`, mean of $STARTUP_RUNS runs" "${VAL[startup.A]}" "${VAL[startup.B]}" ms
+	mrow "\`/readyz\` req/s, wrk -t1 -c8 (probe-like), median of $KILLS" rps1 ""
+	mrow "\`/readyz\` req/s, wrk -t2 -c32 (saturation), median of $KILLS" rps2 ""
+	mrow "kill -9 of the postmaster → \`/readyz\` 200, median of $KILLS" kill ms
+	mrow "clean stop, SIGTERM → pgpod exited, median of $KILLS" stop ms
+	if [ "$CLONE_SCALE" -gt 0 ]; then
+		row "\`pgpod clone\` of pgbench -s $CLONE_SCALE, median of $KILLS" "${VAL[clone.A]}" "${VAL[clone.B]}" s
+		row "the same run's bare pg_basebackup" "${VAL[bare.A]}" "${VAL[bare.B]}" s
+		row "\`pgpod clone\` / pg_basebackup (each run's own)" "${VAL[cratio.A]}" "${VAL[cratio.B]}"
+		row "joining replica → \`/readyz\` 200, median of $KILLS" "${VAL[join.A]}" "${VAL[join.B]}" s
+		row "the same run's pg_basebackup -R + pg_ctl start → streaming" "${VAL[raw.A]}" "${VAL[raw.B]}" s
+		row "joining replica / raw (each run's own)" "${VAL[jratio.A]}" "${VAL[jratio.B]}"
+	fi
+	echo
+	echo "the two \`pgpod run\` ran at once (memory, wrk, kills, stops), the builds alternating"
+	[ "$CLONE_SCALE" = 0 ] ||
+		echo "bench/clone.sh ran once per build, one after the other: compare each run's ratio"
+	exit 0
+fi
 
 "$PGPOD" run --spec "$W/spec.yaml" --secrets-dir "$W/secrets" --configmaps-dir "$W/cm" \
 	--pgdata "$W/data/pgdata" --run-dir "$W/run" --pg-port "$PORT" --pg-listen 127.0.0.1 \
