@@ -155,28 +155,7 @@ PGPOD=$W/pgpod
 
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "${t#0}"; }
 secs() { awk -v us="$1" 'BEGIN { printf "%.2f s", us / 1e6 }'; }
-# a free TCP port on 127.0.0.1 not handed out before in this run, below the
-# kernel's ephemeral range (ip_local_port_range): a port in that range can be
-# held by an outgoing connection, or by one in TIME-WAIT (wrk's, say, in
-# bench/supervisor.sh -b), and postgres then cannot bind it
-PORT_HI=$(($(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768) - 1))
-[ "$PORT_HI" -gt 21000 ] || PORT_HI=32767
-USED_PORTS=" "
-free_port() {
-	local p i
-	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % (PORT_HI - 20000 + 1)))
-		case $USED_PORTS in *" $p "*) continue ;; esac
-		if command -v ss >/dev/null && [ -n "$(ss -Htan "sport = :$p" 2>/dev/null)" ]; then
-			continue
-		fi
-		USED_PORTS="$USED_PORTS$p "
-		echo "$p"
-		return 0
-	done
-	echo "bench: no free port found" >&2
-	return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/port.sh"
 # owned_dir DIR [MODE]: a directory the postgres user owns
 owned_dir() {
 	mkdir -p "$1"

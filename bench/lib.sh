@@ -32,12 +32,13 @@ cleanup() {
 trap cleanup EXIT
 cp "$PGPOD" "$W/pgpod"
 PGPOD=$W/pgpod
+. "$(dirname "${BASH_SOURCE[0]}")/port.sh"
 
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo "${t#0}"; }
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
 secs() { awk -v us="$1" 'BEGIN { printf "%.2f s", us / 1e6 }'; }
-port() { echo $((20000 + RANDOM % 30000)); }
+port() { free_port; }
 owned() { mkdir -p "$1"; chmod 700 "$1"; [ ${#as_pg[@]} = 0 ] || chown postgres: "$1"; }
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1/readyz" || true; }
 psql_at() { "${as_pg[@]}" "$PG_BIN/psql" -X -q -At -h "$1" -p "$2" -U postgres -d postgres -c "$3" 2>/dev/null; }
