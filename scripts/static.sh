@@ -90,17 +90,26 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 }
 
+# apt's lists hold source package $1 at version $2. The records are captured
+# first: `apt-cache showsrc | grep -q` kills apt-cache with SIGPIPE once grep
+# has its match, and pipefail makes that a failure.
+source_known() {
+	local records
+	records=$(apt-cache showsrc "$1" 2>/dev/null) || return 1
+	grep -qx -- "Version: $2" <<<"$records"
+}
+
 # apt knows source package $1 at version $2; if not, adds the deb-src entry
 # (once) and updates the lists.
 ensure_source_known() {
 	local pkg=$1 ver=$2
-	apt-cache showsrc "$pkg" 2>/dev/null | grep -qx "Version: $ver" && return 0
+	source_known "$pkg" "$ver" && return 0
 	if [ ! -e "$SRC_LIST" ]; then
 		say "adding $SRC_LIST (deb-src for bookworm)"
 		write_src_list | as_root tee "$SRC_LIST" >/dev/null
 	fi
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update
-	apt-cache showsrc "$pkg" 2>/dev/null | grep -qx "Version: $ver" ||
+	source_known "$pkg" "$ver" ||
 		die "apt does not know source package $pkg=$ver (Debian may have replaced it: update static/sources.txt)"
 }
 
@@ -242,7 +251,7 @@ main() {
 		case $name in '' | '#'*) continue ;; esac
 		line="$name $pkg $ver $file $sum"
 		KEY[$name]=$(key_of "$name" "$line")
-		if [ "${#want[@]}" -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qx -- "$name"; then
+		if [ "${#want[@]}" -gt 0 ] && ! grep -qx -- "$name" < <(printf '%s\n' "${want[@]}"); then
 			continue
 		fi
 		if [ "$(cat "$STAMPS/$name" 2>/dev/null)" = "${KEY[$name]}" ]; then
