@@ -20,6 +20,9 @@
 # bookworm (SRC_LIST below) followed by `apt-get update`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# the same library builds whether `make static` runs this or a shell does:
+# no MAKELEVEL, jobserver or flags of the calling make reach the recipes
+unset MAKELEVEL MAKEFLAGS MFLAGS
 ROOT=$(pwd)
 
 OUT=${STATIC_DIR:-$ROOT/build/static}
@@ -158,6 +161,9 @@ build_libpq() {
 		--without-gssapi --without-ldap --without-zlib --without-pam \
 		--without-systemd --without-perl --without-python --without-tcl \
 		--with-openssl
+	# the headers src/port and src/common include (utils/errcodes.h, …):
+	# PostgreSQL's make makes them only for `all` at MAKELEVEL 0
+	make -C src/backend generated-headers
 	make -C src/port -j"$JOBS" libpgport_shlib.a
 	make -C src/common -j"$JOBS" libpgcommon_shlib.a
 	make -C src/interfaces/libpq -j"$JOBS" all-static-lib
@@ -230,13 +236,19 @@ key_of() {
 }
 
 build_one() {
-	local name=$1 pkg=$2 ver=$3 file=$4 sum=$5 key=$6 started
+	local name=$1 pkg=$2 ver=$3 file=$4 sum=$5 key=$6 started rc
 	fetch_verified "$pkg" "$ver" "$file" "$sum"
 	say "building $name ($pkg $ver), log in ${LOGS#"$ROOT"/}/$name.log"
 	started=$(date +%s)
 	rm -f "$STAMPS/$name"
 	unpack "$name" "$file"
-	if ! (cd "$SRC/$name" && "build_${name//-/_}") >"$LOGS/$name.log" 2>&1; then
+	# not in an `if`: bash ignores set -e inside a condition, and a recipe
+	# would go on after a failed step and leave a stamp behind
+	set +e
+	(set -e; cd "$SRC/$name"; "build_${name//-/_}") >"$LOGS/$name.log" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" -ne 0 ]; then
 		tail -40 "$LOGS/$name.log"
 		die "building $name failed (whole log: $LOGS/$name.log)"
 	fi
