@@ -7,7 +7,8 @@
 #   make fuzz       libFuzzer targets (clang), each for FUZZ_SECONDS (default 60)
 #   make install    install to $(DESTDIR)$(PREFIX)/bin
 #   make static     ./pgpod-static: one static executable (musl, pinned Debian sources)
-#   make check-static  the static executable as PID 1 in an empty root, and integration files
+#   make check-static  the static executable as PID 1 in an empty root, then the
+#                   whole integration suite against it (PGPOD_BIN)
 #   make image      the OCI image (container/build.sh: mmdebstrap + buildah, pgpod-static)
 #   make check-image the image run with podman as `docker run` runs it
 #   make SANITIZE=1 build with ASan/UBSan
@@ -121,12 +122,15 @@ static:
 static-libs:
 	@scripts/static.sh
 
-# The static executable held to tests (root): it runs as PID 1 in an empty
-# root (test/static/run_anywhere.sh), then integration files against it.
+# The static executable held to the same tests as ./pgpod: it runs as PID 1
+# in an empty root (test/static/run_anywhere.sh, which needs root: through
+# sudo otherwise), then the whole integration suite runs against it as the
+# invoking user, like `make integration`.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
 check-static: static
-	bash test/static/run_anywhere.sh ./pgpod-static
-	PGPOD_BIN=$(CURDIR)/pgpod-static test/integration/run.sh t_run.sh t_initdb_examples.sh \
-		t_https.sh t_tls.sh t_import.sh
+	$(SUDO) bash test/static/run_anywhere.sh ./pgpod-static
+	PGPOD_BIN=$(CURDIR)/pgpod-static test/integration/run.sh
 
 # The OCI image over a Debian 12 root, and its test with podman (root or sudo)
 IMAGE ?= localhost/pgpod:latest

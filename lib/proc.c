@@ -228,6 +228,40 @@ proc_stat_of(const char *pid, struct proc_stat *st)
 	return true;
 }
 
+/* stat(2) says 0 bytes for a /proc file: read until its end, not st_size
+ * (file_read's way, which got nothing here). */
+bool
+proc_cmdline_of(const char *pid, char *buf, size_t cap, size_t *len)
+{
+	char path[300];
+	size_t got = 0;
+	int fd;
+
+	*len = 0;
+	if (cap == 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	while (got < cap - 1) {
+		ssize_t n = read(fd, buf + got, cap - 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				got = 0;
+			break;
+		}
+		got += (size_t) n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return got > 0;
+}
+
 size_t
 proc_kill_strays(int sig, bool (*match)(pid_t pid, void *arg), void *arg)
 {

@@ -107,6 +107,12 @@ struct proc_stat {
 
 bool proc_stat_of(const char *pid, struct proc_stat *st) __attribute__((warn_unused_result));
 
+/* /proc/<pid>/cmdline: the arguments, each ending in '\0', into buf (at
+ * most cap - 1 bytes, then a '\0'); their length in *len. False when the
+ * process is gone or has no arguments (a zombie, a kernel thread). */
+bool proc_cmdline_of(const char *pid, char *buf, size_t cap, size_t *len)
+	__attribute__((warn_unused_result));
+
 /* Send sig to every running child started under that logger name (e.g.
  * "pgbackrest"); how many were signalled. */
 size_t proc_signal_logger(const char *logger, int sig);

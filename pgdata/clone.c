@@ -511,17 +511,15 @@ record_pgid(struct boot *b, pid_t pid)
 static bool
 is_our_copier(const char *pid, pid_t pgid, const char *staging)
 {
-	char path[300], *args = NULL;
+	char *args;
 	struct proc_stat st;
-	size_t n = 0;
-	int err;
+	size_t n = 0, cap = 64 * 1024;
 	bool tool = false, ours = false;
 
-	if (!proc_stat_of(pid, &st) || st.pgrp != pgid)
+	if (!proc_stat_of(pid, &st) || st.pgrp != pgid || (args = malloc(cap)) == NULL)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	if (!file_read(path, 64 * 1024, &args, &n, &err))
-		return false;
+	if (!proc_cmdline_of(pid, args, cap, &n))
+		n = 0;
 	for (const char *a = args; a < args + n; a += strlen(a) + 1) {
 		const char *base = strrchr(a, '/');
 

@@ -20,6 +20,9 @@
 # bookworm (SRC_LIST below) followed by `apt-get update`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# the same library builds whether `make static` runs this or a shell does:
+# no MAKELEVEL, jobserver or flags of the calling make reach the recipes
+unset MAKELEVEL MAKEFLAGS MFLAGS
 ROOT=$(pwd)
 
 OUT=${STATIC_DIR:-$ROOT/build/static}
@@ -90,17 +93,26 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 }
 
+# apt's lists hold source package $1 at version $2. The records are captured
+# first: `apt-cache showsrc | grep -q` kills apt-cache with SIGPIPE once grep
+# has its match, and pipefail makes that a failure.
+source_known() {
+	local records
+	records=$(apt-cache showsrc "$1" 2>/dev/null) || return 1
+	grep -qx -- "Version: $2" <<<"$records"
+}
+
 # apt knows source package $1 at version $2; if not, adds the deb-src entry
 # (once) and updates the lists.
 ensure_source_known() {
 	local pkg=$1 ver=$2
-	apt-cache showsrc "$pkg" 2>/dev/null | grep -qx "Version: $ver" && return 0
+	source_known "$pkg" "$ver" && return 0
 	if [ ! -e "$SRC_LIST" ]; then
 		say "adding $SRC_LIST (deb-src for bookworm)"
 		write_src_list | as_root tee "$SRC_LIST" >/dev/null
 	fi
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update
-	apt-cache showsrc "$pkg" 2>/dev/null | grep -qx "Version: $ver" ||
+	source_known "$pkg" "$ver" ||
 		die "apt does not know source package $pkg=$ver (Debian may have replaced it: update static/sources.txt)"
 }
 
@@ -149,6 +161,9 @@ build_libpq() {
 		--without-gssapi --without-ldap --without-zlib --without-pam \
 		--without-systemd --without-perl --without-python --without-tcl \
 		--with-openssl
+	# the headers src/port and src/common include (utils/errcodes.h, …):
+	# PostgreSQL's make makes them only for `all` at MAKELEVEL 0
+	make -C src/backend generated-headers
 	make -C src/port -j"$JOBS" libpgport_shlib.a
 	make -C src/common -j"$JOBS" libpgcommon_shlib.a
 	make -C src/interfaces/libpq -j"$JOBS" all-static-lib
@@ -221,13 +236,19 @@ key_of() {
 }
 
 build_one() {
-	local name=$1 pkg=$2 ver=$3 file=$4 sum=$5 key=$6 started
+	local name=$1 pkg=$2 ver=$3 file=$4 sum=$5 key=$6 started rc
 	fetch_verified "$pkg" "$ver" "$file" "$sum"
 	say "building $name ($pkg $ver), log in ${LOGS#"$ROOT"/}/$name.log"
 	started=$(date +%s)
 	rm -f "$STAMPS/$name"
 	unpack "$name" "$file"
-	if ! (cd "$SRC/$name" && "build_${name//-/_}") >"$LOGS/$name.log" 2>&1; then
+	# not in an `if`: bash ignores set -e inside a condition, and a recipe
+	# would go on after a failed step and leave a stamp behind
+	set +e
+	(set -e; cd "$SRC/$name"; "build_${name//-/_}") >"$LOGS/$name.log" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" -ne 0 ]; then
 		tail -40 "$LOGS/$name.log"
 		die "building $name failed (whole log: $LOGS/$name.log)"
 	fi
@@ -242,7 +263,7 @@ main() {
 		case $name in '' | '#'*) continue ;; esac
 		line="$name $pkg $ver $file $sum"
 		KEY[$name]=$(key_of "$name" "$line")
-		if [ "${#want[@]}" -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qx -- "$name"; then
+		if [ "${#want[@]}" -gt 0 ] && ! grep -qx -- "$name" < <(printf '%s\n' "${want[@]}"); then
 			continue
 		fi
 		if [ "$(cat "$STAMPS/$name" 2>/dev/null)" = "${KEY[$name]}" ]; then

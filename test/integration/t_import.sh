@@ -179,7 +179,9 @@ test_import_streamed_without_room() {
 	mkdir -p "$small/data" "$small/run" || return
 	as_root mount -t tmpfs -o size=100M,mode=0777 tmpfs "$small/data" ||
 		{ fail "cannot mount a tmpfs (root, or sudo without a password, needed)"; return; }
-	if as_root mount -t tmpfs -o size=4M,mode=0777 tmpfs "$small/run"; then
+	# the run directory is ours (pgpod refuses one of another user's; as root
+	# that is root, as another user the tests' own uid)
+	if as_root mount -t tmpfs -o "size=4M,mode=0777,uid=$(id -u),gid=$(id -g)" tmpfs "$small/run"; then
 		streamed_import "$small"
 		as_root umount "$small/run" || fail "umount $small/run"
 	else

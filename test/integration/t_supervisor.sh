@@ -375,6 +375,7 @@ test_reload_parameters_and_password() {
 
 test_pid1_reaps_orphans_and_stops_cleanly() {
 	local APP_PW inner rc zombies nsl
+	[ "$IS_ROOT" = 1 ] || { echo "    (skipped: needs root for a PID namespace)"; return 0; }
 	command -v unshare >/dev/null || { fail "unshare missing"; return; }
 	make_basic_auth app-secret app APP_PW
 	pgpod_opts

@@ -426,6 +426,35 @@ test_concurrent_runs_central(void **state)
 	assert_int_equal(reaper_orphans, 0);
 }
 
+/* /proc/<pid>/cmdline, which stat(2) says is empty, read in full: the
+ * arguments with their '\0's; cut at the buffer's size; false for no
+ * such process. */
+static void
+test_cmdline_of(void **state)
+{
+	char pid[32], buf[4096], small[5];
+	size_t len = 99;
+	bool found = false;
+
+	(void) state;
+	snprintf(pid, sizeof(pid), "%d", (int) getpid());
+	assert_true(proc_cmdline_of(pid, buf, sizeof(buf), &len));
+	assert_true(len > strlen(buf));	/* argv[0] and its '\0' */
+	assert_int_equal(buf[len - 1], '\0');
+	/* this program, argv[0] (or after valgrind's own arguments) */
+	for (const char *a = buf; a < buf + len; a += strlen(a) + 1) {
+		const char *base = strrchr(a, '/');
+
+		found = found || strcmp(base != NULL ? base + 1 : a, "test_proc") == 0;
+	}
+	assert_true(found);
+	assert_true(proc_cmdline_of(pid, small, sizeof(small), &len));
+	assert_int_equal(len, sizeof(small) - 1);
+	assert_int_equal(small[len], '\0');
+	assert_false(proc_cmdline_of("999999999", buf, sizeof(buf), &len));
+	assert_int_equal(len, 0);
+}
+
 int
 main(void)
 {
@@ -439,6 +468,7 @@ main(void)
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_concurrent_runs),
 		cmocka_unit_test(test_concurrent_runs_central),
+		cmocka_unit_test(test_cmdline_of),
 	};
 
 	log_init(2, LOG_ERROR);
