@@ -188,6 +188,17 @@ while time.time() < end:
 ' "$HTTP" "$1" "$2" &
 	SLOW=$!
 }
+# both_memory SUFFIX: each build's memory line, VmRSS and RssAnon kept as
+# VAL[rssSUFFIX.k] and VAL[anonSUFFIX.k]
+both_memory() {
+	local k
+	for k in A B; do
+		mem_line "${NAME[$k]}" "${RUN[$k]}"
+		VAL[rss$1.$k]=$(status_kb "${RUN[$k]}" VmRSS)
+		VAL[anon$1.$k]=$(status_kb "${RUN[$k]}" RssAnon)
+	done
+}
+
 
 # ---- -b BIN: two builds side by side ----------------------------------------
 if [ -n "$BIN2" ]; then
@@ -274,11 +285,7 @@ if [ -n "$BIN2" ]; then
 	start_build B 6000
 	sleep 2	# the first status round done in both
 	echo "== memory of \`pgpod run\` once /readyz is 200, both running"
-	for k in A B; do
-		mem_line "${NAME[$k]}" "${RUN[$k]}"
-		VAL[rss.$k]=$(status_kb "${RUN[$k]}" VmRSS)
-		VAL[anon.$k]=$(status_kb "${RUN[$k]}" RssAnon)
-	done
+	both_memory ""
 	for k in A B; do
 		echo "${NAME[$k]} VmRSS $(ratio "${VAL[rss.$k]}" 1024 %.1f) MiB (goal < 8 MiB)," \
 			"RssAnon $(ratio "${VAL[anon.$k]}" 1024 %.1f) MiB"
@@ -295,11 +302,7 @@ if [ -n "$BIN2" ]; then
 		done
 	done
 	echo "== memory after the HTTP load"
-	for k in A B; do
-		mem_line "${NAME[$k]}" "${RUN[$k]}"
-		VAL[rss2.$k]=$(status_kb "${RUN[$k]}" VmRSS)
-		VAL[anon2.$k]=$(status_kb "${RUN[$k]}" RssAnon)
-	done
+	both_memory 2
 
 	echo "== kill -9 of the postmaster until /readyz is 200 again ($KILLS rounds, alternating)"
 	for i in $(seq 1 "$KILLS"); do
