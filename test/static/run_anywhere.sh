@@ -65,20 +65,8 @@ mount -t tmpfs -o mode=1777,size=64M tmpfs "$R/dev/shm"
 
 # ---- the spec and the Secret, mounted read-only as Kubernetes would
 mkdir -p "$R.spec" "$R.secrets/app-secret"
-cat >"$R.spec/spec.yaml" <<EOF
-apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: anywhere
-spec:
-  instances: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-      secret:
-        name: app-secret
-EOF
+# the image's example spec (initdb: database app owned by app, Secret app-secret)
+cp "$(dirname "$0")/../../container/cluster-example.yaml" "$R.spec/spec.yaml"
 printf app >"$R.secrets/app-secret/username"
 printf 'anywhere-pw-1' >"$R.secrets/app-secret/password"
 mount --bind -o ro "$R.spec" "$R/spec" && mount -o remount,bind,ro "$R/spec"
