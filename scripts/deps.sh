@@ -70,14 +70,7 @@ check_codeset() {
 	fi
 }
 
-# One dpkg-query for all of them (a call per package costs ~20 ms each).
-missing_packages() {
-	local known p
-	known=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null) || true
-	for p in "$@"; do
-		grep -qx -- "$p install ok installed" <<<"$known" || printf '%s\n' "$p"
-	done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/pkgs.sh"	# missing_packages
 
 # s3rver is present at $S3RVER_VERSION: the mark of a complete install and
 # the version in its package.json (no node start: this runs every time).

@@ -57,17 +57,11 @@ as_root() {
 	fi
 }
 
-missing_tools() {
-	local known p
-	known=$(dpkg-query -W -f='${Package} ${Status}\n' "${TOOLS[@]}" 2>/dev/null) || true
-	for p in "${TOOLS[@]}"; do
-		grep -qx -- "$p install ok installed" <<<"$known" || printf '%s\n' "$p"
-	done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/pkgs.sh"	# missing_packages
 
 ensure_tools() {
 	local missing
-	mapfile -t missing < <(missing_tools)
+	mapfile -t missing < <(missing_packages "${TOOLS[@]}")
 	[ "${#missing[@]}" -gt 0 ] || return 0
 	say "installing: ${missing[*]}"
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update
